@@ -1,0 +1,69 @@
+"""One settings object, read from the environment and a `.env` file.
+
+Every field is documented in the README (a test checks that). No default secrets.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # OCR
+    ocr_model_lang: str = Field("en", description="OCR language (PaddleOCR lang code)")
+    ocr_engine: str = Field("paddleocr", description="default engine: paddleocr | paddle | tesseract | rapidocr")
+    ocr_workers: int = Field(4, ge=1, description="embedded job pool size")
+    ocr_dpi: int = Field(150, ge=50, le=600, description="PDF render resolution for OCR")
+    ocr_gpu_enabled: bool = Field(False, description="use a GPU execution provider when available")
+    ocr_threads: int = Field(2, ge=1, description="intra-op threads per engine instance")
+    ocr_det_limit_side: int = Field(960, ge=320, description="detector input: longest side cap in px")
+    ocr_model_dir: Path | None = Field(None, description="folder with Paddle-format det/rec models (paddle engine)")
+    ocr_cache_dir: Path = Field(Path("data/models"), description="where model folders are built")
+
+    # Cache and storage
+    db_path: Path = Field(Path("data/ocr.db"), description="SQLite database file")
+    cache_ttl_seconds: int = Field(86400, ge=0)
+    cache_max_size: int = Field(1000, ge=1)
+
+    # Limits on input
+    max_file_bytes: int = Field(25 * 1024 * 1024, ge=1, description="largest accepted upload")
+    max_page_pixels: int = Field(60_000_000, ge=1, description="largest page in pixels (decompression bombs)")
+    max_pages: int = Field(100, ge=1, description="most pages per document")
+
+    # Services
+    redis_url: str | None = None
+    celery_broker_url: str | None = None
+    celery_result_backend: str | None = None
+    rate_limit_requests: int = Field(100, ge=1)
+    rate_limit_period: int = Field(60, ge=1)
+    ocr_api_keys: str | None = Field(None, description="comma-separated API keys; none = open API")
+    api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
+    api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
+
+    # Privacy and logging
+    ocr_encryption_key: SecretStr | None = Field(None, description="Fernet key for data at rest")
+    ocr_key_file: Path = Field(Path("data/secret.key"), description="key file created (0600) when no key is given")
+    unmask_allowed: str = Field("", description="comma-separated operators allowed to unmask Aadhaar/VID ('*' = all)")
+    log_level: str = "INFO"
+
+    @property
+    def broker_url(self) -> str | None:
+        return self.celery_broker_url or self.redis_url
+
+    @property
+    def api_keys(self) -> set[str]:
+        return {k.strip() for k in (self.ocr_api_keys or "").split(",") if k.strip()}
+
+    def may_unmask(self, operator: str) -> bool:
+        allowed = {x.strip() for x in self.unmask_allowed.split(",") if x.strip()}
+        return bool(operator) and ("*" in allowed or operator in allowed)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

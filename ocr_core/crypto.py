@@ -1,0 +1,59 @@
+"""Encryption at rest for stored personal data (OCR results, IDs, corrections).
+
+Fernet (AES-128-CBC + HMAC-SHA256) from `cryptography`. The key comes from ``OCR_ENCRYPTION_KEY``
+or, when none is given, from ``OCR_KEY_FILE`` (default ``data/secret.key``), created on first use
+with mode 0600. Values are stored as ``enc:v1:<token>``; look-ups stay by file hash, which is not
+personal data.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from .config import get_settings
+
+PREFIX = "enc:v1:"
+_LOCK = threading.Lock()
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    with _LOCK:
+        if path.exists():
+            return path.read_bytes().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = Fernet.generate_key()
+        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, key)
+        finally:
+            os.close(fd)
+        return key
+
+
+@lru_cache(maxsize=4)
+def _fernet(key_env: str | None, key_file: str) -> Fernet:
+    key = key_env.encode() if key_env else _load_or_create_key(Path(key_file))
+    return Fernet(key)
+
+
+def fernet() -> Fernet:
+    s = get_settings()
+    key = s.ocr_encryption_key.get_secret_value() if s.ocr_encryption_key else None
+    return _fernet(key, str(s.ocr_key_file))
+
+
+def encrypt_text(text: str) -> str:
+    return PREFIX + fernet().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def decrypt_text(text: str) -> str:
+    if not text.startswith(PREFIX):
+        raise ValueError("stored value is not encrypted with this scheme")
+    try:
+        return fernet().decrypt(text[len(PREFIX):].encode("ascii")).decode("utf-8")
+    except InvalidToken as e:
+        raise ValueError("stored value cannot be decrypted with the configured key") from e

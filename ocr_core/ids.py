@@ -1,0 +1,396 @@
+"""Indian KYC ID numbers: templates, OCR-confusion coercion, validation (python-stdnum) and
+extraction from OCR lines.
+
+A template is a string of position classes: ``#`` digit, ``@`` letter, ``*`` letter or digit, any
+other character a literal. OCR confusions (O/0, I/l/1, S/5, B/8, Z/2, G/6) are coerced per
+position. When the coerced number fails its checksum, the other readings of the characters that
+were coerced are tried; a repair is accepted only when exactly one candidate validates, and it is
+marked (``repaired``, ``raw``). A number that fails its checksum is never reported valid.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from stdnum import luhn
+from stdnum.exceptions import ValidationError
+from stdnum.in_ import aadhaar as _aadhaar
+from stdnum.in_ import epic as _epic
+from stdnum.in_ import gstin as _gstin
+from stdnum.in_ import pan as _pan
+from stdnum.in_ import vid as _vid
+
+from .models import Box, DetectedID, Line
+
+TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
+TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
+# other readings of a coerced character, tried only for a checksum repair
+ALT_DIGIT = {"O": "08", "Q": "0", "D": "0", "I": "17", "L": "1", "|": "1", "S": "58", "B": "83", "Z": "27", "G": "69"}
+ALT_LETTER = {"0": "OD", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
+
+STATE_CODES_DL = frozenset(
+    "AN AP AR AS BR CG CH DD DL DN GA GJ HP HR JH JK KA KL LA LD MH ML MN MP MZ NL OD OR PB PY RJ SK "
+    "TG TN TR TS UK UA UP WB".split())
+GST_EXTRA_STATE_CODES = frozenset({"38", "97", "99"})  # Ladakh, Other Territory, Centre: valid, stdnum rejects
+MIN_DL_YEAR = 1950
+
+
+# ---------------------------------------------------------------- validators
+def _stdnum(mod) -> Callable[[str], str | None]:
+    def check(v: str) -> str | None:
+        try:
+            mod.validate(v)
+            return None
+        except ValidationError as e:
+            return f"{e.message}".rstrip(".").lower() or "invalid"
+    return check
+
+
+def validate_gstin(v: str) -> str | None:
+    if v[:2] in GST_EXTRA_STATE_CODES:
+        if v[12] == "0" or v[13] != "Z":
+            return "the number's components are invalid"
+        if not _pan.is_valid(v[2:12]):
+            return "embedded PAN is invalid"
+        try:
+            luhn.validate(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            return None
+        except ValidationError:
+            return "the number's checksum or check digit is invalid"
+    return _stdnum(_gstin)(v)
+
+
+def validate_dl(v: str) -> str | None:
+    if v[:2] not in STATE_CODES_DL:
+        return f"unknown state code {v[:2]}"
+    year = int(v[4:8])
+    if not MIN_DL_YEAR <= year <= _dt.date.today().year:
+        return f"implausible year of issue {year}"
+    if v[8:] == "0000000":
+        return "serial number is zero"
+    return None
+
+
+def validate_udyam(v: str) -> str | None:
+    v = v.replace("-", "")
+    state = v[5:7]
+    if state not in STATE_CODES_DL:
+        return f"unknown state code {state}"
+    if v[7:9] == "00":
+        return "district code is zero"
+    return None
+
+
+def validate_passport(v: str) -> str | None:
+    if v[0] in "QXZ":
+        return f"series letter {v[0]} is not issued"
+    if v[1] == "0":
+        return "first digit is zero"
+    return None
+
+
+def validate_aadhaar_masked(v: str) -> str | None:
+    return None
+
+
+def mrz_check_digit(s: str) -> str:
+    """ICAO 9303 check digit (weights 7, 3, 1; '<' = 0, A = 10 ...)."""
+    total = 0
+    for i, c in enumerate(s):
+        n = int(c) if c.isdigit() else (ord(c) - 55 if c.isalpha() else 0)
+        total += n * (7, 3, 1)[i % 3]
+    return str(total % 10)
+
+
+def validate_mrz(line1: str, line2: str) -> str | None:
+    if len(line1) != 44 or len(line2) != 44:
+        return "MRZ lines must be 44 characters"
+    if not line1.startswith("P"):
+        return "not a passport MRZ"
+    fields = [(line2[0:9], line2[9], "passport number"), (line2[13:19], line2[19], "date of birth"),
+              (line2[21:27], line2[27], "date of expiry")]
+    for data, check, what in fields:
+        if mrz_check_digit(data) != check:
+            return f"MRZ check digit for {what} does not match"
+    if line2[28:42].strip("<") and mrz_check_digit(line2[28:42]) != line2[42] and line2[42] != "<":
+        return "MRZ check digit for the personal number does not match"
+    composite = line2[0:10] + line2[13:20] + line2[21:43]
+    if mrz_check_digit(composite) != line2[43]:
+        return "MRZ composite check digit does not match"
+    return None
+
+
+@dataclass(frozen=True)
+class IDSpec:
+    type: str
+    template: str
+    validate: Callable[[str], str | None]
+    groupings: tuple[tuple[int, ...], ...] | None = None  # allowed token lengths; None = any split
+    fmt: Callable[[str], str] = staticmethod(lambda v: v)  # compact value -> normalised display form
+
+    @property
+    def length(self) -> int:
+        return len(self.template)
+
+
+SPECS: tuple[IDSpec, ...] = (
+    IDSpec("GSTIN", "##@@@@@####@*Z*", validate_gstin),
+    IDSpec("VID", "################", _stdnum(_vid), ((16,), (4, 4, 4, 4))),
+    IDSpec("UDYAM", "UDYAM@@#########", validate_udyam, fmt=lambda v: f"{v[:5]}-{v[5:7]}-{v[7:9]}-{v[9:]}"),
+    IDSpec("DL", "@@#############", validate_dl),
+    IDSpec("AADHAAR", "############", _stdnum(_aadhaar), ((12,), (4, 4, 4))),
+    IDSpec("PAN", "@@@@@####@", _stdnum(_pan)),
+    IDSpec("EPIC", "@@@#######", _stdnum(_epic)),
+    IDSpec("PASSPORT", "@#######", validate_passport, ((8,),)),
+)
+SPEC_BY_TYPE = {s.type: s for s in SPECS}
+
+
+def _slot_ok(c: str, slot: str) -> bool:
+    if slot == "#":
+        return c.isdigit()
+    if slot == "@":
+        return c.isascii() and c.isalpha()
+    if slot == "*":
+        return c.isascii() and c.isalnum()
+    return c == slot
+
+
+def coerce(raw: str, template: str) -> tuple[str, list[int]] | None:
+    """Map raw (uppercase, compact) onto template; returns (value, coerced positions) or None."""
+    if len(raw) != len(template):
+        return None
+    out, changed = [], []
+    for i, (c, slot) in enumerate(zip(raw, template)):
+        if _slot_ok(c, slot):
+            out.append(c)
+            continue
+        if slot == "#" and c in TO_DIGIT:
+            out.append(TO_DIGIT[c])
+        elif slot == "@" and c in TO_LETTER:
+            out.append(TO_LETTER[c])
+        elif slot not in "#@*" and (TO_LETTER.get(c) == slot or TO_DIGIT.get(c) == slot):
+            out.append(slot)
+        else:
+            return None
+        changed.append(i)
+    return "".join(out), changed
+
+
+def check(spec: IDSpec, raw: str) -> tuple[str, str | None, bool] | None:
+    """(value, reason-if-invalid, repaired) for raw read against spec, or None if it does not fit.
+
+    An invalid reading is returned only when it needed no coercion: a string that fits a template
+    only after letters were turned into digits, and still fails, is not taken for an ID."""
+    fit = coerce(raw, spec.template)
+    if fit is None:
+        return None
+    value, changed = fit
+    if len(changed) > max(2, spec.length // 4):
+        return None  # too many letters where digits belong (or vice versa): not this ID
+    reason = spec.validate(value)
+    if reason is None:
+        return spec.fmt(value), None, bool(changed)
+    if not changed:
+        return spec.fmt(value), reason, False
+    alts = []
+    for i in changed:
+        table = ALT_DIGIT if spec.template[i] == "#" else ALT_LETTER
+        alts.append(table.get(raw[i], value[i]))
+    good = set()
+    for combo in itertools.product(*alts):
+        cand = list(value)
+        for i, c in zip(changed, combo):
+            cand[i] = c
+        cand_s = "".join(cand)
+        if spec.validate(cand_s) is None:
+            good.add(cand_s)
+    if len(good) == 1:
+        return spec.fmt(good.pop()), None, True
+    return None
+
+
+def validate_id(id_type: str, value: str) -> tuple[str, bool, str | None]:
+    """Normalise and validate a typed-in value (for the review desk): (value, valid, reason)."""
+    compact = re.sub(r"[\s\-/.]", "", value.upper())
+    if id_type == "AADHAAR_MASKED":
+        m = re.fullmatch(r"[X*]{8}(\d{4})", compact)
+        return (f"XXXXXXXX{m.group(1)}", True, None) if m else (compact, False, "expected XXXX XXXX 1234")
+    if id_type == "MRZ":
+        lines = [ln.strip().upper().replace(" ", "") for ln in value.strip().splitlines() if ln.strip()]
+        if len(lines) != 2:
+            return value, False, "an MRZ has two lines"
+        reason = validate_mrz(*lines)
+        return "\n".join(lines), reason is None, reason
+    spec = SPEC_BY_TYPE.get(id_type)
+    if spec is None:
+        return compact, False, f"unknown ID type {id_type}"
+    if len(compact) != spec.length:
+        return compact, False, f"expected {spec.length} characters, got {len(compact)}"
+    fit = coerce(compact, spec.template)
+    if fit is None or fit[1]:
+        return compact, False, f"does not match the {id_type} format"
+    reason = spec.validate(compact)
+    return spec.fmt(compact), reason is None, reason
+
+
+# ---------------------------------------------------------------- extraction
+_SPLIT = re.compile(r"[\s:;,()\[\]{}#'\"`]+")
+_MASKED = re.compile(r"(?<![A-Za-z0-9])[Xx×*]{4}\s?[Xx×*]{4}\s?(\d{4})(?!\d)")
+_ANCHORS_PASSPORT = re.compile(r"passport|पासपोर्ट|republic of india", re.I)
+
+
+@dataclass
+class _Row:
+    text: str
+    box: Box
+    confidence: float
+    page: int
+
+
+def _union(boxes: list[Box]) -> Box:
+    xs = [p[0] for b in boxes for p in b]
+    ys = [p[1] for b in boxes for p in b]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+
+def _bounds(b: Box) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in b], [p[1] for p in b]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def rows_from_lines(lines: list[Line], page: int) -> list[_Row]:
+    """Each line alone, plus neighbouring boxes on the same visual line joined left to right."""
+    rows = [_Row(ln.text, ln.box, ln.confidence, page) for ln in lines]
+    items = sorted(((_bounds(ln.box), ln) for ln in lines), key=lambda t: (t[0][0]))
+    used: set[int] = set()
+    for i, (bi, li) in enumerate(items):
+        if i in used:
+            continue
+        chain = [(bi, li)]
+        for j in range(i + 1, len(items)):
+            bj, lj = items[j]
+            bl = chain[-1][0]
+            h = max(bl[3] - bl[1], bj[3] - bj[1], 1.0)
+            cy_l, cy_j = (bl[1] + bl[3]) / 2, (bj[1] + bj[3]) / 2
+            gap = bj[0] - bl[2]
+            if abs(cy_l - cy_j) < 0.5 * h and -0.3 * h < gap < 1.5 * h:
+                chain.append((bj, lj))
+                used.add(j)
+        if len(chain) > 1:
+            rows.append(_Row(" ".join(c[1].text for c in chain), _union([c[1].box for c in chain]),
+                             min(c[1].confidence for c in chain), page))
+    return rows
+
+
+def _candidates(text: str) -> list[tuple[str, tuple[int, ...], str, int, int]]:
+    """(compact, token lengths, raw, first token, end token) for runs of 1-4 consecutive tokens,
+    longest first."""
+    tokens = [t.strip(".-/") for t in _SPLIT.split(text.upper())]
+    parts = [p for t in tokens if t for p in t.replace("/", "-").split("-") if p]
+    out = []
+    for i in range(len(parts)):
+        for k in range(1, 5):
+            if i + k > len(parts):
+                break
+            seg = parts[i:i + k]
+            out.append(("".join(seg), tuple(len(s) for s in seg), " ".join(seg), i, i + k))
+    out.sort(key=lambda c: -len(c[0]))
+    return out
+
+
+def _match_row(text: str, passport_doc: bool) -> list[tuple[IDSpec, str, str | None, bool, str]]:
+    """IDs in one row of text; a run of tokens is used by at most one ID (the longest fit wins)."""
+    used: set[int] = set()
+    found = []
+    for compact, lens, raw, i, j in _candidates(text):
+        if used.intersection(range(i, j)):
+            continue
+        for spec in SPECS:
+            if len(compact) != spec.length or (spec.groupings is not None and lens not in spec.groupings):
+                continue
+            if spec.type == "PASSPORT" and not passport_doc:
+                continue
+            res = check(spec, compact)
+            if res is None or (j - i > 1 and coerce(compact, spec.template)[1]):
+                continue  # tokens joined across a gap must fit the template as read
+            value, reason, repaired = res
+            found.append((spec, value, reason, repaired, raw))
+            used.update(range(i, j))
+            break
+    return found
+
+
+# field classes of the two TD3 lines: '@' letter or '<', '#' digit, '*' letter, digit or '<'
+MRZ_TEMPLATE_1 = "P*@@@" + "@" * 39
+MRZ_TEMPLATE_2 = "*********#@@@######*@######*##############*#"
+
+
+def _coerce_mrz(line: str, template: str) -> str:
+    out = []
+    for c, slot in zip(line, template):
+        if c == "<" or slot == "*" or (slot == "@" and c.isalpha()) or (slot == "#" and c.isdigit()):
+            out.append(c)
+        elif slot == "@":
+            out.append(TO_LETTER.get(c, c))
+        elif slot == "#":
+            out.append(TO_DIGIT.get(c, c))
+        else:
+            out.append(slot)
+    return "".join(out)
+
+
+def _mrz_rows(rows: list[_Row]) -> list[DetectedID]:
+    norm = []
+    for r in rows:
+        t = r.text.upper().replace(" ", "").replace("«", "<").replace("‹", "<")
+        if t.count("<") >= 2 and 36 <= len(t) <= 48:
+            norm.append((t, r))
+    found = []
+    for (a, ra), (b, rb) in zip(norm, norm[1:]):
+        if not a.startswith("P"):
+            continue
+        l1 = _coerce_mrz(a.ljust(44, "<")[:44], MRZ_TEMPLATE_1)
+        l2 = _coerce_mrz(b.ljust(44, "<")[:44], MRZ_TEMPLATE_2)
+        reason = validate_mrz(l1, l2)
+        found.append(DetectedID("MRZ", f"{l1}\n{l2}", reason is None, min(ra.confidence, rb.confidence),
+                                ra.page, _union([ra.box, rb.box]), reason))
+        if reason is None:
+            pno = l2[0:9].rstrip("<")
+            found.append(DetectedID("PASSPORT", pno, validate_passport(pno) is None, rb.confidence, rb.page, rb.box,
+                                    validate_passport(pno)))
+    return found
+
+
+def extract_ids(pages: list[tuple[int, list[Line]]]) -> list[DetectedID]:
+    """All IDs on the document's pages ((page number, lines) pairs), best reading first per value."""
+    rows = [r for page, lines in pages for r in rows_from_lines(lines, page)]
+    all_text = "\n".join(r.text for r in rows)
+    passport_doc = bool(_ANCHORS_PASSPORT.search(all_text))
+    found: list[DetectedID] = _mrz_rows(rows)
+    mrz_texts = {i.value for i in found if i.type == "MRZ"}
+    for r in rows:
+        if any(r.text.upper().replace(" ", "") in m for m in mrz_texts):
+            continue
+        for m in _MASKED.finditer(r.text):
+            found.append(DetectedID("AADHAAR_MASKED", f"XXXXXXXX{m.group(1)}", True, r.confidence, r.page, r.box))
+        for spec, value, reason, repaired, raw in _match_row(r.text, passport_doc):
+            found.append(DetectedID(spec.type, value, reason is None, r.confidence, r.page, r.box, reason,
+                                    raw=raw if repaired else None, repaired=repaired))
+    return _dedupe(found)
+
+
+def _dedupe(found: list[DetectedID]) -> list[DetectedID]:
+    best: dict[tuple[str, str], DetectedID] = {}
+    for i in found:
+        key = (i.type, i.value)
+        cur = best.get(key)
+        if cur is None or (i.valid, not i.repaired, i.confidence) > (cur.valid, not cur.repaired, cur.confidence):
+            best[key] = i
+    out = list(best.values())
+    order = {s.type: n for n, s in enumerate(SPECS)}
+    return sorted(out, key=lambda i: (i.page, not i.valid, order.get(i.type, -1)))

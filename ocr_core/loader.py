@@ -1,0 +1,228 @@
+"""Documents in: type from the bytes, limits enforced, pages out (images to OCR or text-layer lines).
+
+Every unreadable, truncated, encrypted, empty or oversized input raises a typed `InputError`
+whose message a user understands.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence
+
+from .config import Settings, get_settings
+from .engines.base import quad_from_rect
+from .errors import (CorruptFileError, EmptyFileError, EncryptedPDFError, FileTooLargeError,
+                     ImageTooLargeError, TooManyPagesError, UnsupportedFileTypeError)
+from .models import Line
+
+MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff", "webp": "image/webp",
+               "bmp": "image/bmp", "pdf": "application/pdf"}
+MIN_TEXT_LAYER_CHARS = 20  # fewer letters/digits than this on a PDF page: OCR it instead
+
+
+@dataclass
+class PageInput:
+    number: int  # 1-based
+    width: int
+    height: int
+    image: np.ndarray | None = None  # RGB uint8, when the page needs OCR
+    text_lines: list[Line] | None = None  # when the page has a usable text layer
+
+
+def sniff(data: bytes) -> str:
+    """The file's kind from its first bytes (never from its name)."""
+    head = data[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if head[:2] == b"BM":
+        return "bmp"
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    stripped = data[:512].lstrip().lower()
+    if stripped.startswith((b"<!doctype html", b"<html", b"<svg", b"<?xml")):
+        what = "an SVG/XML or HTML document"
+    elif head[:2] == b"PK":
+        what = "a ZIP archive (upload it on the bulk page)"
+    elif head.startswith(b"GIF8"):
+        what = "a GIF image"
+    else:
+        what = "not an image or PDF"
+    raise UnsupportedFileTypeError(f"Unsupported file: its content is {what}. "
+                                   "Upload a JPEG, PNG, TIFF, WebP, BMP image or a PDF.")
+
+
+def check_size(data: bytes, settings: Settings) -> None:
+    if not data:
+        raise EmptyFileError("The file is empty (0 bytes).")
+    if len(data) > settings.max_file_bytes:
+        raise FileTooLargeError(f"The file is {len(data) / 1e6:.1f} MB; the limit is "
+                                f"{settings.max_file_bytes / 1e6:.1f} MB.")
+
+
+def load_pages(data: bytes, settings: Settings | None = None) -> tuple[str, Iterator[PageInput]]:
+    """Validate the file and return (kind, pages). Header-level problems raise here; page-level
+    ones (a truncated image body) raise while iterating."""
+    settings = settings or get_settings()
+    check_size(data, settings)
+    kind = sniff(data)
+    if kind == "pdf":
+        return kind, _pdf_pages(_open_pdf(data, settings), settings)
+    return kind, _image_pages(_open_image(data), settings)
+
+
+# ---------------------------------------------------------------- images
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as e:
+        raise ImageTooLargeError(f"The image is too large to process safely ({e}).") from e
+    except Exception as e:
+        raise CorruptFileError(f"The image cannot be read: it is corrupt or truncated ({e}).") from e
+
+
+def _to_rgb(im: Image.Image) -> np.ndarray:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(im, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        arr8 = ((arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)).astype(np.uint8)
+        im = Image.fromarray(arr8, "L")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(bg, im)
+    return np.asarray(im.convert("RGB"))
+
+
+def _image_pages(im: Image.Image, settings: Settings) -> Iterator[PageInput]:
+    n_frames = getattr(im, "n_frames", 1)
+    if n_frames > settings.max_pages:
+        raise TooManyPagesError(f"The image has {n_frames} pages; the limit is {settings.max_pages}.")
+    for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
+        w, h = frame.size
+        if w * h > settings.max_page_pixels:
+            raise ImageTooLargeError(f"Page {i} is {w}x{h} pixels ({w * h / 1e6:.0f} MP); the limit is "
+                                     f"{settings.max_page_pixels / 1e6:.0f} MP.")
+        if w < 2 or h < 2:
+            raise CorruptFileError(f"Page {i} is only {w}x{h} pixels: nothing to read.")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                frame.load()
+                upright = ImageOps.exif_transpose(frame) if i == 1 else frame.copy()
+                rgb = _to_rgb(upright)
+        except Exception as e:
+            raise CorruptFileError(f"Page {i} cannot be decoded: the file is corrupt or truncated ({e}).") from e
+        yield PageInput(number=i, width=rgb.shape[1], height=rgb.shape[0], image=rgb)
+
+
+# ---------------------------------------------------------------- PDFs
+def _open_pdf(data: bytes, settings: Settings):
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as e:
+        raise CorruptFileError(f"The PDF cannot be opened: it is corrupt or truncated ({e}).") from e
+    if doc.needs_pass:
+        doc.close()
+        raise EncryptedPDFError("The PDF is password-protected. Remove the password and upload it again.")
+    if doc.page_count == 0:
+        doc.close()
+        raise CorruptFileError("The PDF has no readable pages.")
+    if doc.page_count > settings.max_pages:
+        n = doc.page_count
+        doc.close()
+        raise TooManyPagesError(f"The PDF has {n} pages; the limit is {settings.max_pages}.")
+    return doc
+
+
+def _fit_dpi(rect, dpi: int, max_pixels: int) -> float:
+    w_in, h_in = rect.width / 72.0, rect.height / 72.0
+    if w_in <= 0 or h_in <= 0:
+        return float(dpi)
+    max_dpi = (max_pixels / (w_in * h_in)) ** 0.5
+    return float(min(dpi, max_dpi))
+
+
+def _text_layer_lines(page, scale: float) -> list[Line]:
+    words = page.get_text("words", sort=True)
+    rows: dict[tuple[int, int], list] = {}
+    for w in words:
+        rows.setdefault((w[5], w[6]), []).append(w)
+    lines = []
+    for ws in rows.values():
+        text = " ".join(w[4] for w in ws).strip()
+        if not text:
+            continue
+        x0, y0 = min(w[0] for w in ws) * scale, min(w[1] for w in ws) * scale
+        x1, y1 = max(w[2] for w in ws) * scale, max(w[3] for w in ws) * scale
+        lines.append(Line(text=text, box=quad_from_rect(x0, y0, x1, y1), confidence=1.0))
+    return lines
+
+
+def _usable(lines: list[Line]) -> bool:
+    text = "".join(ln.text for ln in lines)
+    good = sum(c.isascii() and c.isalnum() for c in text)
+    bad = text.count("\ufffd")
+    return good >= MIN_TEXT_LAYER_CHARS and bad <= good * 0.05
+
+
+def _pdf_pages(doc, settings: Settings) -> Iterator[PageInput]:
+    import pymupdf
+
+    try:
+        for i, page in enumerate(doc, start=1):
+            try:
+                dpi = _fit_dpi(page.rect, settings.ocr_dpi, settings.max_page_pixels)
+                scale = dpi / 72.0
+                w, h = int(round(page.rect.width * scale)), int(round(page.rect.height * scale))
+                lines = _text_layer_lines(page, scale)
+                if _usable(lines):
+                    yield PageInput(number=i, width=w, height=h, text_lines=lines)
+                    continue
+                pix = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), colorspace="rgb", alpha=False)
+                img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+                yield PageInput(number=i, width=pix.width, height=pix.height, image=img)
+            except (ImageTooLargeError, TooManyPagesError):
+                raise
+            except Exception as e:
+                raise CorruptFileError(f"Page {i} of the PDF cannot be read ({e}).") from e
+    finally:
+        doc.close()
+
+
+def render_page(data: bytes, page_number: int, dpi: int | None = None,
+                settings: Settings | None = None) -> np.ndarray:
+    """RGB image of one page (1-based) as the result's boxes see it (for display and region re-OCR)."""
+    settings = settings or get_settings()
+    kind = sniff(data)
+    if kind == "pdf":
+        import pymupdf
+
+        doc = _open_pdf(data, settings)
+        try:
+            page = doc[page_number - 1]
+            d = _fit_dpi(page.rect, dpi or settings.ocr_dpi, settings.max_page_pixels) / 72.0
+            pix = page.get_pixmap(matrix=pymupdf.Matrix(d, d), colorspace="rgb", alpha=False)
+            return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3).copy()
+        finally:
+            doc.close()
+    for p in _image_pages(_open_image(data), settings):
+        if p.number == page_number:
+            assert p.image is not None
+            return p.image
+    raise IndexError(f"no page {page_number}")

@@ -1,0 +1,164 @@
+"""The one typed result hierarchy: document -> page -> line, plus detected IDs.
+
+Reused by the UI, the API and the workers (`to_dict` / `from_dict`). `to_dict()` masks Aadhaar
+and VID numbers unless `unmask=True` is asked for explicitly (the cache stores the unmasked form,
+encrypted; see `store`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .privacy import MASKED_TYPES, mask_id, mask_text
+
+ID_TYPES = ("PAN", "AADHAAR", "AADHAAR_MASKED", "VID", "DL", "PASSPORT", "UDYAM", "GSTIN", "EPIC", "MRZ")
+DOCUMENT_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "UDYAM", "GSTIN", "VOTER_ID", "UNKNOWN")
+
+Box = list[list[float]]  # four [x, y] points, clockwise from top-left, in page pixels
+
+
+@dataclass
+class Line:
+    text: str
+    box: Box
+    confidence: float
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        return {"text": self.text if unmask else mask_text(self.text), "box": self.box,
+                "confidence": round(float(self.confidence), 4)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Line":
+        return cls(text=d["text"], box=[list(map(float, p)) for p in d["box"]], confidence=float(d["confidence"]))
+
+
+@dataclass
+class DetectedID:
+    type: str
+    value: str  # normalised (compact) value
+    valid: bool
+    confidence: float
+    page: int = 1
+    box: Box | None = None
+    reason: str | None = None  # why it is invalid
+    raw: str | None = None  # the OCR text, when an OCR confusion was repaired
+    repaired: bool = False
+
+    @property
+    def display(self) -> str:
+        return mask_id(self.type, self.value) if self.type in MASKED_TYPES else self.value
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        masked = self.type in MASKED_TYPES and not unmask
+        d = asdict(self)
+        d["value"] = self.display if masked else self.value
+        d["display"] = self.display
+        d["masked"] = masked
+        if masked and self.raw:
+            d["raw"] = mask_text(self.raw)
+        d["confidence"] = round(float(self.confidence), 4)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DetectedID":
+        return cls(type=d["type"], value=d["value"], valid=bool(d["valid"]),
+                   confidence=float(d.get("confidence", 0.0)), page=int(d.get("page", 1)),
+                   box=d.get("box"), reason=d.get("reason"), raw=d.get("raw"),
+                   repaired=bool(d.get("repaired", False)))
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    width: int
+    height: int
+    source: str  # "ocr" or "text_layer"
+    lines: list[Line] = field(default_factory=list)
+    rotation: int = 0  # degrees the page image was turned (clockwise) before OCR
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        return {"number": self.number, "width": self.width, "height": self.height, "source": self.source,
+                "rotation": self.rotation, "lines": [ln.to_dict(unmask) for ln in self.lines]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Page":
+        return cls(number=int(d["number"]), width=int(d["width"]), height=int(d["height"]),
+                   source=d["source"], rotation=int(d.get("rotation", 0)),
+                   lines=[Line.from_dict(x) for x in d.get("lines", [])])
+
+
+@dataclass
+class DocumentResult:
+    filename: str
+    file_hash: str
+    pages: list[Page]
+    ids: list[DetectedID]
+    document_type: str = "UNKNOWN"
+    document_type_score: float = 0.0
+    execution_time: float = 0.0
+    cached: bool = False
+    engine: str = ""
+    engine_version: str = ""
+    media_type: str = ""
+
+    @property
+    def lines(self) -> list[Line]:
+        return [ln for p in self.pages for ln in p.lines]
+
+    @property
+    def texts(self) -> list[str]:
+        return [ln.text for ln in self.lines]
+
+    @property
+    def raw_text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def min_confidence(self) -> float | None:
+        confs = [ln.confidence for ln in self.lines]
+        return min(confs) if confs else None
+
+    def document_ids(self, unmask: bool = False) -> dict[str, list[str]]:
+        """Valid IDs by type (every key present). Aadhaar and VID masked unless unmask."""
+        out: dict[str, list[str]] = {k: [] for k in ID_TYPES}
+        for i in self.ids:
+            if not i.valid:
+                continue
+            vals = i.value.split("\n") if i.type == "MRZ" else [i.value if unmask or i.type not in MASKED_TYPES else i.display]
+            for v in vals:
+                if v not in out[i.type]:
+                    out[i.type].append(v)
+        return out
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        lines = [ln.to_dict(unmask) for ln in self.lines]
+        return {
+            "filename": self.filename,
+            "file_hash": self.file_hash,
+            "texts": [ln["text"] for ln in lines],
+            "raw_text": "\n".join(ln["text"] for ln in lines),
+            "document_ids": self.document_ids(unmask),
+            "document_type": self.document_type,
+            "document_type_score": round(self.document_type_score, 3),
+            "execution_time": round(self.execution_time, 4),
+            "cached": self.cached,
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "media_type": self.media_type,
+            "masked": not unmask,
+            "pages": [p.to_dict(unmask) for p in self.pages],
+            "ids": [i.to_dict(unmask) for i in self.ids],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DocumentResult":
+        if d.get("masked"):
+            raise ValueError("a masked result cannot be restored; store results with to_dict(unmask=True)")
+        return cls(filename=d["filename"], file_hash=d["file_hash"],
+                   pages=[Page.from_dict(p) for p in d.get("pages", [])],
+                   ids=[DetectedID.from_dict(i) for i in d.get("ids", [])],
+                   document_type=d.get("document_type", "UNKNOWN"),
+                   document_type_score=float(d.get("document_type_score", 0.0)),
+                   execution_time=float(d.get("execution_time", 0.0)), cached=bool(d.get("cached", False)),
+                   engine=d.get("engine", ""), engine_version=d.get("engine_version", ""),
+                   media_type=d.get("media_type", ""))

@@ -1,0 +1,32 @@
+"""Masking of Aadhaar and VID numbers for anything a person or a log can see."""
+from __future__ import annotations
+
+import re
+
+MASKED_TYPES = frozenset({"AADHAAR", "VID"})
+
+# 12 or 16 digits, contiguous or in groups of four (space or hyphen), not inside a longer number.
+_AADHAAR_LIKE = re.compile(r"(?<![\dA-Za-z])(\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{4})?)(?![\dA-Za-z])")
+
+
+def mask_id(id_type: str, value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if id_type in MASKED_TYPES and len(digits) >= 4:
+        groups = ["XXXX"] * (len(digits) // 4 - 1) + [digits[-4:]]
+        return " ".join(groups)
+    return value
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    s = m.group(1)
+    digits = re.sub(r"\D", "", s)
+    if len(digits) not in (12, 16):
+        return s
+    return mask_id("AADHAAR", digits)
+
+
+def mask_text(text: str) -> str:
+    """Mask every Aadhaar- or VID-shaped number (12 or 16 digits) in free text."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+    return _AADHAAR_LIKE.sub(_mask_match, text)
