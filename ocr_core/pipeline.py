@@ -11,6 +11,7 @@ import numpy as np
 from .classify import classify
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
+from .engines import engine_version as _engine_version
 from .errors import OCRError
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, check_size, load_pages, sniff
@@ -82,8 +83,9 @@ def _read(source: bytes | str | os.PathLike, filename: str | None) -> tuple[byte
     return data, filename or p.name
 
 
-def engine_version(engine: OCREngine, settings: Settings) -> str:
-    return f"{engine.version}|dpi{settings.ocr_dpi}|pipe{PIPELINE_VERSION}"
+def cache_version(engine_name: str, lang: str, settings: Settings) -> str:
+    """Engine, model and parameter versions: a new model or setting never serves old results."""
+    return f"{_engine_version(engine_name, lang)}|dpi{settings.ocr_dpi}|pipe{PIPELINE_VERSION}"
 
 
 def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engine: str | None = None,
@@ -101,8 +103,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
     try:
         check_size(data, settings)
         kind = sniff(data)
-        eng = get_engine(eng_name, lang)
-        version = engine_version(eng, settings)
+        version = cache_version(eng_name, lang, settings)
         if use_cache:
             hit = cache.get(file_hash, version)
             if hit is not None:
@@ -112,12 +113,14 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 _record(db, rec, result, version)
                 return result
         kind, pages_in = load_pages(data, settings)
+        eng: OCREngine | None = None
         pages: list[Page] = []
         for p in pages_in:
             if p.text_lines is not None:
                 pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
             else:
                 assert p.image is not None
+                eng = eng or get_engine(eng_name, lang)
                 lines, rot = ocr_page(eng, p.image)
                 h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
                 pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot))

@@ -20,17 +20,28 @@ class OCREngine(Protocol):
 
 
 EngineFactory = Callable[[str], OCREngine]
+VersionFn = Callable[[str], str]
 _FACTORIES: dict[str, EngineFactory] = {}
+_VERSIONS: dict[str, VersionFn] = {}
 _INSTANCES: dict[tuple[str, str], OCREngine] = {}
 _LOCK = threading.Lock()
 
 
-def register_engine(name: str) -> Callable[[EngineFactory], EngineFactory]:
+def register_engine(name: str, version: VersionFn) -> Callable[[EngineFactory], EngineFactory]:
+    """Register a factory (lang -> engine) and a function giving the engine's version for a
+    language without loading any model (the cache is consulted before an engine is loaded)."""
     def deco(factory: EngineFactory) -> EngineFactory:
         _FACTORIES[name] = factory
+        _VERSIONS[name] = version
         return factory
 
     return deco
+
+
+def engine_version(name: str, lang: str = "en") -> str:
+    if name not in _VERSIONS:
+        raise EngineError(f"unknown OCR engine {name!r}; available: {', '.join(available_engines())}")
+    return _VERSIONS[name](lang)
 
 
 def available_engines() -> list[str]:

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -73,6 +74,7 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
+@lru_cache(maxsize=1)
 def model_version() -> str:
     """Identifies the weights: changes when the rapidocr wheel ships other models."""
     src = rapidocr_models_dir()

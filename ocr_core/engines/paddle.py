@@ -56,11 +56,11 @@ class _PaddlePipelineEngine:
     version = ""
 
     def __init__(self, lang: str, **kwargs: Any) -> None:
-        quiet_paddle_logs()
         try:
             from paddleocr import PaddleOCR
         except ImportError as e:  # pragma: no cover - dependency missing
             raise EngineError(f"paddleocr is not installed: {e}") from e
+        quiet_paddle_logs()  # after the import: paddlex sets its own level when imported
         self.lang = lang
         self._lock = threading.Lock()
         try:
@@ -89,8 +89,7 @@ class PaddleOCROnnxEngine(_PaddlePipelineEngine):
         device = "cpu"
         if s.ocr_gpu_enabled:
             device = "gpu:0"
-        self.version = (f"paddleocr-onnx/{model_dirs.model_version()}/det{s.ocr_det_limit_side}"
-                        f"/recw{model_dirs.REC_MIN_WIDTH}b1")
+        self.version = onnx_version(lang)
         super().__init__(
             lang,
             text_detection_model_name=model_dirs.DET_NAME, text_detection_model_dir=str(det),
@@ -124,9 +123,7 @@ class PaddleStaticEngine(_PaddlePipelineEngine):
             kwargs.update(text_detection_model_name=det_name, text_detection_model_dir=str(det),
                           text_recognition_model_name=rec_name, text_recognition_model_dir=str(rec))
             kwargs.pop("lang")
-            self.version = f"paddle/{det_name}:{_dir_digest(det)}+{rec_name}:{_dir_digest(rec)}"
-        else:
-            self.version = f"paddle/default-{lang}"
+        self.version = static_version(lang)
         super().__init__(lang, **kwargs)
 
 
@@ -156,11 +153,28 @@ def _dir_digest(d: Path) -> str:
     return "-".join(file_digest(p)[:6] for p in files)
 
 
-@register_engine("paddleocr")
+def onnx_version(lang: str) -> str:
+    from . import model_dirs
+
+    s = get_settings()
+    return (f"paddleocr-onnx/{model_dirs.model_version()}/{lang}/det{s.ocr_det_limit_side}"
+            f"/recw{model_dirs.REC_MIN_WIDTH}b1")
+
+
+def static_version(lang: str) -> str:
+    s = get_settings()
+    if s.ocr_model_dir is None:
+        return f"paddle/default-{lang}/det{s.ocr_det_limit_side}"
+    det, rec = find_paddle_model_dirs(Path(s.ocr_model_dir))
+    det_name, rec_name = model_names(det, rec)
+    return f"paddle/{det_name}:{_dir_digest(det)}+{rec_name}:{_dir_digest(rec)}/det{s.ocr_det_limit_side}"
+
+
+@register_engine("paddleocr", onnx_version)
 def _make_onnx(lang: str) -> PaddleOCROnnxEngine:
     return PaddleOCROnnxEngine(lang)
 
 
-@register_engine("paddle")
+@register_engine("paddle", static_version)
 def _make_static(lang: str) -> PaddleStaticEngine:
     return PaddleStaticEngine(lang)

@@ -15,11 +15,10 @@ class RapidOCREngine:
 
     def __init__(self, lang: str = "en") -> None:
         from rapidocr import RapidOCR
-        import rapidocr
 
         self._ocr = RapidOCR()
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-        self.version = f"rapidocr-{getattr(rapidocr, '__version__', '3')}/defaults"
+        self.version = rapid_version(lang)
         self._lock = threading.Lock()
 
     def recognize(self, image: np.ndarray) -> list[Line]:
@@ -31,6 +30,12 @@ class RapidOCREngine:
                 for t, s, b in zip(out.txts, out.scores, out.boxes) if t and t.strip()]
 
 
-@register_engine("rapidocr")
+def rapid_version(lang: str) -> str:
+    from importlib.metadata import version
+
+    return f"rapidocr-{version('rapidocr')}/defaults"
+
+
+@register_engine("rapidocr", rapid_version)
 def _make(lang: str) -> RapidOCREngine:
     return RapidOCREngine(lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+from functools import lru_cache
 
 import numpy as np
 
@@ -24,8 +25,7 @@ class TesseractEngine:
             raise EngineError("the tesseract engine needs the Debian package tesseract-ocr")
         self._pt = pytesseract
         self.lang = _LANGS.get(lang, lang)
-        ver = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-        self.version = f"{ver.strip().replace(' ', '-')}/{self.lang}/psm3"
+        self.version = tesseract_version(lang)
         self._sem = threading.Semaphore(2)
 
     def recognize(self, image: np.ndarray) -> list[Line]:
@@ -48,6 +48,15 @@ class TesseractEngine:
         return lines
 
 
-@register_engine("tesseract")
+@lru_cache(maxsize=8)
+def tesseract_version(lang: str) -> str:
+    try:
+        ver = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    except OSError:
+        ver = "tesseract-missing"
+    return f"{ver.strip().replace(' ', '-')}/{_LANGS.get(lang, lang)}/psm3"
+
+
+@register_engine("tesseract", tesseract_version)
 def _make(lang: str) -> TesseractEngine:
     return TesseractEngine(lang)

@@ -1,0 +1,44 @@
+"""Command line: `python -m ocr_core <command>`. Each command is a thin adapter over one core call."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .config import get_settings
+from .errors import OCRError
+from .logs import configure_logging
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from .pipeline import scan
+
+    failed = 0
+    for path in args.files:
+        try:
+            result = scan(path, engine=args.engine, lang=args.lang, use_cache=not args.no_cache, source_label="cli")
+        except (OCRError, OSError) as e:
+            failed += 1
+            print(f"{path}: error: {e}", file=sys.stderr)
+            continue
+        print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ocr_core", description="OCR Review Desk core commands")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("scan", help="scan files; one JSON result per line on stdout")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--engine", default=None, help="paddleocr (default), paddle, tesseract, rapidocr")
+    s.add_argument("--lang", default=None)
+    s.add_argument("--no-cache", action="store_true", help="ignore and do not use the result cache")
+    s.set_defaults(func=cmd_scan)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(get_settings().log_level)
+    return int(args.func(args) or 0)
