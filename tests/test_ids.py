@@ -1,0 +1,107 @@
+"""ID templates, OCR-confusion coercion, checksum repair and validation (no engine needed)."""
+from stdnum import luhn, verhoeff
+
+from ocr_core.ids import check, coerce, extract_ids, mrz_check_digit, SPEC_BY_TYPE, validate_id, validate_mrz
+from ocr_core.models import Line
+
+
+def line(text, x=10, y=10, w=300, h=30, conf=0.99):
+    return Line(text, [[x, y], [x + w, y], [x + w, y + h], [x, y + h]], conf)
+
+
+def ids_of(*texts):
+    return {(i.type, i.value, i.valid) for i in extract_ids([(1, [line(t, y=40 * n) for n, t in enumerate(texts)])])}
+
+
+def test_pan_aadhaar_vid_epic_gstin_found_and_valid():
+    aad = "49871234560" + verhoeff.calc_check_digit("49871234560")
+    vid = "911122223333444" + verhoeff.calc_check_digit("911122223333444")
+    found = ids_of("AFZPK7190K", " ".join(aad[i:i + 4] for i in range(0, 12, 4)),
+                   "VID : " + " ".join(vid[i:i + 4] for i in range(0, 16, 4)), "WJD2575306",
+                   "Registration Number : 33VXYFG4544F1ZA")
+    assert {("PAN", "AFZPK7190K", True), ("AADHAAR", aad, True), ("VID", vid, True), ("EPIC", "WJD2575306", True),
+            ("GSTIN", "33VXYFG4544F1ZA", True)} <= found
+    # the VID's digit groups are not also read as a 12-digit Aadhaar
+    assert not any(t == "AADHAAR" and v in vid for t, v, _ in found)
+
+
+def test_checksum_failures_are_never_valid():
+    found = ids_of("Order Ref: 4014 2205 8590", "UPI Txn ID: 3466 1671 4644 6144", "GSTIN: 03WDBFK2273W1ZR")
+    assert found and not any(valid for _, _, valid in found)
+
+
+def test_phone_pin_and_amounts_are_not_ids():
+    assert ids_of("Phone: 098-2112 7571 Mobile: 7940936241", "Ludhiana - 141064", "Grand Total 95,211.84",
+                  "Date: 15/05/2023") == set()
+
+
+def test_ocr_confusions_are_coerced_per_position_and_marked():
+    [pan] = [i for i in extract_ids([(1, [line("AFZPK719OK")])]) if i.type == "PAN"]
+    assert (pan.value, pan.valid, pan.repaired, pan.raw) == ("AFZPK7190K", True, True, "AFZPK719OK")
+    # a letter O read in an Aadhaar digit slot
+    aad = "49871234560" + verhoeff.calc_check_digit("49871234560")
+    [a] = [i for i in extract_ids([(1, [line(aad[:4] + " " + aad[4:8].replace("0", "O") + " " + aad[8:])])])
+           if i.type == "AADHAAR"]
+    assert a.valid and a.value == aad
+
+
+def test_checksum_repair_only_when_exactly_one_candidate_validates():
+    spec = SPEC_BY_TYPE["AADHAAR"]
+    good = "49871234560" + verhoeff.calc_check_digit("49871234560")
+    # 'B' may be 8 or 3: exactly one of them passes Verhoeff here, so the repair is taken and marked
+    bad = good.replace("8", "B", 1)
+    value, reason, repaired = check(spec, bad)
+    assert (value, reason, repaired) == (good, None, True)
+
+
+def test_split_id_across_neighbouring_boxes_is_joined():
+    lines = [Line("EDYPK", [[100, 50], [180, 50], [180, 80], [100, 80]], 0.99),
+             Line("5645N", [[190, 51], [270, 51], [270, 81], [190, 81]], 0.98)]
+    assert ("PAN", "EDYPK5645N") in {(i.type, i.value) for i in extract_ids([(1, lines)]) if i.valid}
+
+
+def test_masked_aadhaar_kept_masked():
+    assert ("AADHAAR_MASKED", "XXXXXXXX4821", True) in ids_of("XXXX XXXX 4821")
+
+
+def test_dl_state_and_year_checked():
+    assert ("DL", "MH4520181817732", True) in ids_of("DL No. MH45 20181817732")
+    assert ("DL", "MH4520991817732", False) in ids_of("MH45 20991817732")  # year of issue in the future
+    assert ("DL", "QQ4520181817732", False) in ids_of("QQ4520181817732")  # no such state
+
+
+def test_udyam_normalised():
+    assert ("UDYAM", "UDYAM-MH-02-0012345", True) in ids_of("UDYAM-MH-02-0012345")
+
+
+def test_gstin_state_codes_stdnum_rejects_are_valid():
+    for state in ("38", "97", "99"):
+        body = state + "AFZPK7190K" + "1Z"
+        gstin = body + luhn.calc_check_digit(body, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        assert validate_id("GSTIN", gstin)[1], gstin
+        wrong = gstin[:-1] + ("0" if gstin[-1] != "0" else "1")
+        assert not validate_id("GSTIN", wrong)[1]
+
+
+def test_passport_mrz_check_digits():
+    l1 = "P<INDGUPTA<<GAURAV<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    l2 = "G1365336<7IND7710067M3112054<<<<<<<<<<<<<<08"
+    assert mrz_check_digit("G1365336<") == "7"
+    assert validate_mrz(l1, l2) is None
+    assert validate_mrz(l1, l2.replace("7710067", "7710068")) is not None
+    found = ids_of("REPUBLIC OF INDIA", l1, l2)
+    assert ("PASSPORT", "G1365336", True) in found
+    assert any(t == "MRZ" and valid for t, _, valid in found)
+
+
+def test_validate_id_for_typed_values():
+    assert validate_id("PAN", "afzpk 7190k") == ("AFZPK7190K", True, None)
+    v, ok, reason = validate_id("PAN", "AFZPK7190")
+    assert not ok and "10 characters" in reason
+    assert validate_id("AADHAAR", "2155 2109 3999")[1]
+    assert not validate_id("AADHAAR", "2155 2109 3998")[1]
+
+
+def test_coerce_rejects_what_cannot_fit():
+    assert coerce("ABCDE", "@@@@@") == ("ABCDE", [])
+    assert coerce("AB?DE", "@@@@@") is None

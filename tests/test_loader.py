@@ -1,0 +1,137 @@
+"""Documents in: kind from the bytes, limits, and a typed, readable error for every bad input."""
+import io
+
+import numpy as np
+import pymupdf
+import pytest
+from PIL import Image
+
+from ocr_core import errors
+from ocr_core.loader import load_pages, sniff
+
+
+def png(size=(60, 40), mode="RGB", color=(255, 255, 255)) -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, color if mode in ("RGB", "CMYK") else 255).save(buf, "PNG" if mode != "CMYK" else "JPEG")
+    return buf.getvalue()
+
+
+def pages(data, settings):
+    kind, it = load_pages(data, settings)
+    return kind, list(it)
+
+
+@pytest.mark.parametrize("fmt,kind", [("JPEG", "jpeg"), ("PNG", "png"), ("TIFF", "tiff"), ("WEBP", "webp"),
+                                      ("BMP", "bmp")])
+def test_kind_from_bytes_not_name(fmt, kind, settings):
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buf, fmt)
+    assert sniff(buf.getvalue()) == kind
+    k, ps = pages(buf.getvalue(), settings)
+    assert k == kind and ps[0].image.shape == (30, 40, 3)
+
+
+def test_multipage_tiff_and_exif_orientation(settings):
+    frames = [Image.new("RGB", (50, 20), c) for c in ("red", "green", "blue")]
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
+    _, ps = pages(buf.getvalue(), settings)
+    assert [p.number for p in ps] == [1, 2, 3]
+    im = Image.new("RGB", (50, 20), "white")
+    exif = im.getexif()
+    exif[0x0112] = 6  # rotate 90 CW on display
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", exif=exif)
+    _, ps = pages(buf.getvalue(), settings)
+    assert ps[0].image.shape[:2] == (50, 20)
+
+
+def test_cmyk_and_16bit_images_become_rgb(settings):
+    buf = io.BytesIO()
+    Image.new("CMYK", (30, 20), (0, 0, 0, 0)).save(buf, "JPEG")
+    assert pages(buf.getvalue(), settings)[1][0].image.dtype == np.uint8
+    arr = (np.arange(600, dtype=np.uint16).reshape(20, 30) * 100)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")  # a 16-bit greyscale PNG
+    img = pages(buf.getvalue(), settings)[1][0].image
+    assert img.shape == (20, 30, 3) and img.max() == 255
+
+
+@pytest.mark.parametrize("data,error,words", [
+    (b"", errors.EmptyFileError, "empty"),
+    (b"<html><body>hi</body></html>", errors.UnsupportedFileTypeError, "HTML"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', errors.UnsupportedFileTypeError, "SVG"),
+    (b"just some text", errors.UnsupportedFileTypeError, "not an image"),
+    (b"PK\x03\x04rest", errors.UnsupportedFileTypeError, "ZIP"),
+])
+def test_bad_bytes_give_typed_errors(data, error, words, settings):
+    with pytest.raises(error, match=words):
+        pages(data, settings)
+
+
+def test_truncated_image_and_pdf(settings):
+    buf = io.BytesIO()
+    Image.effect_noise((300, 300), 50).convert("RGB").save(buf, "JPEG")
+    with pytest.raises(errors.CorruptFileError):
+        pages(buf.getvalue()[: len(buf.getvalue()) // 2], settings)
+    with pytest.raises(errors.CorruptFileError):
+        pages(png()[:40], settings)
+    doc = pymupdf.open()
+    doc.new_page()
+    data = doc.tobytes()
+    with pytest.raises(errors.CorruptFileError):
+        pages(data[:60], settings)
+
+
+def test_encrypted_pdf(settings):
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "secret")
+    data = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="pw", owner_pw="pw")
+    with pytest.raises(errors.EncryptedPDFError, match="password"):
+        pages(data, settings)
+
+
+def test_limits_from_configuration(settings, monkeypatch):
+    from ocr_core.config import get_settings
+
+    monkeypatch.setenv("MAX_FILE_BYTES", "100")
+    monkeypatch.setenv("MAX_PAGE_PIXELS", "10000")
+    monkeypatch.setenv("MAX_PAGES", "2")
+    get_settings.cache_clear()
+    s = get_settings()
+    with pytest.raises(errors.FileTooLargeError, match="limit"):
+        pages(b"\x89PNG\r\n\x1a\n" + b"0" * 200, s)
+    monkeypatch.setenv("MAX_FILE_BYTES", "10000000")
+    get_settings.cache_clear()
+    s = get_settings()
+    with pytest.raises(errors.ImageTooLargeError, match="MP"):
+        pages(png(size=(200, 200)), s)
+    doc = pymupdf.open()
+    for _ in range(3):
+        doc.new_page()
+    with pytest.raises(errors.TooManyPagesError, match="3 pages"):
+        pages(doc.tobytes(), s)
+
+
+def test_decompression_bomb_is_refused_before_decoding(settings):
+    # a 30000x30000 PNG compresses to a few hundred KB; its header alone gives it away
+    import zlib, struct
+
+    w = h = 30000
+    raw = zlib.compress(b"\x00" * (w + 1) * 64, 9)
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + \
+        chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+    with pytest.raises(errors.ImageTooLargeError):
+        pages(data, settings)
+
+
+def test_pdf_text_layer_read_and_scanned_page_rendered(fixtures_dir, settings):
+    _, ps = pages((fixtures_dir / "gst_text.pdf").read_bytes(), settings)
+    assert ps[0].text_lines and ps[0].image is None
+    assert any("Form GST REG-06" in ln.text for ln in ps[0].text_lines)
+    _, ps = pages((fixtures_dir / "udyam_scan.pdf").read_bytes(), settings)
+    assert ps[0].text_lines is None and ps[0].image is not None
+    assert ps[0].width == 900  # rendered at OCR_DPI=150
