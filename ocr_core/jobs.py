@@ -1,0 +1,419 @@
+"""Background OCR jobs: one interface for submitting and polling, whatever runs them.
+
+- `Job` is one uploaded file on its way through OCR; `JobStore` keeps jobs in the SQLite table
+  ``ocr_jobs`` (the result column is encrypted at rest). Any backend may reuse the store.
+- `JobBackend` is the protocol the pages, the CLI and the API use: `submit`, `get`, `list`,
+  `shutdown`.
+- `EmbeddedBackend` runs jobs in a bounded thread pool (``OCR_WORKERS``) in this process. The
+  uploaded bytes are kept (encrypted, named by hash) in `ocr_core.files` before a job is queued,
+  so a job survives a page reload, and jobs left PENDING/STARTED/RETRY by a process that died are
+  picked up again when a backend starts. An OCR failure is retried with exponential backoff up to
+  a limit, then the job is FAILURE with its error kept; an `InputError` (a bad file) fails at once.
+- `get_backend()` gives the process-wide backend: Celery (``ocr_core.jobs_celery``) when a broker
+  URL is configured, else the embedded one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Protocol
+
+from . import crypto, files
+from .config import Settings, get_settings
+from .errors import InputError
+from .logs import log
+from .models import DocumentResult
+from .pipeline import sha256
+from .store import connect, schema_hook
+
+PENDING, STARTED, RETRY, SUCCESS, FAILURE = "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE"
+STATUSES = (PENDING, STARTED, RETRY, SUCCESS, FAILURE)
+ACTIVE = (PENDING, STARTED, RETRY)
+DONE = (SUCCESS, FAILURE)
+
+MAX_ATTEMPTS = 3  # OCR attempts before FAILURE
+BACKOFF_SECONDS = 1.0  # wait before retry n is BACKOFF_SECONDS * 2 ** (n - 1)
+
+ScanFn = Callable[..., DocumentResult]  # (data, filename, *, engine, lang, settings) -> DocumentResult
+
+
+@dataclass
+class Job:
+    id: str
+    filename: str
+    file_hash: str
+    status: str
+    result: dict[str, Any] | None  # DocumentResult.to_dict(unmask=True); never shown as is
+    created_at: float
+    started_at: float | None = None
+    completed_at: float | None = None
+    error: str | None = None
+    attempts: int = 0
+    batch_id: str | None = None
+    engine: str | None = None
+    lang: str | None = None
+    error_code: str | None = None
+    worker: str | None = None  # "host:pid" of the process running it (STARTED)
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE
+
+    def document(self) -> DocumentResult | None:
+        return DocumentResult.from_dict(self.result) if self.result else None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.completed_at:
+            return self.completed_at - self.started_at
+        return None
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        """JSON-ready; the result is masked (Aadhaar/VID) unless unmask."""
+        d = asdict(self)
+        d.pop("worker", None)
+        if self.result is not None:
+            d["result"] = self.result if unmask else DocumentResult.from_dict(self.result).to_dict()
+        return d
+
+
+# ---------------------------------------------------------------- storage
+@schema_hook
+def _schema(db) -> None:
+    if "ocr_jobs" not in db.table_names():
+        db["ocr_jobs"].create({
+            "id": str, "filename": str, "file_hash": str, "status": str, "result": str,
+            "created_at": float, "started_at": float, "completed_at": float, "error": str,
+            "attempts": int, "batch_id": str, "engine": str, "lang": str, "error_code": str, "worker": str,
+        }, pk="id", if_not_exists=True)
+        db["ocr_jobs"].create_index(["file_hash"], if_not_exists=True)
+        db["ocr_jobs"].create_index(["batch_id"], if_not_exists=True)
+        db["ocr_jobs"].create_index(["status"], if_not_exists=True)
+        db["ocr_jobs"].create_index(["created_at"], if_not_exists=True)
+
+
+_FIELDS = tuple(Job.__dataclass_fields__)
+
+
+def _row_to_job(row: dict[str, Any]) -> Job:
+    row = dict(row)
+    res = row.get("result")
+    row["result"] = json.loads(crypto.decrypt_text(res)) if res else None
+    row["attempts"] = row.get("attempts") or 0
+    return Job(**{k: row.get(k) for k in _FIELDS})
+
+
+class JobStore:
+    """The ``ocr_jobs`` table. Results are stored encrypted (`crypto.encrypt_text`)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    @property
+    def db(self):
+        return connect(self.settings.db_path)
+
+    def create(self, filename: str, file_hash: str, *, engine: str | None = None, lang: str | None = None,
+               batch_id: str | None = None, job_id: str | None = None, status: str = PENDING) -> Job:
+        job = Job(id=job_id or str(uuid.uuid4()), filename=filename, file_hash=file_hash, status=status,
+                  result=None, created_at=time.time(), batch_id=batch_id, engine=engine, lang=lang)
+        row = asdict(job)
+        row["result"] = None
+        self.db["ocr_jobs"].insert(row)
+        return job
+
+    def update(self, job_id: str, **fields: Any) -> None:
+        unknown = set(fields) - set(_FIELDS) - {"id"}
+        if unknown:
+            raise ValueError(f"unknown job fields: {sorted(unknown)}")
+        if "result" in fields and fields["result"] is not None:
+            fields["result"] = crypto.encrypt_text(json.dumps(fields["result"], ensure_ascii=False))
+        if fields:
+            self.db["ocr_jobs"].update(job_id, fields)
+
+    def claim(self, job_id: str, worker: str) -> bool:
+        """Atomically move a PENDING/RETRY job (or one STARTED by `worker` itself) to STARTED."""
+        cur = self.db.execute(
+            "update ocr_jobs set status = ?, started_at = ?, worker = ? where id = ? and "
+            "(status in (?, ?) or (status = ? and worker = ?))",
+            [STARTED, time.time(), worker, job_id, PENDING, RETRY, STARTED, worker])
+        return cur.rowcount == 1
+
+    def get(self, job_id: str) -> Job | None:
+        rows = list(self.db.query("select * from ocr_jobs where id = ?", [job_id]))
+        return _row_to_job(rows[0]) if rows else None
+
+    def list(self, *, batch_id: str | None = None, status: str | tuple[str, ...] | None = None,
+             limit: int = 1000, with_results: bool = True) -> list[Job]:
+        where, params = [], []
+        if batch_id is not None:
+            where.append("batch_id = ?")
+            params.append(batch_id)
+        if status:
+            st = (status,) if isinstance(status, str) else tuple(status)
+            where.append(f"status in ({','.join('?' * len(st))})")
+            params.extend(st)
+        cols = "*" if with_results else ", ".join(f for f in _FIELDS if f != "result") + ", null as result"
+        sql = f"select {cols} from ocr_jobs"
+        if where:
+            sql += " where " + " and ".join(where)
+        sql += " order by created_at, rowid limit ?"
+        return [_row_to_job(r) for r in self.db.query(sql, [*params, int(limit)])]
+
+    def find_by_hash(self, file_hash: str, *, statuses: tuple[str, ...] | None = None,
+                     engine: str | None = None, lang: str | None = None) -> Job | None:
+        """The newest job for this file (optionally in one of `statuses`, for an engine/lang)."""
+        sql, params = "select * from ocr_jobs where file_hash = ?", [file_hash]
+        if statuses:
+            sql += f" and status in ({','.join('?' * len(statuses))})"
+            params.extend(statuses)
+        if engine is not None:
+            sql += " and engine = ?"
+            params.append(engine)
+        if lang is not None:
+            sql += " and lang = ?"
+            params.append(lang)
+        rows = list(self.db.query(sql + " order by created_at desc limit 1", params))
+        return _row_to_job(rows[0]) if rows else None
+
+    def counts(self, batch_id: str | None = None) -> dict[str, int]:
+        sql, params = "select status, count(*) n from ocr_jobs", []
+        if batch_id is not None:
+            sql, params = sql + " where batch_id = ?", [batch_id]
+        out = {s: 0 for s in STATUSES}
+        for r in self.db.query(sql + " group by status", params):
+            out[r["status"]] = r["n"]
+        return out
+
+
+# ---------------------------------------------------------------- the interface
+class JobBackend(Protocol):
+    def submit(self, data: bytes, filename: str, *, engine: str | None = None, lang: str | None = None,
+               batch_id: str | None = None) -> Job: ...
+
+    def get(self, job_id: str) -> Job | None: ...
+
+    def list(self, *, batch_id: str | None = None, limit: int = 1000) -> list[Job]: ...
+
+    def shutdown(self) -> None: ...
+
+
+def default_scan(data: bytes, filename: str, *, engine: str | None, lang: str | None,
+                 settings: Settings) -> DocumentResult:
+    from .intake import process_upload
+
+    return process_upload(data, filename, engine=engine, lang=lang, settings=settings, source_label="job")
+
+
+def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job:
+    """Run one OCR attempt of a claimed (STARTED) job and record SUCCESS, or raise.
+
+    Shared by every backend. Raises `InputError` for a bad file and anything else for a failure
+    worth retrying; the caller decides (see `EmbeddedBackend._run`)."""
+    data = files.get(job.file_hash)
+    if data is None:
+        raise InputError("the uploaded file is no longer stored; upload it again")
+    attempts = (job.attempts or 0) + 1
+    store.update(job.id, attempts=attempts)
+    result = (scan_fn or default_scan)(data, job.filename, engine=job.engine, lang=job.lang,
+                                       settings=store.settings)
+    store.update(job.id, status=SUCCESS, result=result.to_dict(unmask=True), completed_at=time.time(),
+                 error=None, error_code=None)
+    return store.get(job.id)  # type: ignore[return-value]
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(worker: str | None) -> bool:
+    if not worker:
+        return False
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine: cannot tell, leave it alone
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class EmbeddedBackend:
+    """A bounded pool of OCR workers in this process, persisted in ``ocr_jobs``."""
+
+    def __init__(self, settings: Settings | None = None, *, workers: int | None = None,
+                 scan_fn: ScanFn | None = None, max_attempts: int = MAX_ATTEMPTS,
+                 backoff: float = BACKOFF_SECONDS, resume: bool = True) -> None:
+        self.settings = settings or get_settings()
+        self.store = JobStore(self.settings)
+        self.workers = workers or self.settings.ocr_workers
+        self.scan_fn = scan_fn or default_scan
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.worker = _worker_id()
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ocr-job")
+        self._timers: set[threading.Timer] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.resumed: list[str] = []
+        if resume:
+            self.resumed = self.resume()
+
+    # ---- interface
+    def submit(self, data: bytes, filename: str, *, engine: str | None = None, lang: str | None = None,
+               batch_id: str | None = None) -> Job:
+        """Queue one file. The same file again returns its job while that is queued or running,
+        or when it succeeded in the same batch (or outside any batch); in a new batch a finished
+        duplicate gets a new job, which the result cache serves at once."""
+        if self._closed:
+            raise RuntimeError("the job backend is shut down")
+        data = bytes(data)
+        if not data:
+            raise InputError(f"{filename}: the file is empty")
+        file_hash = sha256(data)
+        engine = engine or self.settings.ocr_engine
+        lang = lang or self.settings.ocr_model_lang
+        with self._lock:
+            prev = self.store.find_by_hash(file_hash, statuses=(*ACTIVE, SUCCESS), engine=engine, lang=lang)
+            if prev is not None and (prev.status in ACTIVE or batch_id is None or prev.batch_id == batch_id):
+                return prev
+            files.put(file_hash, data)
+            job = self.store.create(filename, file_hash, engine=engine, lang=lang, batch_id=batch_id)
+        log.info("job submitted", extra={"event": "job_submit", "job_id": job.id, "file_hash": file_hash[:16],
+                                         "batch_id": batch_id})
+        self._enqueue(job.id)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.store.get(job_id)
+
+    def list(self, *, batch_id: str | None = None, limit: int = 1000) -> list[Job]:
+        return self.store.list(batch_id=batch_id, limit=limit)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking work. Queued jobs stay PENDING/RETRY in the table for the next start."""
+        self._closed = True
+        with self._lock:
+            for t in self._timers:
+                t.cancel()
+            self._timers.clear()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    # ---- helpers beyond the protocol
+    def wait(self, job_ids: list[str], timeout: float = 300.0, poll: float = 0.1) -> list[Job]:
+        """Block until every job is SUCCESS or FAILURE (or the timeout passes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [self.store.get(j) for j in job_ids]
+            if all(j is not None and j.done for j in jobs) or time.monotonic() > deadline:
+                return [j for j in jobs if j is not None]
+            time.sleep(poll)
+
+    def resume(self) -> list[str]:
+        """Queue again the jobs a dead process left PENDING, STARTED or RETRY."""
+        ids = []
+        for job in self.store.list(status=ACTIVE, limit=1_000_000, with_results=False):
+            if job.status == STARTED and job.worker != self.worker and _pid_alive(job.worker):
+                continue  # a live process is running it
+            if job.status == STARTED and (job.attempts or 0) >= self.max_attempts:
+                self._fail(job.id, "the worker stopped during OCR too many times", "worker_lost")
+                continue  # a file that keeps killing its worker is not tried again
+            if job.status == STARTED:
+                self.store.update(job.id, status=RETRY, worker=None, error="the worker stopped during OCR")
+            ids.append(job.id)
+            self._enqueue(job.id)
+        if ids:
+            log.info("jobs resumed", extra={"event": "job_resume", "count": len(ids)})
+        return ids
+
+    # ---- internals
+    def _enqueue(self, job_id: str) -> None:
+        if not self._closed:
+            self._pool.submit(self._run, job_id)
+
+    def _later(self, delay: float, job_id: str) -> None:
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            self._enqueue(job_id)
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        with self._lock:
+            if self._closed:
+                return
+            self._timers.add(timer)
+        timer.start()
+
+    def _run(self, job_id: str) -> None:
+        if not self.store.claim(job_id, self.worker):
+            return  # done already, or another worker took it
+        job = self.store.get(job_id)
+        assert job is not None
+        try:
+            run_attempt(self.store, job, self.scan_fn)
+            log.info("job done", extra={"event": "job_success", "job_id": job_id})
+        except InputError as e:
+            self._fail(job_id, str(e), e.code)
+            files_in_use = self.store.db.execute("select 1 from documents where file_hash = ?",
+                                                 [job.file_hash]).fetchone()
+            others = self.store.find_by_hash(job.file_hash, statuses=(*ACTIVE, SUCCESS))
+            if not files_in_use and others is None:
+                files.delete(job.file_hash)  # a bad file is not kept
+        except Exception as e:  # noqa: BLE001 - any OCR failure is retried, then kept as the error
+            attempts = (job.attempts or 0) + 1
+            msg = f"{type(e).__name__}: {e}"
+            code = getattr(e, "code", "job_error")
+            if attempts >= self.max_attempts:
+                self._fail(job_id, msg, code)
+                return
+            delay = self.backoff * 2 ** (attempts - 1)
+            self.store.update(job_id, status=RETRY, error=msg, error_code=code, worker=None)
+            log.warning("job retry", extra={"event": "job_retry", "job_id": job_id, "attempt": attempts,
+                                            "delay": delay, "code": code})
+            self._later(delay, job_id)
+
+    def _fail(self, job_id: str, message: str, code: str) -> None:
+        self.store.update(job_id, status=FAILURE, error=message, error_code=code, completed_at=time.time(),
+                          worker=None)
+        log.warning("job failed", extra={"event": "job_failure", "job_id": job_id, "code": code})
+
+
+# ---------------------------------------------------------------- the process-wide backend
+_BACKENDS: dict[tuple[str, str | None], JobBackend] = {}
+_BACKENDS_LOCK = threading.Lock()
+
+
+def get_backend(settings: Settings | None = None) -> JobBackend:
+    """The backend for these settings, one per process (and database): Celery when a broker URL is
+    configured, else the embedded pool."""
+    settings = settings or get_settings()
+    key = (str(settings.db_path), settings.broker_url)
+    with _BACKENDS_LOCK:
+        backend = _BACKENDS.get(key)
+        if backend is None:
+            if settings.broker_url:
+                from .jobs_celery import CeleryBackend  # written with the API; imports celery
+
+                backend = CeleryBackend(settings)
+            else:
+                backend = EmbeddedBackend(settings)
+            _BACKENDS[key] = backend
+    return backend
+
+
+def reset_backends() -> None:
+    """Shut down every process-wide backend (tests, and settings changes)."""
+    with _BACKENDS_LOCK:
+        for b in _BACKENDS.values():
+            b.shutdown()
+        _BACKENDS.clear()
