@@ -25,6 +25,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    counts = run_batch(args.paths, args.out, args.json, engine=args.engine, lang=args.lang,
+                       show_progress=not args.quiet)
+    print(f"{counts['documents']} documents: {counts['succeeded']} done, {counts['failed']} failed, "
+          f"{counts['unfinished']} unfinished -> {args.out}", file=sys.stderr)
+    return 0 if counts["failed"] == 0 and counts["unfinished"] == 0 else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ocr_core", description="OCR Review Desk core commands")
     sub = p.add_subparsers(dest="command", required=True)
@@ -35,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", default=None)
     s.add_argument("--no-cache", action="store_true", help="ignore and do not use the result cache")
     s.set_defaults(func=cmd_scan)
+
+    b = sub.add_parser("batch", help="scan files and folders (and ZIPs) through the job pool; write a CSV")
+    b.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS")
+    b.add_argument("--out", required=True, help="CSV, one row per document (Aadhaar/VID masked)")
+    b.add_argument("--json", default=None, help="also write JSON lines, one job per line (masked)")
+    b.add_argument("--engine", default=None)
+    b.add_argument("--lang", default=None)
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_batch)
     return p
 
 

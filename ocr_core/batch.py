@@ -1,0 +1,235 @@
+"""Many documents at once, through the job layer: submit uploads (ZIPs expanded safely), and turn
+jobs into exports. Every export is masked (Aadhaar/VID as XXXX XXXX 1234).
+
+- `submit_uploads`: what the bulk page and the CLI call to queue files and archives.
+- `document_rows` / `id_rows` / `to_csv` / `to_json`: one row per document, one per ID, JSON.
+- `run_batch`: ``python -m ocr_core batch FILES_OR_DIRS... --out results.csv [--json results.jsonl]``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import archive
+from .config import Settings, get_settings
+from .errors import InputError
+from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, get_backend
+from .logs import log
+from .models import ID_TYPES
+from .privacy import MASKED_TYPES, mask_id, mask_text
+
+SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".pdf", ".zip")
+SEP = " | "
+DOC_COLUMNS = ["filename", "status", "error", "document_type", "pages", "n_ids", "n_invalid_ids",
+               "has_invalid_id", "min_confidence", "cached", "seconds", "attempts", "file_hash", "job_id",
+               "created_at", "completed_at"]
+ID_COLUMNS = ["filename", "file_hash", "document_type", "page", "id_type", "value", "valid", "reason",
+              "confidence", "repaired"]
+
+
+def new_batch_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+# ---------------------------------------------------------------- submitting
+def submit_uploads(backend: JobBackend, uploads: Iterable[tuple[str, bytes]], *, batch_id: str,
+                   engine: str | None = None, lang: str | None = None,
+                   settings: Settings | None = None) -> tuple[list[Job], list[dict[str, str]]]:
+    """Queue every file (a ZIP's members one by one). Returns the jobs, in order, and the uploads
+    refused before OCR as {"filename", "error", "code"}; one bad upload never stops the others."""
+    jobs: list[Job] = []
+    errors: list[dict[str, str]] = []
+    for name, data in uploads:
+        try:
+            items = archive.extract_zip(data, archive_name=name, settings=settings) \
+                if archive.is_zip(data, name) else [(name, data)]
+        except InputError as e:
+            errors.append({"filename": name, "error": str(e), "code": e.code})
+            continue
+        for member, content in items:
+            label = f"{name}/{member}" if len(items) > 1 or member != name else member
+            try:
+                jobs.append(backend.submit(content, label, engine=engine, lang=lang, batch_id=batch_id))
+            except InputError as e:
+                errors.append({"filename": label, "error": str(e), "code": e.code})
+    log.info("batch submitted", extra={"event": "batch_submit", "batch_id": batch_id, "jobs": len(jobs),
+                                       "refused": len(errors)})
+    return jobs, errors
+
+
+def progress(jobs: list[Job], started: float | None = None, now: float | None = None) -> dict[str, Any]:
+    """done/total, errors, and the time left estimated from the rate so far."""
+    total = len(jobs)
+    done = sum(j.done for j in jobs)
+    failed = sum(j.status == FAILURE for j in jobs)
+    now = now or time.time()
+    started = started or min((j.created_at for j in jobs), default=now)
+    elapsed = max(0.0, now - started)
+    left = None
+    if 0 < done < total:
+        left = elapsed / done * (total - done)
+    elif done == total:
+        left = 0.0
+    return {"total": total, "done": done, "failed": failed, "succeeded": done - failed,
+            "active": sum(j.status in ACTIVE for j in jobs), "elapsed": elapsed, "seconds_left": left,
+            "fraction": done / total if total else 1.0}
+
+
+# ---------------------------------------------------------------- exports
+def _mrz(v: str) -> str:
+    return v.replace("\n", " / ")
+
+
+def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
+    """One document: its status, type, and for each ID type the values found (masked where
+    required) with their valid flags, in the same order (`SEP`-separated)."""
+    doc = job.document() if job.status == SUCCESS else None
+    row: dict[str, Any] = {
+        "filename": filename or job.filename, "status": job.status,
+        "error": mask_text(job.error) if job.error and job.status != SUCCESS else "",
+        "document_type": doc.document_type if doc else "", "pages": len(doc.pages) if doc else None,
+        "n_ids": sum(i.valid for i in doc.ids) if doc else None,
+        "n_invalid_ids": sum(not i.valid for i in doc.ids) if doc else None,
+        "has_invalid_id": any(not i.valid for i in doc.ids) if doc else None,
+        "min_confidence": round(doc.min_confidence, 4) if doc and doc.min_confidence is not None else None,
+        "cached": doc.cached if doc else None, "seconds": round(job.seconds, 3) if job.seconds else None,
+        "attempts": job.attempts, "file_hash": job.file_hash, "job_id": job.id,
+        "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at),
+    }
+    for t in ID_TYPES:
+        vals: list[str] = []
+        flags: list[str] = []
+        for i in (doc.ids if doc else []):
+            if i.type != t:
+                continue
+            v = _mrz(i.value) if t == "MRZ" else (mask_id(t, i.value) if t in MASKED_TYPES else i.value)
+            if v in vals:
+                k = vals.index(v)
+                flags[k] = "true" if i.valid or flags[k] == "true" else "false"
+                continue
+            vals.append(v)
+            flags.append("true" if i.valid else "false")
+        row[t] = SEP.join(vals)
+        row[f"{t}_valid"] = SEP.join(flags)
+    return row
+
+
+def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:
+    doc = job.document() if job.status == SUCCESS else None
+    if doc is None:
+        return []
+    out = []
+    for i in doc.ids:
+        d = i.to_dict()  # masked
+        out.append({"filename": filename or job.filename, "file_hash": job.file_hash,
+                    "document_type": doc.document_type, "page": i.page, "id_type": i.type,
+                    "value": _mrz(d["value"]) if i.type == "MRZ" else d["value"], "valid": i.valid,
+                    "reason": d.get("reason") or "", "confidence": d["confidence"], "repaired": i.repaired})
+    return out
+
+
+def document_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
+    return [document_row(j) for j in jobs]
+
+
+def all_id_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
+    return [r for j in jobs for r in id_rows(j)]
+
+
+def doc_columns() -> list[str]:
+    return DOC_COLUMNS + [c for t in ID_TYPES for c in (t, f"{t}_valid")]
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: "" if r.get(k) is None else r.get(k) for k in columns})
+    return buf.getvalue().encode("utf-8")
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    d = job.to_dict()  # masked result
+    d.pop("lang", None)
+    return d
+
+
+def to_json(jobs: Iterable[Job]) -> bytes:
+    return json.dumps([job_json(j) for j in jobs], ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def to_jsonl(jobs: Iterable[Job]) -> str:
+    return "".join(json.dumps(job_json(j), ensure_ascii=False) + "\n" for j in jobs)
+
+
+def _iso(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
+
+
+# ---------------------------------------------------------------- command line
+def collect(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """Files named, and the supported files under the folders named (sorted); missing paths are
+    reported, not fatal."""
+    found: list[Path] = []
+    missing: list[dict[str, str]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                            and not f.name.startswith("."))
+        elif p.is_file():
+            found.append(p)
+        else:
+            missing.append({"filename": str(p), "error": "no such file or folder", "code": "not_found"})
+    return found, missing
+
+
+def run_batch(paths: Iterable[str | Path], out: str | Path, json_out: str | Path | None = None, *,
+              engine: str | None = None, lang: str | None = None, show_progress: bool = True,
+              timeout: float = 24 * 3600, settings: Settings | None = None,
+              backend: JobBackend | None = None) -> dict[str, int]:
+    """Scan every file through the job layer; write the CSV (and JSON lines). Returns counts."""
+    from tqdm import tqdm
+
+    settings = settings or get_settings()
+    backend = backend or get_backend(settings)
+    files, refused = collect(paths)
+    batch_id = new_batch_id()
+    pairs: list[tuple[str, Job]] = []
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError as e:
+            refused.append({"filename": str(f), "error": f"cannot read: {e}", "code": "unreadable"})
+            continue
+        jobs, errs = submit_uploads(backend, [(f.name, data)], batch_id=batch_id, engine=engine, lang=lang,
+                                    settings=settings)
+        refused += errs
+        pairs += [(j.filename if archive.is_zip(data, f.name) else f.name, j) for j in jobs]
+    deadline = time.monotonic() + timeout
+    bar = tqdm(total=len(pairs), unit="doc", disable=not show_progress, desc="OCR")
+    latest: dict[str, Job] = {}
+    while True:
+        for _, j in pairs:
+            if j.id not in latest or not latest[j.id].done:
+                latest[j.id] = backend.get(j.id) or j
+        n_done = sum(latest[j.id].done for _, j in pairs)
+        bar.update(n_done - bar.n)
+        if n_done == len(pairs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    bar.close()
+    rows = [document_row(latest[j.id], name) for name, j in pairs]
+    rows += [{"filename": r["filename"], "status": FAILURE, "error": r["error"]} for r in refused]
+    Path(out).write_bytes(to_csv(rows, doc_columns()))
+    if json_out:
+        Path(json_out).write_text(to_jsonl(latest[j.id] for _, j in pairs), encoding="utf-8")
+    counts = {"documents": len(rows), "succeeded": sum(r["status"] == SUCCESS for r in rows),
+              "failed": sum(r["status"] == FAILURE for r in rows),
+              "unfinished": sum(r["status"] in ACTIVE for r in rows)}
+    return counts
