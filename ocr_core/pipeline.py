@@ -65,11 +65,15 @@ def ocr_page(engine: OCREngine, image: np.ndarray) -> tuple[list[Line], int]:
         candidates = [90, 270]
     elif len(lines) >= 3 and _mean_conf(lines) < LOW_CONFIDENCE:
         candidates = [180]
-    best, best_rot, best_q = lines, 0, _quality(lines)
+    # a page on its side is read upright when that reads about as well (the recogniser can read
+    # vertical crops, but boxes, layout and ID joining are only right on an upright page);
+    # an upside-down guess must read clearly better
+    margin = 0.9 if candidates and candidates[0] == 90 else 1.1
+    best, best_rot, best_q = lines, 0, _quality(lines) * margin
     for rot in candidates:
         alt = engine.recognize(rotate(image, rot))
         q = _quality(alt)
-        if q > best_q * 1.1:
+        if q > best_q:
             best, best_rot, best_q = alt, rot, q
     return best, best_rot
 

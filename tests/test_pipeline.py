@@ -1,0 +1,142 @@
+"""scan(): the real PaddleOCR engine on real images, through a real SQLite cache."""
+import io
+import json
+import time
+
+import pytest
+from PIL import Image
+
+from ocr_core import scan
+from ocr_core.store import ResultCache, connect
+
+CLEAN = ["pan_000.png", "aadhaar_000.png", "aadhaar_001.png", "dl_000.png", "passport_000.png", "udyam_000.png",
+         "gst_000.png", "voter_000.png"]
+
+
+def truth(path):
+    return json.loads(path.with_name(path.name.rsplit(".", 1)[0] + ".gt.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def dev_results(dev_dir, engine, tmp_path_factory):
+    return {name: scan(dev_dir / name, use_cache=False) for name in CLEAN + ["distractor_000.png", "distractor_002.png"]}
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_every_id_type_found_and_valid_on_clean_dev_documents(name, dev_results, dev_dir):
+    gt = truth(dev_dir / name)
+    r = dev_results[name]
+    got = r.document_ids(unmask=True)
+    for id_type, values in gt["ids"].items():
+        assert set(values) <= set(got[id_type]), (id_type, values, got[id_type])
+    assert r.document_type == gt["document_type"]
+    assert all(i.valid for i in r.ids if i.value in sum(gt["ids"].values(), []))
+
+
+@pytest.mark.parametrize("name", ["distractor_000.png", "distractor_002.png"])
+def test_distractor_look_alikes_are_rejected(name, dev_results, dev_dir):
+    gt = truth(dev_dir / name)
+    r = dev_results[name]
+    decoys = {v for vs in gt["decoys"].values() for v in vs}
+    assert not any(i.valid and i.value in decoys for i in r.ids)
+    assert all(not v for v in r.document_ids(unmask=True).values())
+    assert r.document_type == "UNKNOWN"
+    # the decoys that look like numbers are still shown to the operator, marked invalid with a reason
+    assert any(not i.valid and i.reason for i in r.ids)
+
+
+def test_aadhaar_masked_everywhere_a_person_sees_it(dev_results):
+    r = dev_results["aadhaar_000.png"]
+    full = r.document_ids(unmask=True)["AADHAAR"][0]
+    shown = json.dumps(r.to_dict())
+    assert full not in shown and full[-4:] in shown
+    assert r.to_dict()["document_ids"]["AADHAAR"] == ["XXXX XXXX " + full[-4:]]
+    masked_card = dev_results["aadhaar_001.png"].document_ids()
+    assert masked_card["AADHAAR_MASKED"] == ["XXXXXXXX3166"] and masked_card["AADHAAR"] == []
+
+
+def test_seed_fields_and_pages(dev_results):
+    d = dev_results["pan_000.png"].to_dict()
+    for key in ("filename", "texts", "raw_text", "document_ids", "document_type", "execution_time", "cached"):
+        assert key in d
+    page = d["pages"][0]
+    assert page["source"] == "ocr" and page["width"] == 1011 and page["height"] == 638
+    assert all(len(ln["box"]) == 4 and 0 <= ln["confidence"] <= 1 for ln in page["lines"])
+
+
+def test_text_layer_pdf_is_read_without_ocr_and_scanned_pdf_is_ocred(fixtures_dir, engine, settings):
+    truth_ids = dict(line.split() for line in (fixtures_dir / "truth.txt").read_text().splitlines())
+    r = scan(fixtures_dir / "gst_text.pdf")
+    assert [p.source for p in r.pages] == ["text_layer"]
+    assert r.document_ids()["GSTIN"] == [truth_ids["GSTIN"]] and r.document_type == "GSTIN"
+    r = scan(fixtures_dir / "udyam_scan.pdf")
+    assert [p.source for p in r.pages] == ["ocr"]
+    assert r.document_ids()["UDYAM"] == [truth_ids["UDYAM"]] and r.document_type == "UDYAM"
+
+
+def test_cache_hit_is_identical_and_flagged(fixtures_dir, engine, settings):
+    cold = scan(fixtures_dir / "pan_card.png")
+    warm = scan(fixtures_dir / "pan_card.png")
+    assert not cold.cached and warm.cached
+    a, b = cold.to_dict(), warm.to_dict()
+    for d in (a, b):
+        d.pop("cached"), d.pop("execution_time")
+    assert a == b
+    assert warm.execution_time < cold.execution_time
+    rows = list(connect(settings.db_path).query("select cached, error from scans order by id"))
+    assert [r["cached"] for r in rows] == [0, 1] and all(r["error"] is None for r in rows)
+
+
+def test_cache_expiry_and_lru_eviction(settings, monkeypatch):
+    from ocr_core.config import get_settings
+
+    monkeypatch.setenv("CACHE_MAX_SIZE", "2")
+    monkeypatch.setenv("CACHE_TTL_SECONDS", "60")
+    get_settings.cache_clear()
+    cache = ResultCache(get_settings())
+    for h in ("a", "b"):
+        cache.put(h * 64, "v1", {"n": h})
+        time.sleep(0.01)
+    assert cache.get("a" * 64, "v1") == {"n": "a"}  # 'a' is now the most recently used
+    cache.put("c" * 64, "v1", {"n": "c"})
+    assert cache.get("b" * 64, "v1") is None and cache.get("a" * 64, "v1") is not None
+    cache.db.execute("update cache set created_at = created_at - 61")
+    assert cache.get("a" * 64, "v1") is None  # expired after CACHE_TTL_SECONDS
+
+
+def test_model_or_parameter_version_change_misses_the_cache(fixtures_dir, engine, settings, monkeypatch):
+    from ocr_core.config import get_settings
+
+    scan(fixtures_dir / "pan_card.png")
+    assert scan(fixtures_dir / "pan_card.png").cached
+    monkeypatch.setenv("OCR_DPI", "200")  # a parameter in the key, like the model digest
+    get_settings.cache_clear()
+    assert not scan(fixtures_dir / "pan_card.png").cached
+
+
+def test_stored_cache_entries_are_encrypted(fixtures_dir, engine, settings):
+    r = scan(fixtures_dir / "aadhaar_card.png")
+    aadhaar = r.document_ids(unmask=True)["AADHAAR"][0]
+    raw = (settings.db_path).read_bytes() + b"".join(
+        p.read_bytes() for p in settings.db_path.parent.glob("ocr.db-wal"))
+    assert aadhaar.encode() not in raw and b"Priya" not in raw
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_pages_turned_by_90_180_270_degrees_are_read_upright(degrees, fixtures_dir, engine, settings):
+    im = Image.open(fixtures_dir / "pan_card.png").rotate(-degrees, expand=True)  # turned clockwise
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    r = scan(buf.getvalue(), filename=f"pan_{degrees}.png")
+    assert r.document_ids()["PAN"] == ["AFZPK7190K"]
+    assert r.pages[0].rotation in (360 - degrees, (360 - degrees) % 360)
+    assert (r.pages[0].width, r.pages[0].height) == (820, 520)
+
+
+def test_bad_input_raises_typed_error_and_is_recorded(settings):
+    from ocr_core.errors import UnsupportedFileTypeError
+
+    with pytest.raises(UnsupportedFileTypeError):
+        scan(b"%!PS-Adobe-3.0 not a pdf", filename="x.pdf")
+    row = next(connect(settings.db_path).query("select error, error_code from scans"))
+    assert row["error_code"] == "unsupported_type" and "Unsupported" in row["error"]
