@@ -35,6 +35,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0 if counts["failed"] == 0 and counts["unfinished"] == 0 else 1
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn  # the API is optional: imported only for this command
+
+    uvicorn.run("ocr_core.api.app:main_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_config=None, proxy_headers=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ocr_core", description="OCR Review Desk core commands")
     sub = p.add_subparsers(dest="command", required=True)
@@ -54,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", default=None)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_batch)
+
+    a = sub.add_parser("api", help="serve the REST API with uvicorn (docs at /ocr-api/docs)")
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8000)
+    a.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (one engine each)")
+    a.set_defaults(func=cmd_api)
     return p
 
 

@@ -1,0 +1,17 @@
+"""The one OCR call the routes share: the core's `process_upload` in a bounded worker thread."""
+from __future__ import annotations
+
+from fastapi import Request
+
+from ..intake import process_upload
+from ..models import DocumentResult
+from .deps import Upload
+
+
+async def scan_upload(request: Request, upload: Upload, *, engine: str | None = None,
+                      lang: str | None = None) -> DocumentResult:
+    state = request.app.state
+    result = await state.slots.run(process_upload, upload.data, upload.filename, engine=engine, lang=lang,
+                                   settings=state.settings, source_label="api")
+    state.metrics.observe_scan(result.engine, result.cached, result.execution_time)
+    return result

@@ -1,0 +1,19 @@
+"""One router per resource; every route is mounted under /ocr-api."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..schemas import ErrorBody
+
+_E: dict[int, str] = {
+    400: "bad request", 401: "missing or invalid API key", 404: "not found", 413: "file too large",
+    415: "unsupported file type", 422: "no file, empty, corrupt or encrypted file", 429: "rate limit exceeded",
+    503: "OCR queue full, engine or job queue unavailable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: {"model": ErrorBody, "description": _E.get(c, "error")} for c in codes}
+
+
+UPLOAD_ERRORS = error_responses(401, 413, 415, 422, 429, 503)

@@ -1,0 +1,52 @@
+"""Background jobs: POST /paddleocr/predict-async, GET /paddleocr/status/{job_id}, GET /jobs.
+
+The job backend is the core's (`ocr_core.jobs.get_backend`): Celery workers when a broker is
+configured, else the embedded pool."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from ...jobs import Job
+from ...loader import check_size, sniff
+from ..deps import APIError, BackendDep, RateLimitDep, UploadDep
+from ..schemas import JobList, JobOut, JobSubmitted
+from . import UPLOAD_ERRORS, error_responses
+
+router = APIRouter(tags=["jobs"])
+
+
+def job_out(job: Job) -> dict:
+    d = job.to_dict()  # the result masked
+    d["job_id"] = d.pop("id")
+    return d
+
+
+@router.post("/paddleocr/predict-async", response_model=JobSubmitted, status_code=202, responses=UPLOAD_ERRORS,
+             summary="queue one image or PDF; poll its status")
+async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _rl: RateLimitDep) -> dict:
+    check_size(upload.data, request.app.state.settings)
+    sniff(upload.data)  # a bad file is refused now, not later in the job
+    job = await run_in_threadpool(backend.submit, upload.data, upload.filename)
+    msg = {"SUCCESS": "already done: the result is ready", "FAILURE": "this file failed before"}.get(
+        job.status, "queued: poll status_url for the result")
+    return {"job_id": job.id, "status": job.status, "message": msg, "file_hash": job.file_hash,
+            "filename": job.filename, "status_url": str(request.url_for("job_status", job_id=job.id).path)}
+
+
+@router.get("/paddleocr/status/{job_id}", response_model=JobOut, responses=error_responses(401, 404, 429, 503),
+            summary="a job's status and, once done, its result")
+async def job_status(backend: BackendDep, _rl: RateLimitDep,
+                     job_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9-]+$")) -> dict:
+    job = await run_in_threadpool(backend.get, job_id)
+    if job is None:
+        raise APIError(404, "job_not_found", f"no job with id {job_id}")
+    return job_out(job)
+
+
+@router.get("/jobs", response_model=JobList, responses=error_responses(401, 429, 503), summary="recent jobs")
+async def list_jobs(backend: BackendDep, _rl: RateLimitDep,
+                    batch_id: str | None = Query(None, max_length=64),
+                    limit: int = Query(100, ge=1, le=1000)) -> dict:
+    jobs = await run_in_threadpool(backend.list, batch_id=batch_id, limit=limit)
+    return {"jobs": [job_out(j) for j in jobs], "count": len(jobs)}

@@ -1,0 +1,47 @@
+"""GET /metrics: the seed's JSON figures, or Prometheus text when asked (Accept: text/plain or
+OpenMetrics), and GET /metrics/prometheus for scrapers."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from ...store import ResultCache, connect
+from ..deps import ApiKeyDep
+from ..schemas import MetricsOut
+from . import error_responses
+
+router = APIRouter(prefix="/metrics", tags=["service"])
+
+
+def _stored(settings) -> tuple[dict, dict]:
+    db = connect(settings.db_path)
+    cache = ResultCache(settings, db).stats()
+    jobs = {r["status"]: r["n"] for r in db.query("select status, count(*) n from ocr_jobs group by status")} \
+        if "ocr_jobs" in db.table_names() else {}
+    return cache, jobs
+
+
+def _prometheus(request: Request) -> Response:
+    st = request.app.state
+    st.metrics.set_slots(st.slots.in_flight, st.slots.rejected)
+    return Response(st.metrics.prometheus_text(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("", response_model=MetricsOut, responses={**error_responses(401),
+            200: {"content": {"text/plain": {}}, "description": "JSON, or Prometheus text when Accept asks"}},
+            summary="request, error, latency and cache figures")
+async def metrics(request: Request, _key: ApiKeyDep):
+    accept = request.headers.get("accept", "")
+    if "text/plain" in accept or "openmetrics" in accept:
+        return _prometheus(request)
+    st = request.app.state
+    cache, jobs = await run_in_threadpool(_stored, st.settings)
+    return {**st.metrics.snapshot(), "ocr": st.slots.stats(), "cache": cache, "jobs": jobs}
+
+
+@router.get("/prometheus", response_class=Response, responses={**error_responses(401),
+            200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+            summary="Prometheus text format for scrapers")
+async def metrics_prometheus(request: Request, _key: ApiKeyDep) -> Response:
+    return _prometheus(request)

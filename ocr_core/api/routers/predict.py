@@ -1,0 +1,18 @@
+"""POST /paddleocr/predict: synchronous OCR of one upload (cached), the seed's response shape."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from ..deps import RateLimitDep, UploadDep
+from ..ocr import scan_upload
+from ..schemas import DocumentOut
+from . import UPLOAD_ERRORS
+
+router = APIRouter(prefix="/paddleocr", tags=["ocr"])
+
+
+@router.post("/predict", response_model=DocumentOut, responses=UPLOAD_ERRORS,
+             summary="OCR one image or PDF now (default engine, cached)")
+async def predict(request: Request, upload: UploadDep, _rl: RateLimitDep) -> dict:
+    result = await scan_upload(request, upload)
+    return result.to_dict()

@@ -1,0 +1,126 @@
+"""Response models. The document shape is the core's `DocumentResult.to_dict()` (masked); these
+models only describe it for the OpenAPI schema and validate what goes out."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="machine-readable error code")
+    detail: str = Field(description="what went wrong, in plain words")
+    status: int
+
+
+class DocumentOut(BaseModel):
+    """`DocumentResult.to_dict()`: Aadhaar and VID numbers masked."""
+
+    model_config = ConfigDict(extra="allow")
+
+    filename: str
+    file_hash: str
+    texts: list[str]
+    raw_text: str
+    document_ids: dict[str, list[str]]
+    document_type: str
+    document_type_score: float
+    execution_time: float
+    cached: bool
+    engine: str
+    engine_version: str
+    media_type: str
+    masked: bool
+    pages: list[dict[str, Any]]
+    ids: list[dict[str, Any]]
+
+
+class PageOut(BaseModel):
+    number: int
+    source: str = Field(description="ocr or text_layer")
+    width: int
+    height: int
+    rotation: int
+    texts: list[str]
+    raw_text: str
+    ids: list[dict[str, Any]] = Field(description="IDs found on this page (masked)")
+
+
+class PdfOut(DocumentOut):
+    page_count: int
+    page_results: list[PageOut]
+
+
+class JobSubmitted(BaseModel):
+    job_id: str
+    status: str
+    message: str
+    file_hash: str
+    filename: str
+    status_url: str
+
+
+class JobOut(BaseModel):
+    job_id: str
+    status: str = Field(description="PENDING, STARTED, RETRY, SUCCESS or FAILURE")
+    filename: str
+    file_hash: str
+    created_at: float
+    started_at: float | None = None
+    completed_at: float | None = None
+    attempts: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    batch_id: str | None = None
+    engine: str | None = None
+    lang: str | None = None
+    result: DocumentOut | None = None
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+    count: int
+
+
+class ComponentHealth(BaseModel):
+    ok: bool
+    detail: str | None = None
+
+
+class EngineHealth(BaseModel):
+    name: str
+    lang: str
+    version: str
+    loaded: bool
+    available: list[str]
+
+
+class RedisHealth(ComponentHealth):
+    configured: bool
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok, degraded (Redis down: async jobs refused) or down (database)")
+    timestamp: str
+    uptime: float
+    version: str
+    engine: EngineHealth
+    database: ComponentHealth
+    redis: RedisHealth
+    jobs_backend: str
+
+
+class MetricsOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    requests_processed: int
+    errors: int
+    error_rate: float
+    uptime: float
+    scans: int
+    cache_hits: int
+    cache_hit_rate: float
+    latency_seconds: dict[str, float | None]
+    ocr: dict[str, int]
+    cache: dict[str, Any]
+    jobs: dict[str, int]
