@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     ocr_api_keys: str | None = Field(None, description="comma-separated API keys; none = open API")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
     api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
+    celery_visibility_timeout: int = Field(900, ge=5, description="seconds before a job held by a lost worker "
+                                           "is delivered again (keep above the slowest scan)")
 
     # Privacy and logging
     ocr_encryption_key: SecretStr | None = Field(None, description="Fernet key for data at rest")
