@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Protocol
 
-from . import crypto, files
+from . import crypto, documents, files  # noqa: F401  (documents: its table must exist for intake)
 from .config import Settings, get_settings
 from .errors import InputError
 from .logs import log
