@@ -1,0 +1,69 @@
+"""The Celery app for distributed OCR workers: `celery -A ocr_core.celery_app worker`.
+
+Broker and result backend come from the settings (CELERY_BROKER_URL or REDIS_URL, and
+CELERY_RESULT_BACKEND, default the broker). JSON only; a task is acknowledged after it ran
+(acks_late) and delivered again when its worker dies (task_reject_on_worker_lost, and the Redis
+visibility timeout CELERY_VISIBILITY_TIMEOUT for a worker killed outright). Each worker process
+loads its engine once, at start. Monitoring: `celery -A ocr_core.celery_app flower`.
+"""
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.signals import worker_init, worker_process_init
+
+from .config import Settings, get_settings
+
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+QUEUE = "ocr"
+MAX_TASKS_PER_CHILD = 200  # recycle a worker process after this many documents (memory)
+RESULT_EXPIRES = 24 * 3600  # seconds a result stays in the result backend
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    s = settings or get_settings()
+    broker = s.broker_url or DEFAULT_BROKER
+    vt = s.celery_visibility_timeout
+    transport = {"visibility_timeout": vt, "unacked_restore_interval": max(1, min(10, vt // 3)),
+                 "unacked_restore_throttle": 1, "socket_connect_timeout": 3, "socket_timeout": 10}
+    app = Celery("ocr_core", broker=broker, backend=s.celery_result_backend or broker, include=["ocr_core.tasks"])
+    app.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=MAX_TASKS_PER_CHILD, task_track_started=True,
+        task_default_queue=QUEUE, result_expires=RESULT_EXPIRES, result_extended=True,
+        broker_transport_options=transport, result_backend_transport_options={"socket_connect_timeout": 3},
+        redis_socket_connect_timeout=3, redis_socket_timeout=10, redis_backend_health_check_interval=30,
+        broker_connection_retry_on_startup=True, broker_connection_timeout=3,
+        worker_send_task_events=True, task_send_sent_event=True,  # for Flower
+        worker_hijack_root_logger=False, timezone="UTC",
+    )
+    return app
+
+
+app = make_celery()
+
+
+def _warm() -> None:
+    """Load this worker process's engine (one per process) and its JSON logging."""
+    from .engines import get_engine
+    from .logs import configure_logging, log
+
+    s = get_settings()
+    configure_logging(s.log_level)
+    get_engine(s.ocr_engine, s.ocr_model_lang)
+    log.info("worker engine loaded", extra={"event": "worker_ready", "engine": s.ocr_engine, "pid": os.getpid()})
+
+
+@worker_process_init.connect
+def _warm_child(**_: object) -> None:  # prefork: once per child process
+    _warm()
+
+
+@worker_init.connect
+def _warm_solo(sender=None, **_: object) -> None:  # solo/threads pools run tasks in the main process
+    pool = getattr(sender, "pool_cls", "")
+    name = f"{getattr(pool, '__module__', '')}.{getattr(pool, '__name__', pool)}".lower()
+    if "solo" in name or "thread" in name:
+        _warm()

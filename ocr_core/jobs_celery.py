@@ -1,0 +1,185 @@
+"""`CeleryBackend`: the job interface of `ocr_core.jobs` on Celery workers (Redis broker).
+
+The app keeps its jobs in its own ``ocr_jobs`` table (`JobStore`) and polls Celery for the ones
+not finished. Workers on other machines never touch the app's SQLite file: the app puts the file
+bytes (encrypted) in Redis under ``ocr:file:<sha256>``, the task takes the hash, and the result
+comes back sealed through the result backend; the app then keeps it like any scan (documents for
+review, its result cache). With Redis configured but unreachable, `submit` and polling raise
+`QueueUnavailableError` (HTTP 503) at once; synchronous scans do not need Redis.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import redis
+from celery import Celery
+from celery.result import AsyncResult
+
+from . import crypto, documents, files
+from .config import Settings, get_settings
+from .errors import InputError, OCRError
+from .jobs import ACTIVE, FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore
+from .logs import log
+from .models import DocumentResult
+from .pipeline import cache_version, sha256
+from .store import ResultCache, connect
+
+TASK = "ocr_core.scan_file"
+REFRESH_LIMIT = 200  # unfinished jobs polled per list() call
+
+
+class QueueUnavailableError(OCRError):
+    """The job queue (Redis) cannot be reached."""
+
+    code = "queue_unavailable"
+    http_status = 503
+    retry_after = 15
+
+
+class CeleryBackend:
+    def __init__(self, settings: Settings | None = None, *, app: Celery | None = None) -> None:
+        from .celery_app import make_celery
+        from .tasks import put_file
+
+        self.settings = settings or get_settings()
+        self.url = self.settings.broker_url
+        if not self.url:
+            raise ValueError("CeleryBackend needs CELERY_BROKER_URL or REDIS_URL")
+        self.app = app or make_celery(self.settings)
+        self.store = JobStore(self.settings)
+        self.redis = redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=5)
+        self._put_file = put_file
+        self._lock = threading.Lock()
+
+    # ---- helpers
+    def _unavailable(self, e: Exception) -> QueueUnavailableError:
+        log.warning("job queue unreachable", extra={"event": "queue_unavailable", "error": type(e).__name__})
+        return QueueUnavailableError("The job queue (Redis) is unreachable, so queued OCR is unavailable right now; "
+                                     "retry later or use the synchronous /paddleocr/predict.")
+
+    def ping(self) -> None:
+        try:
+            self.redis.ping()
+        except (redis.RedisError, OSError) as e:
+            raise self._unavailable(e) from e
+
+    # ---- interface
+    def submit(self, data: bytes, filename: str, *, engine: str | None = None, lang: str | None = None,
+               batch_id: str | None = None) -> Job:
+        """Queue one file on the workers. The same file again returns its unfinished job, or its
+        result (a finished job, or the app's result cache) at once."""
+        data = bytes(data)
+        if not data:
+            raise InputError(f"{filename}: the file is empty")
+        file_hash = sha256(data)
+        engine = engine or self.settings.ocr_engine
+        lang = lang or self.settings.ocr_model_lang
+        with self._lock:
+            prev = self.store.find_by_hash(file_hash, statuses=(*ACTIVE, SUCCESS), engine=engine, lang=lang)
+            if prev is not None and (prev.status in ACTIVE or batch_id is None or prev.batch_id == batch_id):
+                return prev
+            hit = ResultCache(self.settings).get(file_hash, cache_version(engine, lang, self.settings))
+            if hit is not None:  # scanned here before: a finished job, no trip to the workers
+                job = self.store.create(filename, file_hash, engine=engine, lang=lang, batch_id=batch_id)
+                now = time.time()
+                hit.update(filename=filename, cached=True)
+                self.store.update(job.id, status=SUCCESS, result=hit, started_at=now, completed_at=now, attempts=0)
+                return self.store.get(job.id)  # type: ignore[return-value]
+            self.ping()
+            try:
+                self._put_file(self.redis, file_hash, data)
+            except (redis.RedisError, OSError) as e:
+                raise self._unavailable(e) from e
+            files.put(file_hash, data)  # the app's own copy, for review once the result is back
+            job = self.store.create(filename, file_hash, engine=engine, lang=lang, batch_id=batch_id)
+            try:
+                self.app.send_task(TASK, args=[file_hash, filename, engine, lang], task_id=job.id,
+                                   retry=True, retry_policy={"max_retries": 2, "interval_start": 0,
+                                                             "interval_step": 0.5, "interval_max": 1})
+            except Exception as e:  # noqa: BLE001 - the broker went away between ping and publish
+                self.store.update(job.id, status=FAILURE, error="the job queue was unreachable",
+                                  error_code="queue_unavailable", completed_at=time.time())
+                raise self._unavailable(e) from e
+        log.info("job submitted", extra={"event": "job_submit", "job_id": job.id, "file_hash": file_hash[:16],
+                                         "batch_id": batch_id, "backend": "celery"})
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        job = self.store.get(job_id)
+        if job is None or job.done:
+            return job
+        self.ping()
+        return self._refresh(job)
+
+    def list(self, *, batch_id: str | None = None, limit: int = 1000) -> list[Job]:
+        jobs = self.store.list(batch_id=batch_id, limit=limit)
+        active = [j for j in jobs if not j.done][:REFRESH_LIMIT]
+        if active:
+            try:
+                self.ping()
+            except QueueUnavailableError:
+                return jobs  # the stored states, as last seen
+            fresh = {j.id: self._refresh(j) for j in active}
+            jobs = [fresh.get(j.id, j) for j in jobs]
+        return jobs
+
+    def shutdown(self) -> None:
+        try:
+            self.redis.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # ---- helpers beyond the protocol
+    def wait(self, job_ids: list[str], timeout: float = 300.0, poll: float = 0.25) -> list[Job]:
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [self.get(j) for j in job_ids]
+            if all(j is not None and j.done for j in jobs) or time.monotonic() > deadline:
+                return [j for j in jobs if j is not None]
+            time.sleep(poll)
+
+    def _refresh(self, job: Job) -> Job:
+        """Bring one unfinished job up to date from Celery's result backend."""
+        ar = AsyncResult(job.id, app=self.app)
+        try:
+            state = ar.state
+            payload = ar.result if state in (SUCCESS, FAILURE) else None
+        except (redis.RedisError, OSError) as e:
+            raise self._unavailable(e) from e
+        now = time.time()
+        if state == SUCCESS and isinstance(payload, dict):
+            self._finish(job, payload, now)
+        elif state in (FAILURE, "REVOKED"):
+            self.store.update(job.id, status=FAILURE, error=f"the worker failed: {type(payload).__name__}",
+                              error_code="worker_error", completed_at=now)
+        elif state in (STARTED, RETRY) and (job.status != state or not job.started_at):
+            self.store.update(job.id, status=state, started_at=job.started_at or now,
+                              attempts=max(job.attempts or 0, 1))
+        elif state == PENDING and job.status not in (PENDING, RETRY):
+            # delivered again after its worker was lost, waiting for another worker
+            self.store.update(job.id, status=RETRY, error="the worker stopped during OCR; queued again")
+        return self.store.get(job.id) or job
+
+    def _finish(self, job: Job, payload: dict, now: float) -> None:
+        if payload.get("status") != SUCCESS:
+            self.store.update(job.id, status=FAILURE, error=payload.get("error") or "failed",
+                              error_code=payload.get("error_code") or "job_error", completed_at=now)
+            return
+        try:
+            result = json.loads(crypto.decrypt_text(payload["sealed"]))
+        except (KeyError, ValueError):
+            self.store.update(job.id, status=FAILURE, error="the worker's result cannot be decrypted: the API and "
+                              "the workers need the same OCR_ENCRYPTION_KEY", error_code="key_mismatch",
+                              completed_at=now)
+            return
+        result["filename"] = job.filename
+        doc = DocumentResult.from_dict(result)
+        try:  # keep it like any scan here: for review, and in the app's result cache
+            ResultCache(self.settings).put(doc.file_hash, doc.engine_version, doc.to_dict(unmask=True))
+            documents.save(doc, files.get(doc.file_hash), db=connect(self.settings.db_path))
+        except Exception:  # noqa: BLE001 - the job's result is kept below even if this fails
+            log.exception("keeping a worker result failed", extra={"event": "job_keep_error", "job_id": job.id})
+        self.store.update(job.id, status=SUCCESS, result=result, completed_at=now, error=None, error_code=None,
+                          started_at=job.started_at or now, attempts=max(job.attempts or 0, 1))

@@ -1,0 +1,81 @@
+"""Celery tasks: thin adapters over `ocr_core.pipeline.scan`.
+
+`scan_file(file_hash, filename, engine, lang)` takes the file hash: the API put the file's bytes,
+encrypted with the shared key (OCR_ENCRYPTION_KEY), in Redis under ``ocr:file:<sha256>``. The
+worker scans them through its own local cache (never the API's SQLite file) and returns, through
+the result backend, a small summary plus the full result sealed with the same key: nothing
+readable about a person (no Aadhaar/VID) sits in Redis or in Flower.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import redis
+
+from . import crypto
+from .celery_app import app
+from .config import get_settings
+from .errors import InputError
+from .logs import log
+from .pipeline import scan, sha256
+
+FILE_KEY = "ocr:file:{}"
+FILE_TTL = 7 * 24 * 3600  # seconds the bytes wait in Redis for a worker
+DONE_TTL = 300  # kept briefly after success, for a duplicate already queued
+_clients: dict[str, redis.Redis] = {}
+_lock = threading.Lock()
+
+
+def redis_client(url: str | None = None) -> redis.Redis:
+    url = url or get_settings().broker_url or "redis://127.0.0.1:6379/0"
+    with _lock:
+        c = _clients.get(url)
+        if c is None:
+            c = _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+    return c
+
+
+def put_file(client: redis.Redis, file_hash: str, data: bytes) -> None:
+    client.set(FILE_KEY.format(file_hash), crypto.fernet().encrypt(data), ex=FILE_TTL)
+
+
+def fetch_file(client: redis.Redis, file_hash: str) -> bytes | None:
+    token = client.get(FILE_KEY.format(file_hash))
+    return crypto.fernet().decrypt(token) if token is not None else None
+
+
+def _failure(file_hash: str, code: str, message: str) -> dict:
+    return {"status": "FAILURE", "file_hash": file_hash, "error_code": code, "error": message}
+
+
+@app.task(bind=True, name="ocr_core.scan_file", acks_late=True, reject_on_worker_lost=True,
+          autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def scan_file(self, file_hash: str, filename: str, engine: str | None = None, lang: str | None = None) -> dict:
+    """OCR the file stored under its hash. A bad file is a FAILURE result (not retried); any other
+    error is retried with exponential backoff (2, 4, 8 ... s, at most 5 times)."""
+    from cryptography.fernet import InvalidToken
+
+    client = redis_client()
+    try:
+        data = fetch_file(client, file_hash)
+    except InvalidToken:
+        return _failure(file_hash, "key_mismatch", "the worker cannot decrypt the file: the API and the workers "
+                                                   "need the same OCR_ENCRYPTION_KEY")
+    if data is None:
+        return _failure(file_hash, "file_expired", "the uploaded file is no longer queued; upload it again")
+    if sha256(data) != file_hash:
+        return _failure(file_hash, "hash_mismatch", "the queued file does not match its hash")
+    t0 = time.perf_counter()
+    try:
+        result = scan(data, filename=filename, engine=engine, lang=lang, source_label="worker")
+    except InputError as e:
+        client.expire(FILE_KEY.format(file_hash), DONE_TTL)
+        return _failure(file_hash, e.code, str(e))
+    client.expire(FILE_KEY.format(file_hash), DONE_TTL)
+    log.info("task done", extra={"event": "task_scan", "task_id": self.request.id, "file_hash": file_hash[:16],
+                                 "cached": result.cached, "attempt": self.request.retries + 1})
+    return {"status": "SUCCESS", "file_hash": file_hash, "document_type": result.document_type,
+            "pages": len(result.pages), "cached": result.cached, "seconds": round(time.perf_counter() - t0, 3),
+            "sealed": crypto.encrypt_text(json.dumps(result.to_dict(unmask=True), ensure_ascii=False))}
