@@ -1,0 +1,76 @@
+"""History search over real scanned documents in a real SQLite file."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from ocr_core import files, history, review
+from ocr_core.history import HistoryQuery
+from ocr_core.intake import process_upload
+from ocr_core.jobs import EmbeddedBackend
+from ocr_core.store import connect
+
+
+@pytest.fixture
+def docs(settings, dev_dir, engine):
+    names = ["gst_000_digital.pdf", "gst_001_digital.pdf", "udyam_000_digital.pdf", "udyam_001_digital.pdf",
+             "distractor_000.png"]
+    out = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash for n in names}
+    # one document processed three days ago
+    connect().execute("update documents set created_at = ? where file_hash = ?",
+                      [time.time() - 3 * 86400, out["gst_000_digital.pdf"]])
+    review.set_status(out["gst_001_digital.pdf"], "approved", "asha")
+    review.set_status(out["distractor_000.png"], "needs_review", "ravi")
+    return out
+
+
+def test_filters(docs):
+    assert history.search().total == 5
+    assert {r["filename"] for r in history.search(HistoryQuery(document_types=["UDYAM"])).rows} == \
+        {"udyam_000_digital.pdf", "udyam_001_digital.pdf"}
+    assert [r["filename"] for r in history.search(HistoryQuery(review_statuses=["approved"])).rows] == \
+        ["gst_001_digital.pdf"]
+    assert history.search(HistoryQuery(review_statuses=["pending"])).total == 3
+    assert [r["filename"] for r in history.search(HistoryQuery(invalid=True)).rows] == ["distractor_000.png"]
+    assert history.search(HistoryQuery(invalid=False)).total == 4
+    assert [r["filename"] for r in history.search(HistoryQuery(operator="ravi")).rows] == ["distractor_000.png"]
+    assert history.operators() == ["asha", "ravi"]
+    assert history.search(HistoryQuery(text="UDYAM_0")).total == 2  # case-insensitive part of the name
+    assert history.search(HistoryQuery(text="50%")).total == 0  # LIKE wildcards are literal
+    h = docs["gst_000_digital.pdf"]
+    assert [r["file_hash"] for r in history.search(HistoryQuery(text=h[:10])).rows] == [h]
+    today = dt.date.today()
+    assert history.search(HistoryQuery(date_from=today)).total == 4
+    assert [r["file_hash"] for r in history.search(HistoryQuery(date_to=today - dt.timedelta(days=2))).rows] == [h]
+    assert "result" not in history.search().rows[0]  # no ID data leaves the table
+
+
+def test_paging_and_order(docs):
+    seen = []
+    for page in (1, 2, 3):
+        p = history.search(HistoryQuery(page=page, page_size=2, order="filename"))
+        assert p.total == 5 and p.pages == 3
+        seen += [r["filename"] for r in p.rows]
+    assert seen == sorted(seen, key=str.lower) and len(set(seen)) == 5
+    assert history.search(HistoryQuery(page=99, page_size=2)).page == 3  # clamped
+
+
+def test_delete_removes_document_file_cache_and_job_result(settings, dev_dir):
+    be = EmbeddedBackend(settings, workers=1)
+    try:
+        data = (dev_dir / "gst_002_digital.pdf").read_bytes()
+        (job,) = be.wait([be.submit(data, "gst.pdf").id], timeout=60)
+    finally:
+        be.shutdown()
+    h = job.file_hash
+    assert job.result and files.exists(h)
+    with pytest.raises(Exception):
+        history.delete_document(h, "")  # an operator is required
+    assert history.delete_document(h, "asha")
+    db = connect()
+    assert history.search().total == 0 and not files.exists(h)
+    assert db.execute("select count(*) from cache where file_hash = ?", [h]).fetchone()[0] == 0
+    assert be.store.get(job.id).result is None
+    assert db.execute("select action from audit where file_hash = ?", [h]).fetchone()[0] == "delete"

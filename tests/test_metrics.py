@@ -1,0 +1,49 @@
+"""Operator metrics over real scans, documents, corrections and jobs."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ocr_core import metrics, review
+from ocr_core.errors import InputError
+from ocr_core.intake import process_upload
+from ocr_core.store import connect
+
+
+def test_empty_database_gives_zeros(settings):
+    db = connect()
+    for t in ("corrections", "audit"):
+        db.execute(f"drop table if exists {t}")  # a database created before the review tables
+    s = metrics.summary(db)
+    assert s["requests"] == 0 and s["error_rate"] == 0.0 and s["latency_p50"] is None
+    assert s["corrections_per_field"] == {} and s["mean_time_to_review"] is None
+    assert metrics.throughput(db).empty and metrics.latency_by_engine(db).empty
+
+
+def test_metrics_from_real_activity(settings, dev_dir, engine):
+    names = ["gst_000_digital.pdf", "udyam_000_digital.pdf", "pan_000.png"]
+    hashes = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash for n in names}
+    process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png")  # a cache hit
+    with pytest.raises(InputError):
+        process_upload(b"not a document", "x.txt")
+    review.set_status(hashes["pan_000.png"], "approved", "asha")
+    review.add_id(hashes["gst_000_digital.pdf"], "PAN", "ABCPE1234F", "ravi", reason="missed")
+    s = metrics.summary()
+    assert s["requests"] == 5 and s["errors"] == 1 and s["error_rate"] == pytest.approx(0.2)
+    assert s["cache_hits"] == 1 and s["cache_hit_rate"] == pytest.approx(0.25)
+    assert 0 < s["latency_p50"] <= s["latency_p95"]
+    assert s["ocr_latency_p95"] >= s["ocr_latency_p50"] > 0
+    assert s["documents_per_type"] == {"GSTIN": 1, "UDYAM": 1, "PAN": 1}
+    assert s["review_status"] == {"pending": 2, "approved": 1}
+    assert s["corrections_per_operator"] == {"ravi": 1} and sum(s["corrections_per_field"].values()) == 1
+    assert s["mean_time_to_review"] is not None and 0 <= s["mean_time_to_review"] < 600
+    assert s["uptime"] > 0
+    per = metrics.latency_by_engine().set_index("engine")
+    assert per.loc["paddleocr", "requests"] == 5 and per.loc["paddleocr", "cache_hits"] == 1
+    tp = metrics.throughput(bucket="minute")
+    assert tp["documents"].sum() == 4 and tp["errors"].sum() == 1
+    since = metrics.requests(since=time.time() + 60)
+    assert since["requests"] == 0
+    ev = metrics.engine_versions()
+    assert (ev["engine"] == "paddleocr").any() and ev["loaded"].any()
