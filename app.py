@@ -1,0 +1,30 @@
+"""OCR Review Desk: `streamlit run app.py`. Review is the default page; the bulk, history and
+metrics pages are added when their files exist."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ocr_core import documents, review  # noqa: F401  (register their tables before the first connect)
+from ocr_core.config import get_settings
+from ocr_core.logs import configure_logging
+from ui import engine, sidebar, state
+
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="OCR Review Desk", page_icon="🪪", layout="wide")
+configure_logging(get_settings().log_level)
+state.init()
+
+pages = [st.Page("pages/review.py", title="Review", icon="🔎", default=True, url_path="review")]
+for name, title, icon in (("bulk", "Bulk", "📦"), ("history", "History", "🗂️"), ("metrics", "Metrics", "📈")):
+    if (ROOT / "pages" / f"{name}.py").exists():
+        pages.append(st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name))
+
+nav = st.navigation(pages)
+operator, engine_name, lang = sidebar.render()
+err = engine.warm(engine_name, lang)
+if err:
+    st.sidebar.error(err)
+nav.run()

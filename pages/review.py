@@ -1,0 +1,164 @@
+"""Review page: upload or open a document, see its boxes, correct IDs, approve or reject.
+
+Opens a stored document when the URL has ?doc=<file_hash> (links from history and bulk)."""
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import streamlit as st
+
+from ocr_core import documents, review
+from ocr_core.errors import OCRError
+from ocr_core.intake import process_upload
+from ui import review_parts, shortcuts, state
+
+state.init()
+operator = state.operator()
+engine_name, lang = st.session_state["engine_name"], st.session_state["lang"]
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf"]
+STATUS_BADGE = {"pending": ":gray-badge[pending]", "approved": ":green-badge[approved]",
+                "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]"}
+
+st.title("🔎 Review")
+state.show_flash()
+
+# ---------------------------------------------------------------- open from the URL (?doc=<hash>)
+qp = st.query_params.get("doc")
+if qp and qp != st.session_state["qp_doc_seen"]:
+    st.session_state["qp_doc_seen"] = qp
+    if documents.get_row(qp):
+        st.session_state["doc_hash"] = qp
+    else:
+        st.error("The document in the link is not stored (it may have been deleted).")
+
+# ---------------------------------------------------------------- upload or open from history
+c_up, c_hist = st.columns([3, 2])
+with c_up:
+    uploads = st.file_uploader("Upload images or PDFs", type=UPLOAD_TYPES, accept_multiple_files=True,
+                               key="review_upload")
+new = [u for u in uploads or [] if u.file_id not in st.session_state["done_uploads"]]
+if new:
+    opened = None
+    with st.status(f"Reading {len(new)} file(s)…", expanded=True) as status:
+        failed = 0
+        for u in new:
+            st.session_state["done_uploads"].append(u.file_id)
+            status.update(label=f"Reading {u.name}…")
+            t0 = time.perf_counter()
+            try:
+                res = process_upload(u.getvalue(), u.name, engine=engine_name, lang=lang, source_label="ui")
+            except OCRError as e:
+                failed += 1
+                st.error(f"{u.name}: {e}")
+                continue
+            took = time.perf_counter() - t0
+            st.write(f"{u.name}: {res.document_type}, {len(res.ids)} ID(s), "
+                     + ("from the cache" if res.cached else f"read in {took:.1f} s"))
+            if res.file_hash not in st.session_state["queue"]:
+                st.session_state["queue"].append(res.file_hash)
+            opened = opened or res.file_hash
+        status.update(label=f"Read {len(new) - failed} of {len(new)} file(s)",
+                      state="error" if failed else "complete", expanded=bool(failed))
+    if opened:
+        state.open_doc(opened)
+
+with c_hist:
+    recent = review.recent_documents(100)
+    names = {r["file_hash"]: f"{r['filename']} · {r['document_type']} · {r['review_status']}" for r in recent}
+
+    def _open_from_history() -> None:
+        state.open_doc(st.session_state["history_pick"])
+
+    st.selectbox("Open from history", list(names), index=None, key="history_pick", placeholder="recent documents",
+                 format_func=lambda h: names.get(h, h[:12]), on_change=_open_from_history)
+
+shortcuts.install({"a": "btn_approve", "r": "btn_reject", "n": "btn_next"})
+doc_hash = st.session_state["doc_hash"]
+if not doc_hash:
+    st.info("Upload a document or open one from history to start reviewing.")
+    st.stop()
+
+v = review.view(doc_hash)
+if v is None:
+    st.error("This document is no longer stored.")
+    state.open_doc(None)
+    st.stop()
+
+# ---------------------------------------------------------------- header
+res, row = v.result, v.row
+st.subheader(res.filename)
+st.markdown(f"{STATUS_BADGE.get(row.get('review_status'), row.get('review_status'))} · **{res.document_type}** "
+            f"· {len(res.pages)} page(s) · {len(res.ids)} ID(s), {len(v.invalid)} invalid"
+            f" · {v.n_corrections} correction(s)"
+            + (f" · reviewed by {row['reviewed_by']}" if row.get("reviewed_by") else "")
+            + (" · :blue-badge[cached result]" if res.cached else ""))
+if row.get("review_reason"):
+    st.caption(f"Reason: {row['review_reason']}")
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    page_no = review_parts.page_view(v)
+with right:
+    review_parts.lines_table(v, page_no)
+
+st.markdown("#### Detected IDs")
+review_parts.id_editor(v, operator)
+
+# ---------------------------------------------------------------- status
+st.markdown("#### Decision")
+if not operator:
+    st.warning("Enter your name as operator in the sidebar to approve, reject or correct.")
+reject_reason = st.text_input("Reason to reject", key="reject_reason", placeholder="required to reject")
+b1, b2, b3, b4 = st.columns(4)
+action = None
+if b1.button("✅ Approve (A)", key="btn_approve", disabled=not operator, type="primary", width="stretch"):
+    action = ("approved", "")
+if b2.button("⛔ Reject (R)", key="btn_reject", disabled=not operator, width="stretch"):
+    action = ("rejected", reject_reason)
+if b3.button("🟠 Needs review", key="btn_needs_review", disabled=not operator, width="stretch"):
+    action = ("needs_review", reject_reason)
+if b4.button("⏭️ Next document (N)", key="btn_next", width="stretch"):
+    nxt = review.next_document(doc_hash)
+    if nxt:
+        state.open_doc(nxt)
+        st.rerun()
+    st.info("No other document is waiting for review.")
+if action:
+    try:
+        review.set_status(doc_hash, action[0], operator, action[1])
+    except (ValueError, LookupError) as e:
+        st.error(str(e))
+    else:
+        state.flash("success", f"Marked {action[0].replace('_', ' ')} by {operator}.")
+        st.rerun()
+st.caption("Shortcuts (outside text fields): **A** approve · **R** reject · **N** next document")
+
+# ---------------------------------------------------------------- region re-OCR, downloads, audit, delete
+if st.toggle("Region re-OCR: draw a rectangle on the page", key="region_mode"):
+    review_parts.region_reocr(v, page_no, operator, engine_name, lang)
+
+d1, d2 = st.columns(2)
+stem = res.filename.rsplit(".", 1)[0]
+d1.download_button("⬇️ Result as JSON", review.export_json(doc_hash), file_name=f"{stem}.json",
+                   mime="application/json", key="dl_json", width="stretch")
+d2.download_button("⬇️ IDs as CSV", review.export_csv(doc_hash), file_name=f"{stem}.csv", mime="text/csv",
+                   key="dl_csv", width="stretch")
+
+with st.expander("Audit trail"):
+    audit_df = pd.DataFrame(review.audit_rows(doc_hash), columns=["time", "operator", "action", "detail"])
+    audit_df["time"] = pd.to_datetime(audit_df["time"], unit="s")
+    audit_df["detail"] = audit_df["detail"].map(lambda d: json.dumps(d, ensure_ascii=False))
+    st.dataframe(audit_df, hide_index=True, key="audit_table",
+                 column_order=["time", "operator", "action", "detail"],
+                 column_config={"time": st.column_config.DatetimeColumn("time", format="YYYY-MM-DD HH:mm:ss")})
+
+with st.expander("Delete this document"):
+    sure = st.checkbox("Delete the stored file, its result and corrections", key="delete_confirm")
+    if st.button("🗑️ Delete", key="btn_delete", disabled=not (sure and operator)):
+        review.delete_document(doc_hash, operator)
+        st.session_state["queue"] = [h for h in st.session_state["queue"] if h != doc_hash]
+        state.open_doc(None)
+        state.flash("success", "Document deleted.")
+        st.rerun()

@@ -1,0 +1,129 @@
+"""The review page through Streamlit's AppTest, from app.py: upload, OCR, edit an ID, live
+validation, save, status change, and the audit rows written, on the real engine and a real
+SQLite file."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from ocr_core import crypto, review
+from ocr_core.store import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TIMEOUT = 180
+
+
+@pytest.fixture
+def nav_v2(monkeypatch):
+    """AppTest re-detects the `pages/` folder before every run and then replays the last page as
+    a v1 page script, skipping app.py; `streamlit run` switches that detection off for good once
+    st.navigation is called. Do the same here so every AppTest run goes through app.py."""
+    orig = PagesManager.__init__
+
+    def init(self, *a, **kw):
+        orig(self, *a, **kw)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def _app(operator: str | None = "asha") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, _texts(at.exception)
+    if operator:
+        at.sidebar.text_input(key="operator").set_value(operator).run()
+    return at
+
+
+def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, nav_v2):
+    data = (dev_dir / "pan_000.png").read_bytes()
+    at = _app()
+    assert "Enter your name" not in " ".join(_texts(at.sidebar.caption))
+    at.file_uploader(key="review_upload").set_value(("pan_000.png", data, "image/png")).run()
+    assert not at.exception, _texts(at.exception)
+    assert not at.error, _texts(at.error)
+    # the page image with boxes, and the detected PAN in the editor
+    assert len(at.get("image")) == 1
+    editor = at.data_editor[0]
+    df = editor.value
+    assert list(df["type"]) == ["PAN"] and df["value"][0] == "EDYPK5645N" and bool(df["valid"][0])
+    file_hash = at.session_state["doc_hash"]
+    assert at.query_params.get("doc") in (file_hash, [file_hash])
+
+    # an edit that does not validate: a clear message, and Save stays usable only for real changes
+    at.session_state[editor.key] = {"edited_rows": {0: {"value": "EDYPK564"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert any("expected 10 characters" in e for e in _texts(at.error)), _texts(at.error)
+
+    # a valid correction: message, save, stored encrypted, original kept
+    at.session_state[editor.key] = {"edited_rows": {0: {"value": "abcpk1234z"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert "PAN ABCPK1234Z: valid" in _texts(at.success)
+    at.text_input(key="corr_reason").set_value("typo on card").run()
+    at.button(key="btn_save").click().run()
+    assert not at.exception, _texts(at.exception)
+    assert any("Saved 1 correction" in s for s in _texts(at.success))
+    assert at.data_editor[0].value["value"][0] == "ABCPK1234Z"
+    db = connect()
+    rows = list(db.query("select * from corrections where file_hash = ?", [file_hash]))
+    assert len(rows) == 1 and rows[0]["operator"] == "asha" and rows[0]["reason"] == "typo on card"
+    assert rows[0]["after"].startswith(crypto.PREFIX) and "ABCPK1234Z" not in rows[0]["after"]
+    assert crypto.decrypt_text(rows[0]["after"]) == "ABCPK1234Z"
+    assert crypto.decrypt_text(rows[0]["before"]) == "EDYPK5645N"
+    assert review.view(file_hash).original.ids[0].value == "EDYPK5645N"
+
+    # reject without a reason is refused; approve works and is stamped
+    at.button(key="btn_reject").click().run()
+    assert any("reason to reject" in e for e in _texts(at.error))
+    at.button(key="btn_approve").click().run()
+    assert not at.exception, _texts(at.exception)
+    row = db.execute("select review_status, reviewed_by from documents where file_hash = ?", [file_hash]).fetchone()
+    assert row == ("approved", "asha")
+    actions = [r["action"] for r in review.audit_rows(file_hash)]
+    assert actions == ["approve", "correct"]
+
+    # downloads carry the corrected value
+    dl = {d.proto.label: d for d in at.get("download_button")}
+    assert set(dl) == {"⬇️ Result as JSON", "⬇️ IDs as CSV"}
+    exported = json.loads(review.export_json(file_hash))
+    assert exported["ids"][0]["value"] == "ABCPK1234Z" and exported["review"]["status"] == "approved"
+
+
+def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir, nav_v2):
+    at = _app()
+    at.file_uploader(key="review_upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()
+    assert not at.exception, _texts(at.exception)
+    assert any(e.startswith("broken.png:") for e in _texts(at.error)), _texts(at.error)
+    # the app stays usable: a stored document opens from a ?doc= link
+    from ocr_core.intake import process_upload
+
+    res = process_upload((dev_dir / "aadhaar_000.png").read_bytes(), "aadhaar_000.png")
+    at2 = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at2.query_params["doc"] = res.file_hash
+    at2.run()
+    assert not at2.exception, _texts(at2.exception)
+    assert at2.session_state["doc_hash"] == res.file_hash
+    df = at2.data_editor[0].value
+    aadhaar = next(i for i in res.ids if i.type == "AADHAAR")
+    shown = df[df["type"] == "AADHAAR"]["value"].iloc[0]
+    assert shown == f"XXXX XXXX {aadhaar.value[-4:]}"
+    # no operator yet: decisions are disabled; unmask is refused by default and audited
+    assert at2.button(key="btn_approve").disabled
+    at2.sidebar.text_input(key="operator").set_value("ravi").run()
+    at2.selectbox(key="unmask_pick").set_value(review.view(res.file_hash).keys[
+        [i.type for i in review.view(res.file_hash).result.ids].index("AADHAAR")]).run()
+    at2.button(key="btn_unmask").click().run()
+    assert any("may not unmask" in e for e in _texts(at2.error))
+    assert [r["action"] for r in review.audit_rows(res.file_hash)] == ["unmask_denied"]
+    at2.button(key="btn_needs_review").click().run()
+    assert review.view(res.file_hash).row["review_status"] == "needs_review"

@@ -1,0 +1,193 @@
+"""Pieces of the review page: page image with boxes, recognised lines, the ID editor with live
+validation, region re-OCR. Each action is one ocr_core call."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ocr_core import overlay, review
+from ocr_core.models import ID_TYPES
+from ocr_core.privacy import MASKED_TYPES, mask_id, mask_text
+
+from . import state
+
+LEGEND = ("Boxes: :green[■ confidence ≥ 0.90] · :orange[■ 0.75–0.90] · :red[■ < 0.75] · "
+          ":blue[▢ valid ID] · :violet[▢ invalid ID]")
+
+
+@st.cache_data(max_entries=16, ttl=900, show_spinner=False)
+def _page_png(file_hash: str, page_no: int, show: bool, version: int, _result) -> bytes:
+    import io
+
+    img = overlay.render(_result, page_no, show_lines=show, show_ids=show)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def page_view(v: review.View) -> int:
+    """The page image with its boxes; returns the page number shown."""
+    res = v.result
+    c1, c2 = st.columns([1, 1])
+    show = c1.toggle("Show boxes", value=True, key="show_boxes")
+    page_no = 1
+    if len(res.pages) > 1:
+        page_no = c2.selectbox("Page", [p.number for p in res.pages], key=f"page_{res.file_hash[:12]}",
+                               format_func=lambda n: f"Page {n} of {len(res.pages)}")
+    try:
+        png = _page_png(res.file_hash, page_no, show, v.n_corrections, res)
+    except LookupError as e:
+        st.error(str(e))
+        return page_no
+    page = next(p for p in res.pages if p.number == page_no)
+    st.image(png, caption=f"{res.filename} · page {page_no} · {len(page.lines)} lines"
+             + (f" · turned {page.rotation}°" if page.rotation else ""), width="stretch")
+    st.caption(LEGEND)
+    return page_no
+
+
+def lines_table(v: review.View, page_no: int) -> None:
+    page = next(p for p in v.result.pages if p.number == page_no)
+    order = st.radio("Sort lines", ["Reading order", "Lowest confidence first"], horizontal=True,
+                     key="line_sort")
+    rows = [{"text": mask_text(ln.text), "confidence": round(ln.confidence, 3),
+             "band": overlay.band(ln.confidence)} for ln in page.lines]
+    if order.startswith("Lowest"):
+        rows.sort(key=lambda r: r["confidence"])
+    st.dataframe(pd.DataFrame(rows, columns=["text", "confidence", "band"]), hide_index=True, key="lines_table",
+                 column_config={"confidence": st.column_config.ProgressColumn(
+                     "confidence", min_value=0.0, max_value=1.0, format="%.3f")}, height=320)
+
+
+def _clean(x: Any) -> Any:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def editor_key(v: review.View) -> str:
+    return f"ids_editor_{v.result.file_hash[:12]}_{v.n_corrections}"
+
+
+def id_editor(v: review.View, operator: str) -> None:
+    """Detected IDs in st.data_editor; each changed row is validated as it is typed."""
+    fh = v.result.file_hash
+    revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
+    rows = review.id_rows(v, revealed)
+    df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
+    edited = st.data_editor(
+        df, key=editor_key(v), num_rows="dynamic", hide_index=True, width="stretch",
+        column_order=["type", "value", "valid", "confidence", "reason", "origin"],
+        column_config={
+            "type": st.column_config.SelectboxColumn("type", options=list(ID_TYPES), required=True),
+            "value": st.column_config.TextColumn("value", required=True,
+                                                 help="Edit to correct; Aadhaar/VID stay masked unless unmasked"),
+            "valid": st.column_config.CheckboxColumn("valid", disabled=True),
+            "confidence": st.column_config.NumberColumn("confidence", format="%.3f", disabled=True),
+            "reason": st.column_config.TextColumn("reason (when invalid)", disabled=True),
+            "origin": st.column_config.TextColumn("origin", disabled=True),
+        })
+    out: list[dict[str, Any]] = []
+    changes = 0
+    for r in edited.to_dict("records"):
+        row = {"key": _clean(r.get("key")), "type": _clean(r.get("type")) or "", "value": _clean(r.get("value")) or "",
+               "page": _clean(r.get("page")) or 1}
+        out.append(row)
+        if not row["key"] and not str(row["value"]).strip():
+            continue
+        chk = review.check_row(v, row["key"], row["type"], str(row["value"]))
+        if not chk["changed"]:
+            continue
+        changes += 1
+        shown = mask_id(chk["type"], chk["value"]) if chk["type"] in MASKED_TYPES else chk["value"]
+        if chk["valid"]:
+            st.success(f"{chk['type']} {shown}: valid", icon="✅")
+        else:
+            st.error(f"{chk['type'] or 'ID'} {shown}: {chk['reason']}", icon="⚠️")
+    kept = {r["key"] for r in out if r["key"]}
+    removed = [k for k in v.keys if k not in kept]
+    if removed:
+        changes += len(removed)
+        st.warning(f"{len(removed)} ID(s) will be removed when you save.")
+    c1, c2 = st.columns([3, 1])
+    reason = c1.text_input("Reason for the correction (optional)", key="corr_reason")
+    c2.write("")
+    if c2.button("💾 Save corrections", key="btn_save", disabled=not (operator and changes), type="primary"):
+        try:
+            ids = review.save_corrections(fh, out, operator, reason)
+        except (ValueError, LookupError) as e:
+            st.error(str(e))
+        else:
+            state.flash("success", f"Saved {len(ids)} correction(s).")
+            st.rerun()
+    unmask_box(v, operator, revealed)
+
+
+def unmask_box(v: review.View, operator: str, revealed: dict[str, str]) -> None:
+    fh = v.result.file_hash
+    masked = [(k, d) for k, d in zip(v.keys, v.result.ids) if d.type in MASKED_TYPES and k not in revealed]
+    if revealed:
+        st.warning(f"{len(revealed)} number(s) shown unmasked (logged in the audit trail).", icon="👁️")
+        if st.button("Mask again", key="btn_remask"):
+            st.session_state["revealed"] = {hk: x for hk, x in st.session_state["revealed"].items() if hk[0] != fh}
+            st.rerun()
+    if not masked:
+        return
+    c1, c2 = st.columns([3, 1])
+    key = c1.selectbox("Unmask a number (audited)", [k for k, _ in masked], key="unmask_pick",
+                       format_func=lambda k: f"{v.id_by_key(k).type} {v.id_by_key(k).display}")
+    c2.write("")
+    if c2.button("👁️ Unmask", key="btn_unmask", disabled=not operator):
+        try:
+            st.session_state["revealed"][(fh, key)] = review.unmask(fh, key, operator)
+        except (PermissionError, LookupError, ValueError) as e:
+            st.error(str(e))
+        else:
+            st.rerun()
+
+
+def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang: str) -> None:
+    """Draw a rectangle on the page; only that crop is OCR'd; its IDs can be added."""
+    from streamlit_drawable_canvas import st_canvas
+
+    res = v.result
+    page = next(p for p in res.pages if p.number == page_no)
+    try:
+        img = overlay.draw_overlay(overlay.stored_page_image(res.file_hash, page), page, show_lines=False,
+                                   show_ids=False, max_side=None)
+    except LookupError as e:
+        st.error(str(e))
+        return
+    cw = min(800, img.width)
+    scale = img.width / cw
+    ch = round(img.height / scale)
+    canvas = st_canvas(background_image=img.resize((cw, ch)), drawing_mode="rect", stroke_width=2,
+                       stroke_color="#2563eb", fill_color="rgba(37,99,235,0.15)", width=cw, height=ch,
+                       key=f"canvas_{res.file_hash[:12]}_{page_no}")
+    rects = [o for o in (canvas.json_data or {}).get("objects", []) if o.get("type") == "rect"]
+    if not rects:
+        st.caption("Draw a rectangle around the text to read again.")
+        return
+    o = rects[-1]
+    x0, y0 = o["left"] * scale, o["top"] * scale
+    x1, y1 = x0 + o["width"] * o.get("scaleX", 1) * scale, y0 + o["height"] * o.get("scaleY", 1) * scale
+    if st.button("🔍 Read this region", key="btn_region", disabled=not operator):
+        try:
+            region = review.read_region(res.file_hash, page_no, (x0, y0, x1, y1), operator, engine=engine, lang=lang)
+        except (ValueError, LookupError) as e:
+            st.error(str(e))
+            return
+        st.session_state["region"] = (res.file_hash, region)
+    found = st.session_state.get("region")
+    if not found or found[0] != res.file_hash:
+        return
+    region = found[1]
+    st.write("Text in the region: " + (" · ".join(mask_text(ln.text) for ln in region.lines) or "(none)"))
+    for i, d in enumerate(region.ids):
+        label = f"➕ Add {d.type} {d.display}" + ("" if d.valid else f" (invalid: {d.reason})")
+        if st.button(label, key=f"btn_add_region_{i}", disabled=not operator):
+            review.add_id(res.file_hash, d.type, d.value, operator, page=page_no, box=d.box, reason="region re-OCR")
+            st.session_state["region"] = None
+            state.flash("success", f"Added {d.type} from the region.")
+            st.rerun()

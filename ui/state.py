@@ -1,0 +1,51 @@
+"""Session state, guarded in one place: every key any page reads is created here first."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ocr_core.config import get_settings
+
+DEFAULTS: dict[str, Any] = {
+    "operator": "",
+    "doc_hash": None,  # the document open on the review page
+    "queue": [],  # hashes uploaded in this session, in order
+    "done_uploads": [],  # file_ids of uploads already processed
+    "revealed": {},  # (file_hash, key) -> full number, only after an audited unmask
+    "qp_doc_seen": None,
+    "flash": [],  # (kind, message) shown once after a rerun
+}
+
+
+def init() -> None:
+    s = get_settings()
+    for k, v in DEFAULTS.items():
+        if k not in st.session_state:
+            st.session_state[k] = v.copy() if isinstance(v, (list, dict)) else v
+    st.session_state.setdefault("engine_name", s.ocr_engine)
+    st.session_state.setdefault("lang", s.ocr_model_lang)
+
+
+def operator() -> str:
+    return (st.session_state.get("operator") or "").strip()
+
+
+def flash(kind: str, message: str) -> None:
+    """A message to show after the next rerun (st.rerun drops what was drawn before)."""
+    st.session_state["flash"].append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, msg in st.session_state.get("flash", []):
+        getattr(st, kind)(msg)
+    st.session_state["flash"] = []
+
+
+def open_doc(file_hash: str | None) -> None:
+    st.session_state["doc_hash"] = file_hash
+    if file_hash:
+        st.query_params["doc"] = file_hash
+        st.session_state["qp_doc_seen"] = file_hash
+    elif "doc" in st.query_params:
+        del st.query_params["doc"]
