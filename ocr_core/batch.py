@@ -80,6 +80,15 @@ def progress(jobs: list[Job], started: float | None = None, now: float | None = 
             "fraction": done / total if total else 1.0}
 
 
+def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The latest batches: batch_id, n (jobs), started (time of the first job)."""
+    from .store import connect
+
+    db = connect((settings or get_settings()).db_path)
+    return list(db.query("select batch_id, count(*) n, min(created_at) started from ocr_jobs where batch_id is not "
+                         "null group by batch_id order by started desc limit ?", [limit]))
+
+
 # ---------------------------------------------------------------- exports
 def _mrz(v: str) -> str:
     return v.replace("\n", " / ")

@@ -159,6 +159,7 @@ def summary(db: sqlite_utils.Database | None = None, since: float | None = None)
     out = requests(db, since)
     out.update({"documents_per_type": documents_per_type(db), "review_status": review_status_counts(db),
                 "corrections_per_field": corrections(db, "field"),
+                "corrections_per_id_type": corrections(db, "id_type"),
                 "corrections_per_operator": corrections(db, "operator"),
                 "corrections_total": sum(corrections(db, "field").values()),
                 "mean_time_to_review": mean_time_to_review(db), "jobs": jobs(db),

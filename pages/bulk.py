@@ -1,0 +1,92 @@
+"""Bulk upload: many files and ZIPs, background jobs, live progress, filtered results, exports."""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from ocr_core import batch
+from ocr_core.config import get_settings
+from ocr_core.jobs import ACTIVE, get_backend
+
+TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf", "zip"]
+
+backend = get_backend(get_settings())
+st.title("Bulk upload")
+st.caption("Images, PDFs and ZIP archives of them. Jobs keep running if you close or reload this page; "
+           "the batch stays in the address bar.")
+
+with st.form("bulk_form", clear_on_submit=True):
+    uploads = st.file_uploader("Documents", type=TYPES, accept_multiple_files=True,
+                               key="bulk_files")
+    go = st.form_submit_button("Process", type="primary")
+if go:
+    if not uploads:
+        st.warning("Choose files first.")
+    else:
+        batch_id = batch.new_batch_id()
+        _jobs, refused = batch.submit_uploads(
+            backend, [(u.name, u.getvalue()) for u in uploads], batch_id=batch_id,
+            engine=st.session_state.get("engine_name"), lang=st.session_state.get("lang"))
+        st.session_state["bulk_refused"] = refused
+        st.query_params["batch"] = batch_id
+        st.rerun()
+
+for r in st.session_state.get("bulk_refused", []):
+    st.error(f"{r['filename']}: {r['error']}")
+
+recent = batch.recent_batches()
+current = st.query_params.get("batch") or (recent[0]["batch_id"] if recent else None)
+if not current:
+    st.info("No batches yet.")
+    st.stop()
+labels = {b["batch_id"]: f"{b['batch_id']} ({b['n']} files)" for b in recent}
+if current not in labels:
+    labels = {current: current, **labels}
+chosen = st.selectbox("Batch", list(labels), index=list(labels).index(current), format_func=labels.get)
+if chosen != st.query_params.get("batch"):
+    st.query_params["batch"] = chosen
+active = any(j.status in ACTIVE for j in backend.list(batch_id=chosen))
+
+
+@st.fragment(run_every=1.0 if active else None)
+def results(batch_id: str) -> None:
+    jobs = backend.list(batch_id=batch_id)
+    p = batch.progress(jobs, now=time.time())
+    left = "" if p["seconds_left"] is None else f" · about {p['seconds_left']:.0f} s left"
+    st.progress(p["fraction"], text=f"{p['done']} / {p['total']} done · {p['failed']} errors{left}")
+    if active and p["active"] == 0:
+        st.rerun()  # finished: stop refreshing
+    rows = batch.document_rows(jobs)
+    if not rows:
+        return
+    df = pd.DataFrame(rows, columns=batch.doc_columns())
+    df.insert(0, "open", [f"./review?doc={h}" if s == "SUCCESS" else None for h, s in zip(df.file_hash, df.status)])
+    c1, c2, c3 = st.columns([2, 2, 1])
+    types = c1.multiselect("Document type", sorted(t for t in df.document_type.unique() if t), key="bulk_types")
+    statuses = c2.multiselect("Status", sorted(df.status.unique()), key="bulk_status")
+    invalid = c3.checkbox("Has an invalid ID", key="bulk_invalid")
+    view = df
+    if types:
+        view = view[view.document_type.isin(types)]
+    if statuses:
+        view = view[view.status.isin(statuses)]
+    if invalid:
+        view = view[view.has_invalid_id.fillna(False).astype(bool)]
+    shown = ["open", "filename", "status", "document_type", "pages", "n_ids", "n_invalid_ids", "min_confidence",
+             "cached", "seconds", "error"] + [t for t in ("PAN", "AADHAAR", "AADHAAR_MASKED", "VID", "DL", "PASSPORT",
+                                                          "UDYAM", "GSTIN", "EPIC") if view[t].astype(bool).any()]
+    st.dataframe(view[shown], hide_index=True, width="stretch",
+                 column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
+                                "min_confidence": st.column_config.NumberColumn(format="%.2f")})
+    picked = [j for j in jobs if j.id in set(view.job_id)]
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("CSV (one row per document)", batch.to_csv(batch.document_rows(picked), batch.doc_columns()),
+                       f"{batch_id}.csv", "text/csv", key="dl_docs")
+    d2.download_button("CSV (one row per ID)", batch.to_csv(batch.all_id_rows(picked), batch.ID_COLUMNS),
+                       f"{batch_id}-ids.csv", "text/csv", key="dl_ids")
+    d3.download_button("JSON", batch.to_json(picked), f"{batch_id}.json", "application/json", key="dl_json")
+
+
+results(chosen)

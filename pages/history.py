@@ -1,0 +1,66 @@
+"""History: every processed document, searchable and filterable, paged; open in review; delete."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ocr_core import history
+from ocr_core.documents import REVIEW_STATUSES
+
+st.title("History")
+operator = (st.session_state.get("operator") or "").strip()
+
+c1, c2, c3 = st.columns([3, 2, 2])
+text = c1.text_input("Search", placeholder="file name or file hash", key="hist_text")
+dates = c2.date_input("Processed between", value=(), key="hist_dates")
+order = c3.selectbox("Order", list(history.ORDERS), key="hist_order")
+c4, c5, c6, c7 = st.columns(4)
+types = c4.multiselect("Document type", history.document_types(), key="hist_types")
+statuses = c5.multiselect("Review status", list(REVIEW_STATUSES), key="hist_status")
+who = c6.selectbox("Operator", ["", *history.operators()], key="hist_operator")
+inv = c7.selectbox("Invalid IDs", ["any", "with invalid IDs", "none invalid"], key="hist_invalid")
+size = 25
+dates = list(dates) if isinstance(dates, (list, tuple)) else [dates]
+q = history.HistoryQuery(text=text, date_from=dates[0] if dates else None,
+                         date_to=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
+                         document_types=types, review_statuses=statuses, operator=who,
+                         invalid={"any": None, "with invalid IDs": True, "none invalid": False}[inv],
+                         page=st.session_state.get("hist_page", 1), page_size=size, order=order)
+res = history.search(q)
+st.caption(f"{res.total} documents · page {res.page} of {res.pages}")
+if res.rows:
+    df = pd.DataFrame(res.rows)
+    for col in ("created_at", "reviewed_at"):
+        df[col] = pd.to_datetime(df[col], unit="s", utc=True).dt.tz_convert(None)
+    df.insert(0, "open", [f"./review?doc={h}" for h in df.file_hash])
+    st.dataframe(df[["open", "filename", "document_type", "pages", "n_ids", "n_invalid_ids", "min_confidence",
+                     "review_status", "reviewed_by", "created_at", "reviewed_at", "engine", "file_hash"]],
+                 hide_index=True, width="stretch",
+                 column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
+                                "min_confidence": st.column_config.NumberColumn(format="%.2f"),
+                                "created_at": st.column_config.DatetimeColumn("processed")})
+else:
+    st.info("No documents match.")
+p1, p2, _ = st.columns([1, 1, 6])
+if p1.button("Previous", disabled=res.page <= 1, key="hist_prev"):
+    st.session_state["hist_page"] = res.page - 1
+    st.rerun()
+if p2.button("Next", disabled=res.page >= res.pages, key="hist_next"):
+    st.session_state["hist_page"] = res.page + 1
+    st.rerun()
+
+with st.expander("Delete a document"):
+    st.caption("Removes the document, its stored file, cached results, corrections and job results. "
+               "The audit log keeps who deleted what.")
+    names = {r["file_hash"]: f"{r['filename']} ({r['file_hash'][:10]})" for r in res.rows}
+    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc")
+    sure = st.checkbox("I understand this cannot be undone", key="hist_delete_sure")
+    if st.button("Delete", disabled=not (target and sure), key="hist_delete"):
+        if not operator:
+            st.error("Enter your operator name in the sidebar first.")
+        else:
+            history.delete_document(target, operator)
+            st.success(f"Deleted {names[target]}.")
+            st.rerun()

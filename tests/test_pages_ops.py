@@ -1,0 +1,129 @@
+"""The bulk, history and metrics pages through Streamlit's AppTest, from app.py, with the real
+engine, the real job pool and a real SQLite file."""
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from ocr_core import jobs, review
+from ocr_core.intake import process_upload
+from ocr_core.jobs import JobStore
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 180
+
+
+@pytest.fixture
+def nav(monkeypatch, settings):
+    """Every AppTest run goes through app.py's st.navigation (see test_app_review.nav_v2); the
+    process-wide job backend is shut down after the test."""
+    orig = PagesManager.__init__
+
+    def init(self, *a, **kw):
+        orig(self, *a, **kw)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    yield
+    jobs.reset_backends()
+
+
+def _page(name: str, operator: str = "asha", query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.sidebar.text_input(key="operator").set_value(operator).run()
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _zip(members):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, d in members:
+            z.writestr(n, d)
+    return buf.getvalue()
+
+
+def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir, nav):
+    at = _page("bulk")
+    assert "No batches yet." in [i.value for i in at.info]
+    files = [("gst_000_digital.pdf", (dev_dir / "gst_000_digital.pdf").read_bytes(), "application/pdf"),
+             ("pan_000.png", (dev_dir / "pan_000.png").read_bytes(), "image/png"),
+             ("more.zip", _zip([("udyam.pdf", (dev_dir / "udyam_000_digital.pdf").read_bytes()),
+                                ("bad.pdf", b"%PDF-1.4 broken")]), "application/zip"),
+             ("evil.zip", _zip([("../../etc/x.png", b"x")]), "application/zip")]
+    at.file_uploader(key="bulk_files").set_value(files)
+    next(b for b in at.button if b.label == "Process").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    batch_id = at.query_params["batch"]
+    batch_id = batch_id[0] if isinstance(batch_id, list) else batch_id
+    assert any("evil.zip" in e.value and "leaves the archive" in e.value for e in at.error)
+    store = JobStore(settings)
+    deadline = time.monotonic() + 120
+    while any(not j.done for j in store.list(batch_id=batch_id)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(store.list(batch_id=batch_id)) == 4
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "4 / 4 done · 1 errors" in at.get("progress")[0].proto.text
+    df = at.dataframe[0].value
+    assert sorted(df.filename) == ["gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/udyam.pdf", "pan_000.png"]
+    row = df.set_index("filename").loc["pan_000.png"]
+    assert row.PAN == "EDYPK5645N" and row.open.endswith("review?doc=" + store.list(batch_id=batch_id)[1].file_hash)
+    assert len(at.get("download_button")) == 3
+    at.multiselect(key="bulk_types").set_value(["GSTIN", "UDYAM"]).run()
+    assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "more.zip/udyam.pdf"]
+    at.multiselect(key="bulk_types").set_value([]).run()
+    at.multiselect(key="bulk_status").set_value(["FAILURE"]).run()
+    assert list(at.dataframe[0].value.filename) == ["more.zip/bad.pdf"]
+    # a reload (a new session) with the batch in the address bar shows the same jobs
+    again = _page("bulk", query={"batch": batch_id})
+    assert len(again.dataframe[0].value) == 4
+
+
+def test_history_page_filters_and_delete(settings, engine, dev_dir, nav):
+    hashes = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash
+              for n in ("gst_000_digital.pdf", "udyam_000_digital.pdf", "gst_001_digital.pdf")}
+    review.set_status(hashes["gst_001_digital.pdf"], "approved", "ravi")
+    at = _page("history")
+    assert len(at.dataframe[0].value) == 3
+    assert "3 documents · page 1 of 1" in [c.value for c in at.caption]
+    at.multiselect(key="hist_types").set_value(["GSTIN"]).run()
+    assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "gst_001_digital.pdf"]
+    at.selectbox(key="hist_operator").set_value("ravi").run()
+    df = at.dataframe[0].value
+    assert list(df.filename) == ["gst_001_digital.pdf"] and df.open[0] == f"./review?doc={hashes['gst_001_digital.pdf']}"
+    at.selectbox(key="hist_operator").set_value("").run()
+    at.text_input(key="hist_text").set_value("udyam").run()
+    at.multiselect(key="hist_types").set_value([]).run()
+    assert list(at.dataframe[0].value.filename) == ["udyam_000_digital.pdf"]
+    at.selectbox(key="hist_delete_doc").set_value(hashes["udyam_000_digital.pdf"])
+    at.checkbox(key="hist_delete_sure").check().run()
+    at.button(key="hist_delete").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "No documents match." in [i.value for i in at.info]
+    at.text_input(key="hist_text").set_value("").run()
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_metrics_page_shows_activity(settings, engine, dev_dir, nav):
+    h = process_upload((dev_dir / "gst_000_digital.pdf").read_bytes(), "gst.pdf").file_hash
+    process_upload((dev_dir / "gst_000_digital.pdf").read_bytes(), "gst.pdf")
+    review.add_id(h, "PAN", "ABCPE1234F", "ravi", reason="missed")
+    at = _page("metrics")
+    m = {x.label: x.value for x in at.metric}
+    assert m["Requests"] == "2" and m["Errors"] == "0" and m["Cache hit rate"] == "50.0%"
+    assert m["Latency p50"] != "–" and m["Uptime"] != "–"
+    tables = [d.value for d in at.dataframe]
+    assert any("corrections" in t.columns and "ravi" in set(t.iloc[:, 0]) for t in tables)
+    assert any("engine" in t.columns and "paddleocr" in set(t["engine"]) for t in tables)
+    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 1
