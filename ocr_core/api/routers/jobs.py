@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ...jobs import Job
-from ...loader import check_size, sniff
+from ...loader import load_pages
 from ..deps import APIError, BackendDep, RateLimitDep, UploadDep
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses
@@ -25,8 +25,8 @@ def job_out(job: Job) -> dict:
 @router.post("/paddleocr/predict-async", response_model=JobSubmitted, status_code=202, responses=UPLOAD_ERRORS,
              summary="queue one image or PDF; poll its status")
 async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _rl: RateLimitDep) -> dict:
-    check_size(upload.data, request.app.state.settings)
-    sniff(upload.data)  # a bad file is refused now, not later in the job
+    # a bad file (empty, wrong type, too large, unreadable, encrypted) is refused now, not in the job
+    await run_in_threadpool(load_pages, upload.data, request.app.state.settings)
     job = await run_in_threadpool(backend.submit, upload.data, upload.filename)
     msg = {"SUCCESS": "already done: the result is ready", "FAILURE": "this file failed before"}.get(
         job.status, "queued: poll status_url for the result")
