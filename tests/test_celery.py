@@ -1,0 +1,237 @@
+"""Distributed jobs on real services: a `redis-server` on a free loopback port and real
+`celery -A ocr_core.celery_app worker` processes, driven through the API.
+
+The worker has a database of its own (it never touches the app's SQLite file) and shares only the
+encryption key with the app, as a worker on another machine would. Redis and the first worker
+start once for the module; the tests run in order (the last one stops Redis).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.services
+
+ROOT = Path(__file__).resolve().parents[1]
+API = "/ocr-api"
+VISIBILITY = 10  # seconds before a job held by a killed worker is delivered again
+
+if shutil.which("redis-server") is None:
+    pytest.skip("needs redis-server (scripts/setup.sh --dev installs it)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(cond, timeout: float, what: str, poll: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Redis:
+    def __init__(self, port: int, workdir: Path) -> None:
+        self.port, self.workdir = port, workdir
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.workdir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+
+        _wait(lambda: self._ping(redis), 20, "redis-server")
+
+    def _ping(self, redis) -> bool:
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log: Path, name: str) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "ocr_core.celery_app", "worker", "--pool", "solo",
+             "--loglevel", "INFO", "-Q", "ocr", "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle"],
+            cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+        _wait(lambda: self.proc.poll() is not None or b"ready." in log.read_bytes(), 180, "the celery worker")
+        assert self.proc.poll() is None, log.read_text()[-3000:]
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(20)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory, dev_dir, engine):
+    from fastapi.testclient import TestClient
+
+    from ocr_core.api import create_app
+    from ocr_core.config import Settings
+    from ocr_core.jobs import reset_backends
+
+    d = tmp_path_factory.mktemp("celery")
+    redis_srv = Redis(_free_port(), d)
+    redis_srv.start()
+    key_file = os.environ["OCR_KEY_FILE"]  # the session's key: shared by app and workers, nothing else
+    worker_env = {**os.environ, "DB_PATH": str(d / "worker" / "ocr.db"), "OCR_KEY_FILE": key_file,
+                  "REDIS_URL": redis_srv.url, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "LOG_LEVEL": "INFO"}
+    worker_env.pop("CELERY_BROKER_URL", None)
+    worker_env.pop("CELERY_RESULT_BACKEND", None)
+    settings = Settings(db_path=d / "app" / "ocr.db", ocr_key_file=Path(key_file), redis_url=redis_srv.url,
+                        celery_visibility_timeout=VISIBILITY, rate_limit_requests=100_000)
+    workers = [Worker(worker_env, d / "worker1.log", "w1")]
+    client = TestClient(create_app(settings))
+    client.__enter__()
+    ctx = {"redis": redis_srv, "workers": workers, "env": worker_env, "dir": d, "client": client,
+           "settings": settings}
+    try:
+        yield ctx
+    finally:
+        client.__exit__(None, None, None)
+        reset_backends()
+        for w in ctx["workers"]:
+            w.stop()
+        redis_srv.stop()
+
+
+def _poll(client, job_id: str, until=("SUCCESS", "FAILURE"), timeout: float = 180) -> dict:
+    def check():
+        r = client.get(f"{API}/paddleocr/status/{job_id}")
+        assert r.status_code == 200, r.text
+        return r.json() if r.json()["status"] in until else None
+
+    return _wait(check, timeout, f"job {job_id} to reach {until}", poll=0.3)
+
+
+def _upload(path: Path):
+    return {"file": (path.name, path.read_bytes(), "application/octet-stream")}
+
+
+def test_backend_is_celery(services):
+    h = services["client"].get(f"{API}/health").json()
+    assert h["jobs_backend"] == "celery" and h["redis"]["ok"] is True and h["status"] == "ok"
+
+
+def test_jobs_complete_on_worker(services, dev_dir):
+    c = services["client"]
+    names = ["pan_002.png", "aadhaar_002.png"]
+    subs = [c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / n)) for n in names]
+    assert [s.status_code for s in subs] == [202, 202], [s.text for s in subs]
+    jobs = [_poll(c, s.json()["job_id"]) for s in subs]
+    assert [j["status"] for j in jobs] == ["SUCCESS", "SUCCESS"], jobs
+    pan = json.loads((dev_dir / "pan_002.gt.json").read_text())["ids"]["PAN"][0]
+    assert jobs[0]["result"]["document_ids"]["PAN"] == [pan]
+    vid = json.loads((dev_dir / "aadhaar_002.gt.json").read_text())["ids"]["VID"][0].replace(" ", "")
+    assert jobs[1]["result"]["document_type"] == "AADHAAR"
+    assert jobs[1]["result"]["document_ids"]["VID"] == [f"XXXX XXXX XXXX {vid[-4:]}"]
+    status_text = c.get(f"{API}/paddleocr/status/{jobs[1]['job_id']}").text
+    assert vid not in re.sub(r"\D", "", status_text)
+
+    # the OCR ran on the worker, with its own database; the app only kept the results
+    wdb = sqlite3.connect(services["env"]["DB_PATH"])
+    worker_scans = {r[0] for r in wdb.execute("select file_hash from scans where source = 'worker'")}
+    assert {j["file_hash"] for j in jobs} <= worker_scans
+    adb = sqlite3.connect(services["settings"].db_path)
+    assert adb.execute("select count(*) from scans").fetchone()[0] == 0
+    assert adb.execute("select count(*) from documents").fetchone()[0] == 2  # kept for review
+    # the result backend holds nothing readable: the full result is sealed
+    import redis
+
+    raw = b"".join(v for k in redis.Redis.from_url(services["redis"].url).keys("celery-task-meta-*")
+                   for v in [redis.Redis.from_url(services["redis"].url).get(k)] if v)
+    assert vid.encode() not in raw and b"sealed" in raw
+
+    # the same file again: the existing job, already done
+    again = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_002.png")).json()
+    assert again["job_id"] == jobs[0]["job_id"] and again["status"] == "SUCCESS"
+    # a file the app scanned synchronously: a finished job at once, no trip to the workers
+    assert c.post(f"{API}/paddleocr/predict", files=_upload(dev_dir / "pan_003.png")).status_code == 200
+    cached = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_003.png")).json()
+    assert cached["status"] == "SUCCESS"
+
+
+def _slow_pdf(dev_dir: Path, n: int) -> bytes:
+    import pymupdf
+
+    doc = pymupdf.open()
+    for p in sorted(dev_dir.glob("*.png"))[:n]:
+        page = doc.new_page(width=506, height=319)
+        page.insert_image(page.rect, filename=str(p))
+    return doc.tobytes()
+
+
+def test_worker_killed_mid_job_then_completes(services, dev_dir):
+    c = services["client"]
+    data = _slow_pdf(dev_dir, 5)
+    sub = c.post(f"{API}/paddleocr/predict-async", files={"file": ("five.pdf", data, "application/pdf")}).json()
+    job_id = sub["job_id"]
+    _poll(c, job_id, until=("STARTED",), timeout=60)
+    log1 = services["workers"][0].log
+    _wait(lambda: job_id.encode() in log1.read_bytes(), 10, "the worker to receive the job")
+    services["workers"][0].kill()  # SIGKILL mid-OCR: no chance to acknowledge or requeue
+    assert c.get(f"{API}/paddleocr/status/{job_id}").json()["status"] in ("STARTED", "RETRY")
+    w2 = Worker(services["env"], services["dir"] / "worker2.log", "w2")
+    services["workers"].append(w2)
+    job = _poll(c, job_id, timeout=240)
+    assert job["status"] == "SUCCESS", job
+    assert len(job["result"]["pages"]) == 5 and job["result"]["media_type"] == "application/pdf"
+    assert job_id.encode() in w2.log.read_bytes()  # the second worker did it
+
+
+def test_redis_down_async_503_sync_ok(services, dev_dir):
+    c = services["client"]
+    pending = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_004.png")).json()["job_id"]
+    for w in services["workers"]:
+        w.stop()  # so the job stays unfinished
+    services["redis"].stop()
+    r = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_000.png"))
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert body["error"] == "queue_unavailable" and "Redis" in body["detail"] and "predict" in body["detail"]
+    assert int(r.headers["Retry-After"]) > 0
+    s = c.get(f"{API}/paddleocr/status/{pending}")
+    assert s.status_code in (200, 503), s.text
+    if s.status_code == 200:  # only when it finished before the workers stopped
+        assert s.json()["status"] == "SUCCESS"
+    else:
+        assert s.json()["error"] == "queue_unavailable"
+    ok = c.post(f"{API}/paddleocr/predict", files=_upload(dev_dir / "pan_000.png"))
+    assert ok.status_code == 200 and ok.json()["document_ids"]["PAN"] == ["EDYPK5645N"]
+    h = c.get(f"{API}/health").json()
+    assert h["status"] == "degraded" and h["redis"]["ok"] is False
