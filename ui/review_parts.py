@@ -80,8 +80,8 @@ def id_editor(v: review.View, operator: str) -> None:
         df, key=editor_key(v), num_rows="dynamic", hide_index=True, width="stretch",
         column_order=["type", "value", "valid", "confidence", "reason", "origin"],
         column_config={
-            "type": st.column_config.SelectboxColumn("type", options=list(ID_TYPES), required=True),
-            "value": st.column_config.TextColumn("value", required=True,
+            "type": st.column_config.SelectboxColumn("type", options=list(ID_TYPES), required=True, width=130),
+            "value": st.column_config.TextColumn("value", required=True, width=220,
                                                  help="Edit to correct; Aadhaar/VID stay masked unless unmasked"),
             "valid": st.column_config.CheckboxColumn("valid", disabled=True),
             "confidence": st.column_config.NumberColumn("confidence", format="%.3f", disabled=True),
