@@ -13,12 +13,13 @@ from ui import engine, sidebar, state
 
 ROOT = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="OCR Review Desk", page_icon="🪪", layout="wide")
+st.set_page_config(page_title="OCR Review Desk", page_icon=":material/badge:", layout="wide")
 configure_logging(get_settings().log_level)
 state.init()
 
-pages = [st.Page("pages/review.py", title="Review", icon="🔎", default=True, url_path="review")]
-for name, title, icon in (("bulk", "Bulk", "📦"), ("history", "History", "🗂️"), ("metrics", "Metrics", "📈")):
+pages = [st.Page("pages/review.py", title="Review", icon=":material/search:", default=True, url_path="review")]
+for name, title, icon in (("bulk", "Bulk", ":material/stacks:"), ("history", "History", ":material/history:"),
+                          ("metrics", "Metrics", ":material/monitoring:")):
     if (ROOT / "pages" / f"{name}.py").exists():
         pages.append(st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name))
 

@@ -21,7 +21,7 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf"]
 STATUS_BADGE = {"pending": ":gray-badge[pending]", "approved": ":green-badge[approved]",
                 "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]"}
 
-st.title("🔎 Review")
+st.title("Review")
 state.show_flash()
 
 # ---------------------------------------------------------------- open from the URL (?doc=<hash>)
@@ -113,13 +113,13 @@ if not operator:
 reject_reason = st.text_input("Reason to reject", key="reject_reason", placeholder="required to reject")
 b1, b2, b3, b4 = st.columns(4)
 action = None
-if b1.button("✅ Approve (A)", key="btn_approve", disabled=not operator, type="primary", width="stretch"):
+if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=not operator, type="primary", width="stretch"):
     action = ("approved", "")
-if b2.button("⛔ Reject (R)", key="btn_reject", disabled=not operator, width="stretch"):
+if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=not operator, width="stretch"):
     action = ("rejected", reject_reason)
-if b3.button("🟠 Needs review", key="btn_needs_review", disabled=not operator, width="stretch"):
+if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", disabled=not operator, width="stretch"):
     action = ("needs_review", reject_reason)
-if b4.button("⏭️ Next document (N)", key="btn_next", width="stretch"):
+if b4.button("Next document (N)", key="btn_next", icon=":material/skip_next:", width="stretch"):
     nxt = review.next_document(doc_hash)
     if nxt:
         state.open_doc(nxt)
@@ -141,10 +141,10 @@ if st.toggle("Region re-OCR: draw a rectangle on the page", key="region_mode"):
 
 d1, d2 = st.columns(2)
 stem = res.filename.rsplit(".", 1)[0]
-d1.download_button("⬇️ Result as JSON", review.export_json(doc_hash), file_name=f"{stem}.json",
-                   mime="application/json", key="dl_json", width="stretch")
-d2.download_button("⬇️ IDs as CSV", review.export_csv(doc_hash), file_name=f"{stem}.csv", mime="text/csv",
-                   key="dl_csv", width="stretch")
+d1.download_button("Result as JSON", icon=":material/download:", data=review.export_json(doc_hash),
+                   file_name=f"{stem}.json", mime="application/json", key="dl_json", width="stretch")
+d2.download_button("IDs as CSV", icon=":material/download:", data=review.export_csv(doc_hash),
+                   file_name=f"{stem}.csv", mime="text/csv", key="dl_csv", width="stretch")
 
 with st.expander("Audit trail"):
     audit_df = pd.DataFrame(review.audit_rows(doc_hash), columns=["time", "operator", "action", "detail"])
@@ -156,7 +156,7 @@ with st.expander("Audit trail"):
 
 with st.expander("Delete this document"):
     sure = st.checkbox("Delete the stored file, its result and corrections", key="delete_confirm")
-    if st.button("🗑️ Delete", key="btn_delete", disabled=not (sure and operator)):
+    if st.button("Delete", key="btn_delete", icon=":material/delete:", disabled=not (sure and operator)):
         review.delete_document(doc_hash, operator)
         st.session_state["queue"] = [h for h in st.session_state["queue"] if h != doc_hash]
         state.open_doc(None)

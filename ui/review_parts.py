@@ -102,9 +102,9 @@ def id_editor(v: review.View, operator: str) -> None:
         changes += 1
         shown = mask_id(chk["type"], chk["value"]) if chk["type"] in MASKED_TYPES else chk["value"]
         if chk["valid"]:
-            st.success(f"{chk['type']} {shown}: valid", icon="✅")
+            st.success(f"{chk['type']} {shown}: valid", icon=":material/check_circle:")
         else:
-            st.error(f"{chk['type'] or 'ID'} {shown}: {chk['reason']}", icon="⚠️")
+            st.error(f"{chk['type'] or 'ID'} {shown}: {chk['reason']}", icon=":material/error:")
     kept = {r["key"] for r in out if r["key"]}
     removed = [k for k in v.keys if k not in kept]
     if removed:
@@ -113,7 +113,7 @@ def id_editor(v: review.View, operator: str) -> None:
     c1, c2 = st.columns([3, 1])
     reason = c1.text_input("Reason for the correction (optional)", key="corr_reason")
     c2.write("")
-    if c2.button("💾 Save corrections", key="btn_save", disabled=not (operator and changes), type="primary"):
+    if c2.button("Save corrections", key="btn_save", icon=":material/save:", disabled=not (operator and changes), type="primary"):
         try:
             ids = review.save_corrections(fh, out, operator, reason)
         except (ValueError, LookupError) as e:
@@ -128,7 +128,7 @@ def unmask_box(v: review.View, operator: str, revealed: dict[str, str]) -> None:
     fh = v.result.file_hash
     masked = [(k, d) for k, d in zip(v.keys, v.result.ids) if d.type in MASKED_TYPES and k not in revealed]
     if revealed:
-        st.warning(f"{len(revealed)} number(s) shown unmasked (logged in the audit trail).", icon="👁️")
+        st.warning(f"{len(revealed)} number(s) shown unmasked (logged in the audit trail).", icon=":material/visibility:")
         if st.button("Mask again", key="btn_remask"):
             st.session_state["revealed"] = {hk: x for hk, x in st.session_state["revealed"].items() if hk[0] != fh}
             st.rerun()
@@ -138,7 +138,7 @@ def unmask_box(v: review.View, operator: str, revealed: dict[str, str]) -> None:
     key = c1.selectbox("Unmask a number (audited)", [k for k, _ in masked], key="unmask_pick",
                        format_func=lambda k: f"{v.id_by_key(k).type} {v.id_by_key(k).display}")
     c2.write("")
-    if c2.button("👁️ Unmask", key="btn_unmask", disabled=not operator):
+    if c2.button("Unmask", key="btn_unmask", icon=":material/visibility:", disabled=not operator):
         try:
             st.session_state["revealed"][(fh, key)] = review.unmask(fh, key, operator)
         except (PermissionError, LookupError, ValueError) as e:
@@ -172,7 +172,7 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     o = rects[-1]
     x0, y0 = o["left"] * scale, o["top"] * scale
     x1, y1 = x0 + o["width"] * o.get("scaleX", 1) * scale, y0 + o["height"] * o.get("scaleY", 1) * scale
-    if st.button("🔍 Read this region", key="btn_region", disabled=not operator):
+    if st.button("Read this region", key="btn_region", icon=":material/crop:", disabled=not operator):
         try:
             region = review.read_region(res.file_hash, page_no, (x0, y0, x1, y1), operator, engine=engine, lang=lang)
         except (ValueError, LookupError) as e:
@@ -185,7 +185,7 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     region = found[1]
     st.write("Text in the region: " + (" · ".join(mask_text(ln.text) for ln in region.lines) or "(none)"))
     for i, d in enumerate(region.ids):
-        label = f"➕ Add {d.type} {d.display}" + ("" if d.valid else f" (invalid: {d.reason})")
+        label = f"Add {d.type} {d.display}" + ("" if d.valid else f" (invalid: {d.reason})")
         if st.button(label, key=f"btn_add_region_{i}", disabled=not operator):
             review.add_id(res.file_hash, d.type, d.value, operator, page=page_no, box=d.box, reason="region re-OCR")
             st.session_state["region"] = None
