@@ -98,7 +98,9 @@ def test_review_in_browser(server, dev_dir):
             ARTIFACTS.mkdir(exist_ok=True)
             page = _open(browser, url, "asha")
             cold = _upload_until_boxes(page, card)
-            expect(page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")).to_be_attached()
+            scan_note = page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")
+            expect(scan_note).to_be_attached()
+            print(f"\nserver-side scan: {scan_note.text_content()}")
 
             # correct the PAN in the ID editor (a canvas grid): select the value cell, type, Enter
             grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).nth(1)
