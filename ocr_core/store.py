@@ -33,6 +33,7 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
     _local.conns = conns
     db = conns.get(key)
     if db is not None and Path(key).exists():
+        _apply_hooks(db)  # modules imported after this thread connected add their tables now
         return db
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
@@ -40,10 +41,18 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     db.enable_wal()
     conn.execute("PRAGMA synchronous=NORMAL")
-    for hook in _SCHEMA_HOOKS:
-        hook(db)
+    _apply_hooks(db)
     conns[key] = db
     return db
+
+
+def _apply_hooks(db: sqlite_utils.Database) -> None:
+    done = getattr(db, "_ocr_hooks_done", 0)
+    if done == len(_SCHEMA_HOOKS):
+        return
+    for hook in _SCHEMA_HOOKS[done:]:
+        hook(db)
+    db._ocr_hooks_done = len(_SCHEMA_HOOKS)  # type: ignore[attr-defined]
 
 
 def close_all() -> None:

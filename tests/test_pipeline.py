@@ -140,3 +140,21 @@ def test_bad_input_raises_typed_error_and_is_recorded(settings):
         scan(b"%!PS-Adobe-3.0 not a pdf", filename="x.pdf")
     row = next(connect(settings.db_path).query("select error, error_code from scans"))
     assert row["error_code"] == "unsupported_type" and "Unsupported" in row["error"]
+
+
+def test_tables_of_modules_imported_after_the_first_connect_are_created(settings):
+    import sqlite_utils
+
+    from ocr_core import store
+
+    db = store.connect(settings.db_path)
+
+    @store.schema_hook
+    def _late(d: sqlite_utils.Database) -> None:
+        d["late_table"].create({"id": int}, pk="id", if_not_exists=True)
+
+    try:
+        assert "late_table" in store.connect(settings.db_path).table_names()
+    finally:
+        store._SCHEMA_HOOKS.remove(_late)
+    assert db is store.connect(settings.db_path)

@@ -84,7 +84,7 @@ class PaddleOCROnnxEngine(_PaddlePipelineEngine):
         from . import model_dirs
 
         s = get_settings()
-        det, rec = model_dirs.build_model_dirs(s.ocr_cache_dir, s.ocr_det_limit_side)
+        det, rec = model_dirs.build_model_dirs(s.ocr_cache_dir, s.ocr_det_limit_side, lang)
         cfg: dict[str, Any] = {"enable_cpu_mem_arena": False, "intra_op_num_threads": s.ocr_threads}
         device = "cpu"
         if s.ocr_gpu_enabled:
@@ -158,7 +158,8 @@ def onnx_version(lang: str) -> str:
     from . import model_dirs
 
     s = get_settings()
-    return (f"paddleocr-onnx/{model_dirs.model_version()}/{lang}/det{s.ocr_det_limit_side}"
+    vocab = "latin" if lang == "en" else "full"
+    return (f"paddleocr-onnx/{model_dirs.model_version()}/{lang}-{vocab}/det{s.ocr_det_limit_side}"
             f"/recw{model_dirs.REC_MIN_WIDTH}b1")
 
 
