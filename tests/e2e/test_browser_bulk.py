@@ -93,6 +93,11 @@ def test_bulk_upload_ten_documents_and_download_csv(app_url, dev_dir, tmp_path):
             # the progress updates by itself: no clicks until it reads 10 / 10
             expect(page.get_by_text("10 / 10 done").first).to_be_visible(timeout=600_000)
             assert "batch=" in page.url
+            # reload: the batch comes back from the address bar, and no element of an earlier
+            # refresh (a download button holding a CSV from before the last job finished) is left
+            page.reload()
+            expect(page.get_by_text("10 / 10 done").first).to_be_visible(timeout=120_000)
+            page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
             button = page.get_by_role("button", name="CSV (one row per document)")
             expect(button).to_be_visible(timeout=60_000)
             with page.expect_download(timeout=60_000) as dl:
