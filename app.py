@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ocr_core import documents, review  # noqa: F401  (register their tables before the first connect)
+from ocr_core import documents, retention, review  # noqa: F401  (register their tables before the first connect)
 from ocr_core.config import get_settings
 from ocr_core.logs import configure_logging
 from ui import engine, sidebar, state
@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="OCR Review Desk", page_icon=":material/badge:", layout="wide")
 configure_logging(get_settings().log_level)
+retention.start_scheduler()  # one purge timer per process (RETENTION_DAYS)
 state.init()
 
 pages = [st.Page("pages/review.py", title="Review", icon=":material/search:", default=True, url_path="review")]

@@ -35,6 +35,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0 if counts["failed"] == 0 and counts["unfinished"] == 0 else 1
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from .retention import purge
+
+    print(json.dumps(purge(args.days)), flush=True)
+    return 0
+
+
 def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn  # the API is optional: imported only for this command
 
@@ -62,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", default=None)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_batch)
+
+    g = sub.add_parser("purge", help="delete documents, files, results, jobs and corrections older than "
+                       "RETENTION_DAYS (or --days)")
+    g.add_argument("--days", type=float, default=None, help="override RETENTION_DAYS (0 = nothing)")
+    g.set_defaults(func=cmd_purge)
 
     a = sub.add_parser("api", help="serve the REST API with uvicorn (docs at /ocr-api/docs)")
     a.add_argument("--host", default="127.0.0.1")

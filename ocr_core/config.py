@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     ocr_encryption_key: SecretStr | None = Field(None, description="Fernet key for data at rest")
     ocr_key_file: Path = Field(Path("data/secret.key"), description="key file created (0600) when no key is given")
     unmask_allowed: str = Field("", description="comma-separated operators allowed to unmask Aadhaar/VID ('*' = all)")
+    retention_days: int = Field(90, ge=0, description="documents, files, results, jobs and corrections older "
+                                "than this are purged (0 = keep forever)")
+    retention_interval_hours: float = Field(6.0, gt=0, description="how often long-running processes purge")
     log_level: str = "INFO"
 
     @property

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from . import crypto, files
 from .models import DocumentResult
-from .store import ResultCache, connect, schema_hook
+from .store import ResultCache, connect, schema_hook, scrub
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
 
@@ -71,4 +71,5 @@ def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
     n = db.execute("delete from documents where file_hash = ?", [file_hash]).rowcount
     ResultCache(db=db).delete(file_hash)
     removed = files.delete(file_hash)
+    scrub(db)  # the deleted rows' bytes leave the WAL too (pages are zeroed: secure_delete)
     return bool(n or removed)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import crypto
 from .classify import classify
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
@@ -104,7 +105,8 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
     eng_name, lang = engine or settings.ocr_engine, lang or settings.ocr_model_lang
     db = connect(settings.db_path)
     cache = ResultCache(settings, db)
-    rec = {"filename": filename, "file_hash": file_hash, "engine": eng_name, "source": source_label}
+    # the scan log keeps the uploaded name encrypted (a name like "ramesh_aadhaar.jpg" is personal)
+    rec = {"filename": crypto.encrypt_text(filename), "file_hash": file_hash, "engine": eng_name, "source": source_label}
     try:
         check_size(data, settings)
         kind = sniff(data)

@@ -54,7 +54,7 @@ def audit(action: str, file_hash: str | None, operator: str, detail: dict[str, A
     """Write one audit row (detail must not hold ID numbers) and a JSON log line."""
     db = db or connect()
     row = {"time": time.time(), "operator": operator, "action": action, "file_hash": file_hash,
-           "detail": json.dumps(detail or {}, ensure_ascii=False)}
+           "detail": crypto.encrypt_text(json.dumps(detail or {}, ensure_ascii=False))}  # reasons may be personal
     rid = db["audit"].insert(row).last_pk
     log.info("review", extra={"event": action, "file_hash": (file_hash or "")[:16], "operator": operator})
     return int(rid)
@@ -65,7 +65,8 @@ def audit_rows(file_hash: str | None = None, limit: int = 200) -> list[dict[str,
     where, args = ("where file_hash = ?", [file_hash]) if file_hash else ("", [])
     rows = list(db.query(f"select * from audit {where} order by id desc limit ?", [*args, limit]))
     for r in rows:
-        r["detail"] = json.loads(r["detail"] or "{}")
+        d = r["detail"] or "{}"
+        r["detail"] = json.loads(crypto.decrypt_text(d) if d.startswith(crypto.PREFIX) else d)
     return rows
 
 
@@ -103,6 +104,8 @@ def corrections(file_hash: str) -> list[dict[str, Any]]:
         r["before"] = crypto.decrypt_text(r["before"]) if r["before"] else ""
         r["after"] = crypto.decrypt_text(r["after"]) if r["after"] else ""
         r["meta"] = json.loads(r["meta"] or "{}")
+        if r["reason"] and r["reason"].startswith(crypto.PREFIX):
+            r["reason"] = crypto.decrypt_text(r["reason"])
     return rows
 
 
@@ -195,7 +198,8 @@ def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, 
     cid = db["corrections"].insert({
         "file_hash": file_hash, "field": f"id:{key}", "id_type": id_type,
         "before": crypto.encrypt_text(before) if before else "", "after": crypto.encrypt_text(after) if after else "",
-        "operator": operator, "reason": reason or "", "time": time.time(), "meta": json.dumps(meta or {})}).last_pk
+        "operator": operator, "reason": crypto.encrypt_text(reason) if reason else "", "time": time.time(),
+        "meta": json.dumps(meta or {})}).last_pk
     audit(action, file_hash, operator, {"correction": cid, "key": key, "id_type": id_type}, db=db)
     return int(cid)
 

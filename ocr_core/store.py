@@ -38,6 +38,7 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
     db = sqlite_utils.Database(conn)
     db.enable_wal()
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -53,6 +54,13 @@ def _apply_hooks(db: sqlite_utils.Database) -> None:
     for hook in _SCHEMA_HOOKS[done:]:
         hook(db)
     db._ocr_hooks_done = len(_SCHEMA_HOOKS)  # type: ignore[attr-defined]
+
+
+def scrub(db: sqlite_utils.Database) -> list[int]:
+    """After deleting personal data: copy the WAL into the database file and truncate it, so the
+    deleted rows' old page images are gone from both files (secure_delete zeroed the freed space).
+    Returns SQLite's (busy, wal pages, checkpointed pages); busy=1 when another reader held on."""
+    return list(db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
 
 
 def close_all() -> None:

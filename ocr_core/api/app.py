@@ -15,9 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .. import retention
 from ..config import Settings, get_settings
 from ..engines import get_engine
 from ..errors import EngineError, OCRError
+from ..jobs import get_backend
 from ..logs import configure_logging, log
 from .deps import APIError
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
@@ -91,6 +93,9 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
                                                  "seconds": round(time.perf_counter() - t0, 2)})
             except EngineError as e:
                 log.error("engine unavailable", extra={"event": "api_engine_error", "error": str(e)})
+        if not s.broker_url:  # the embedded pool starts now and resumes jobs a killed process left
+            await anyio.to_thread.run_sync(get_backend, s)
+        retention.start_scheduler(s)
         yield
 
     app = FastAPI(title="OCR Review Desk API", version=__version__, lifespan=lifespan,
