@@ -77,7 +77,9 @@ def load_pages(data: bytes, settings: Settings | None = None) -> tuple[str, Iter
     kind = sniff(data)
     if kind == "pdf":
         return kind, _pdf_pages(_open_pdf(data, settings), settings)
-    return kind, _image_pages(_open_image(data), settings)
+    im = _open_image(data)
+    _check_image(im, settings)  # page count and first page size now, not when the pages are read
+    return kind, _image_pages(im, settings)
 
 
 # ---------------------------------------------------------------- images
@@ -105,17 +107,34 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     return np.asarray(im.convert("RGB"))
 
 
+def _n_frames(im: Image.Image) -> int:
+    try:
+        return int(getattr(im, "n_frames", 1))
+    except Exception as e:  # a damaged frame chain (TIFF IFDs, APNG)
+        raise CorruptFileError(f"The image cannot be read: its pages are damaged ({e}).") from e
+
+
+def _check_frame(i: int, w: int, h: int, settings: Settings) -> None:
+    if w * h > settings.max_page_pixels:
+        raise ImageTooLargeError(f"Page {i} is {w}x{h} pixels ({w * h / 1e6:.0f} MP); the limit is "
+                                 f"{settings.max_page_pixels / 1e6:.0f} MP.")
+    if w < 2 or h < 2:
+        raise CorruptFileError(f"Page {i} is only {w}x{h} pixels: nothing to read.")
+
+
+def _check_image(im: Image.Image, settings: Settings) -> None:
+    n_frames = _n_frames(im)
+    if n_frames > settings.max_pages:
+        raise TooManyPagesError(f"The image has {n_frames} pages; the limit is {settings.max_pages}.")
+    _check_frame(1, *im.size, settings)
+
+
 def _image_pages(im: Image.Image, settings: Settings) -> Iterator[PageInput]:
-    n_frames = getattr(im, "n_frames", 1)
+    n_frames = _n_frames(im)
     if n_frames > settings.max_pages:
         raise TooManyPagesError(f"The image has {n_frames} pages; the limit is {settings.max_pages}.")
     for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
-        w, h = frame.size
-        if w * h > settings.max_page_pixels:
-            raise ImageTooLargeError(f"Page {i} is {w}x{h} pixels ({w * h / 1e6:.0f} MP); the limit is "
-                                     f"{settings.max_page_pixels / 1e6:.0f} MP.")
-        if w < 2 or h < 2:
-            raise CorruptFileError(f"Page {i} is only {w}x{h} pixels: nothing to read.")
+        _check_frame(i, *frame.size, settings)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
