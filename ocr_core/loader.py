@@ -65,8 +65,10 @@ def check_size(data: bytes, settings: Settings) -> None:
     if not data:
         raise EmptyFileError("The file is empty (0 bytes).")
     if len(data) > settings.max_file_bytes:
-        raise FileTooLargeError(f"The file is {len(data) / 1e6:.1f} MB; the limit is "
-                                f"{settings.max_file_bytes / 1e6:.1f} MB.")
+        size, limit = f"{len(data) / 1e6:.1f} MB", f"{settings.max_file_bytes / 1e6:.1f} MB"
+        if size == limit:  # just over: say it in bytes
+            size, limit = f"{len(data)} bytes", f"{settings.max_file_bytes} bytes"
+        raise FileTooLargeError(f"The file is {size}; the limit is {limit}.")
 
 
 def load_pages(data: bytes, settings: Settings | None = None) -> tuple[str, Iterator[PageInput]]:

@@ -245,12 +245,22 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: str, 
 
 def add_id(file_hash: str, id_type: str, value: str, operator: str, *, page: int = 1,
            box: list[list[float]] | None = None, reason: str = "") -> int:
-    """Add one ID (e.g. found by region re-OCR) to the reviewed document."""
-    ids = save_corrections(file_hash, [*(_keep_all(file_hash)), {"key": None, "type": id_type, "value": value,
-                                                               "page": page, "box": box}], operator, reason)
-    if not ids:
+    """Add one ID (e.g. found by region re-OCR) to the reviewed document.
+
+    Written as one insert, not as a diff against the document as it looked a moment ago: an ID
+    another operator or process added meanwhile is never taken for a removal."""
+    operator = _need_operator(operator)
+    v = view(file_hash)
+    if v is None:
+        raise LookupError("no such document")
+    id_type = (id_type or "").strip().upper()
+    if not str(value or "").strip():
         raise ValueError("nothing to add")
-    return ids[-1]
+    chk = check_row(v, None, id_type, str(value))
+    if id_type not in ID_TYPES or chk["reason"] in ("empty value", "type the full number (or unmask it first)"):
+        raise ValueError(f"{id_type or 'ID'}: {chk['reason']}")
+    return _write(connect(), file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator, reason,
+                  {"page": int(page or 1), "box": box}, "add_id")
 
 
 def _keep_all(file_hash: str) -> list[dict[str, Any]]:

@@ -52,7 +52,14 @@ def _apply_hooks(db: sqlite_utils.Database) -> None:
     if done == len(_SCHEMA_HOOKS):
         return
     for hook in _SCHEMA_HOOKS[done:]:
-        hook(db)
+        for attempt in range(100):  # two processes creating the same table at once: SQLITE_BUSY at once
+            try:
+                hook(db)  # hooks are idempotent (if not exists)
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or attempt == 99:
+                    raise
+                time.sleep(0.05 + 0.05 * (attempt % 4))
     db._ocr_hooks_done = len(_SCHEMA_HOOKS)  # type: ignore[attr-defined]
 
 

@@ -76,7 +76,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, nav_v2)
     assert at.data_editor[0].value["value"][0] == "ABCPK1234Z"
     db = connect()
     rows = list(db.query("select * from corrections where file_hash = ?", [file_hash]))
-    assert len(rows) == 1 and rows[0]["operator"] == "asha" and rows[0]["reason"] == "typo on card"
+    assert len(rows) == 1 and rows[0]["operator"] == "asha" and crypto.decrypt_text(rows[0]["reason"]) == "typo on card"
     assert rows[0]["after"].startswith(crypto.PREFIX) and "ABCPK1234Z" not in rows[0]["after"]
     assert crypto.decrypt_text(rows[0]["after"]) == "ABCPK1234Z"
     assert crypto.decrypt_text(rows[0]["before"]) == "EDYPK5645N"
