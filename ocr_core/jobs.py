@@ -182,6 +182,14 @@ class JobStore:
         rows = list(self.db.query(sql + " order by created_at desc limit 1", params))
         return _row_to_job(rows[0]) if rows else None
 
+    def reusable(self, file_hash: str, *, engine: str, lang: str, batch_id: str | None) -> Job | None:
+        """The job a re-submitted file should get back: its job while queued or running, or a
+        finished one in the same batch (or outside any batch). None: create a new job."""
+        prev = self.find_by_hash(file_hash, statuses=(*ACTIVE, SUCCESS), engine=engine, lang=lang)
+        if prev is not None and (prev.status in ACTIVE or batch_id is None or prev.batch_id == batch_id):
+            return prev
+        return None
+
     def counts(self, batch_id: str | None = None) -> dict[str, int]:
         sql, params = "select status, count(*) n from ocr_jobs", []
         if batch_id is not None:
@@ -283,8 +291,8 @@ class EmbeddedBackend:
         engine = engine or self.settings.ocr_engine
         lang = lang or self.settings.ocr_model_lang
         with self._lock:
-            prev = self.store.find_by_hash(file_hash, statuses=(*ACTIVE, SUCCESS), engine=engine, lang=lang)
-            if prev is not None and (prev.status in ACTIVE or batch_id is None or prev.batch_id == batch_id):
+            prev = self.store.reusable(file_hash, engine=engine, lang=lang, batch_id=batch_id)
+            if prev is not None:
                 return prev
             files.put(file_hash, data)
             job = self.store.create(filename, file_hash, engine=engine, lang=lang, batch_id=batch_id)

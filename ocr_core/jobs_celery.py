@@ -20,7 +20,7 @@ from celery.result import AsyncResult
 from . import crypto, documents, files
 from .config import Settings, get_settings
 from .errors import InputError, OCRError
-from .jobs import ACTIVE, FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore
+from .jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore
 from .logs import log
 from .models import DocumentResult
 from .pipeline import cache_version, sha256
@@ -77,8 +77,8 @@ class CeleryBackend:
         engine = engine or self.settings.ocr_engine
         lang = lang or self.settings.ocr_model_lang
         with self._lock:
-            prev = self.store.find_by_hash(file_hash, statuses=(*ACTIVE, SUCCESS), engine=engine, lang=lang)
-            if prev is not None and (prev.status in ACTIVE or batch_id is None or prev.batch_id == batch_id):
+            prev = self.store.reusable(file_hash, engine=engine, lang=lang, batch_id=batch_id)
+            if prev is not None:
                 return prev
             hit = ResultCache(self.settings).get(file_hash, cache_version(engine, lang, self.settings))
             if hit is not None:  # scanned here before: a finished job, no trip to the workers

@@ -1,7 +1,6 @@
 """History: every processed document, searchable and filterable, paged; open in review; delete."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st

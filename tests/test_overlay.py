@@ -50,7 +50,7 @@ def test_real_page_with_boxes(settings, engine, dev_dir):
     assert img.size == (res.pages[0].width, res.pages[0].height)
     box = res.ids[0].box
     x0, y0 = int(min(p[0] for p in box)), int(min(p[1] for p in box))
-    x1, y1 = int(max(p[0] for p in box)), int(max(p[1] for p in box))
+    x1 = int(max(p[0] for p in box))
     a = np.asarray(img).astype(int)
     edge = a[y0 - 8:y0 - 2, x0 + 60:x1]  # just above the PAN: the highlighted ID outline or its label
     assert (np.abs(edge - overlay.ID_VALID).sum(axis=2) < 40).mean() > 0.3
