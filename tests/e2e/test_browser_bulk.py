@@ -5,65 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from ocr_core.privacy import mask_id
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 DOCS = ["aadhaar_000.png", "aadhaar_001.png", "pan_000.png", "pan_001.png", "dl_001.png", "passport_000.png",
         "udyam_000.png", "gst_000_digital.pdf", "voter_000.png", "distractor_000.png"]
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def app_url(tmp_path):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
-    port = _free_port()
-    env = {**os.environ, "DB_PATH": str(tmp_path / "ocr.db"), "OCR_KEY_FILE": str(tmp_path / "secret.key"),
-           "OCR_WORKERS": "2", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                             "--server.fileWatcherType", "none", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _expected(gt: dict) -> dict[str, set[str]]:
@@ -76,36 +26,30 @@ def _expected(gt: dict) -> dict[str, set[str]]:
     return out
 
 
-def test_bulk_upload_ten_documents_and_download_csv(app_url, dev_dir, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+@pytest.mark.app_env(OCR_WORKERS="2", LOG_LEVEL="WARNING")
+def test_bulk_upload_ten_documents_and_download_csv(streamlit_server, chromium, dev_dir, tmp_path):
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                           "--disable-component-update", "--no-first-run"])
-        try:
-            page = browser.new_page(accept_downloads=True)
-            page.goto(f"{app_url}/bulk", timeout=120_000)
-            expect(page.get_by_text("Bulk upload").first).to_be_visible(timeout=120_000)
-            page.locator("input[type=file]").first.set_input_files([str(dev_dir / n) for n in DOCS])
-            expect(page.get_by_text(DOCS[-1]).first).to_be_visible(timeout=60_000)
-            page.get_by_role("button", name="Process").click()
-            # the progress updates by itself: no clicks until it reads 10 / 10
-            expect(page.get_by_text("10 / 10 done").first).to_be_visible(timeout=600_000)
-            assert "batch=" in page.url
-            # reload: the batch comes back from the address bar, and no element of an earlier
-            # refresh (a download button holding a CSV from before the last job finished) is left
-            page.reload()
-            expect(page.get_by_text("10 / 10 done").first).to_be_visible(timeout=120_000)
-            page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
-            button = page.get_by_role("button", name="CSV (one row per document)")
-            expect(button).to_be_visible(timeout=60_000)
-            with page.expect_download(timeout=60_000) as dl:
-                button.click()
-            path = tmp_path / "results.csv"
-            dl.value.save_as(path)
-        finally:
-            browser.close()
+    page = chromium.new_page(accept_downloads=True)
+    page.goto(f"{streamlit_server.url}/bulk", timeout=120_000)
+    expect(page.get_by_text("Bulk upload").first).to_be_visible(timeout=120_000)
+    page.locator("input[type=file]").first.set_input_files([str(dev_dir / n) for n in DOCS])
+    expect(page.get_by_text(DOCS[-1]).first).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Process").click()
+    # the progress updates by itself: no clicks until it reads 10 / 10
+    expect(page.get_by_text("10 / 10 done").first).to_be_visible(timeout=600_000)
+    assert "batch=" in page.url
+    # reload: the batch comes back from the address bar, and no element of an earlier
+    # refresh (a download button holding a CSV from before the last job finished) is left
+    page.reload()
+    expect(page.get_by_text("10 / 10 done").first).to_be_visible(timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+    button = page.get_by_role("button", name="CSV (one row per document)")
+    expect(button).to_be_visible(timeout=60_000)
+    with page.expect_download(timeout=60_000) as dl:
+        button.click()
+    path = tmp_path / "results.csv"
+    dl.value.save_as(path)
     text = path.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(r["filename"] for r in rows) == sorted(DOCS)

@@ -5,63 +5,17 @@ shortcut; then check the correction and the status in SQLite. Keeps a screenshot
 upload-to-boxes time for a cold and a cached upload."""
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 NEW_PAN = "ABCPK1234Z"
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("needs Debian's Chromium at /usr/bin/chromium (scripts/setup.sh --dev installs it)")
-    port = _free_port()
-    env = {**os.environ, "DB_PATH": str(tmp_path / "ocr.db"), "OCR_KEY_FILE": str(tmp_path / "secret.key"),
-           "OCR_CACHE_DIR": os.environ.get("OCR_CACHE_DIR", str(ROOT / "data" / "models"))}
-    log = open(tmp_path / "streamlit.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield url, tmp_path / "ocr.db", tmp_path / "secret.key"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _open(browser, url: str, operator: str):
@@ -85,57 +39,52 @@ def _upload_until_boxes(page, path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def test_review_in_browser(server, dev_dir):
-    from playwright.sync_api import expect, sync_playwright
+def test_review_in_browser(streamlit_server, chromium, dev_dir, monkeypatch):
+    from playwright.sync_api import expect
 
-    url, db_path, key_file = server
+    url, db_path, key_file = streamlit_server.url, streamlit_server.db_path, streamlit_server.key_file
+    browser = chromium
     card = dev_dir / "pan_000.png"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
-        try:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page = _open(browser, url, "asha")
-            cold = _upload_until_boxes(page, card)
-            scan_note = page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")
-            expect(scan_note).to_be_attached()
-            print(f"\nserver-side scan: {scan_note.text_content()}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = _open(browser, url, "asha")
+    cold = _upload_until_boxes(page, card)
+    scan_note = page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")
+    expect(scan_note).to_be_attached()
+    print(f"\nserver-side scan: {scan_note.text_content()}")
 
-            # correct the PAN in the ID editor (a canvas grid): select the value cell, type, Enter
-            grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).nth(1)
-            grid.evaluate("e => e.scrollIntoView({block: 'center'})")
-            page.wait_for_timeout(300)
-            box = grid.bounding_box()
-            # row markers (~35 px), then "type" (130 px), then "value"; the header row is 35 px high
-            page.mouse.dblclick(box["x"] + 35 + 130 + 80, box["y"] + 35 + 17)
-            cell_editor = page.locator("textarea.gdg-input, #portal textarea").first
-            cell_editor.wait_for()
-            cell_editor.fill(NEW_PAN)
-            cell_editor.press("Enter")
-            expect(page.get_by_text(f"PAN {NEW_PAN}: valid")).to_be_visible()
-            page.locator(".st-key-btn_save button").click()
-            expect(page.get_by_text("Saved 1 correction(s).")).to_be_visible()
+    # correct the PAN in the ID editor (a canvas grid): select the value cell, type, Enter
+    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).nth(1)
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    box = grid.bounding_box()
+    # row markers (~35 px), then "type" (130 px), then "value"; the header row is 35 px high
+    page.mouse.dblclick(box["x"] + 35 + 130 + 80, box["y"] + 35 + 17)
+    cell_editor = page.locator("textarea.gdg-input, #portal textarea").first
+    cell_editor.wait_for()
+    cell_editor.fill(NEW_PAN)
+    cell_editor.press("Enter")
+    expect(page.get_by_text(f"PAN {NEW_PAN}: valid")).to_be_visible()
+    page.locator(".st-key-btn_save button").click()
+    expect(page.get_by_text("Saved 1 correction(s).")).to_be_visible()
 
-            # approve with the keyboard shortcut (focus outside any text field)
-            page.locator("h1").first.click()
-            page.keyboard.press("a")
-            expect(page.get_by_text("Marked approved by asha.")).to_be_visible()
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('[data-testid="stImage"] img')]
-                         .some(i => i.complete && i.naturalWidth > 0)""")
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+    # approve with the keyboard shortcut (focus outside any text field)
+    page.locator("h1").first.click()
+    page.keyboard.press("a")
+    expect(page.get_by_text("Marked approved by asha.")).to_be_visible()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stImage"] img')]
+                 .some(i => i.complete && i.naturalWidth > 0)""")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
 
-            # the same card again in a new session: served from the cache
-            page2 = _open(browser, url, "ravi")
-            cached = _upload_until_boxes(page2, card)
-            expect(page2.get_by_text("pan_000.png: PAN, 1 ID(s), from the cache")).to_be_attached()
-        finally:
-            browser.close()
+    # the same card again in a new session: served from the cache
+    page2 = _open(browser, url, "ravi")
+    cached = _upload_until_boxes(page2, card)
+    expect(page2.get_by_text("pan_000.png: PAN, 1 ID(s), from the cache")).to_be_attached()
 
     print(f"\nupload -> boxes on screen: cold {cold:.2f} s, cached {cached:.2f} s")
-    os.environ["DB_PATH"], os.environ["OCR_KEY_FILE"] = str(db_path), str(key_file)
+    monkeypatch.setenv("DB_PATH", str(db_path))
+    monkeypatch.setenv("OCR_KEY_FILE", str(key_file))
     from ocr_core import crypto
     from ocr_core.config import get_settings
 
