@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     ocr_dpi: int = Field(150, ge=50, le=600, description="PDF render resolution for OCR")
     ocr_gpu_enabled: bool = Field(False, description="use a GPU execution provider when available")
     ocr_threads: int = Field(2, ge=1, description="intra-op threads per engine instance")
+    ocr_engine_instances: int = Field(1, ge=1, description="engine instances per process for concurrent callers")
     ocr_det_limit_side: int = Field(960, ge=320, description="detector input: longest side cap in px")
     ocr_model_dir: Path | None = Field(None, description="folder with Paddle-format det/rec models (paddle engine)")
     ocr_cache_dir: Path = Field(Path("data/models"), description="where model folders are built")

@@ -50,3 +50,22 @@ def test_paddlepaddle_engine_on_official_paddle_format_models(tmp_path, monkeypa
     assert "PP-OCRv4_mobile_rec" in eng.version
     monkeypatch.delenv("OCR_MODEL_DIR")
     get_settings.cache_clear()
+
+
+def test_engine_pool_gives_concurrent_callers_their_own_instance(pan_image):
+    """Two callers at once borrow two instances (created on demand); results are the same."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ocr_core.engines.base import EnginePool
+    from ocr_core.engines.tesseract import TesseractEngine
+
+    pool = EnginePool(TesseractEngine, "en", size=2)
+    assert pool.instances == 1
+    with ThreadPoolExecutor(2) as ex:
+        outs = list(ex.map(lambda _: [ln.text for ln in pool.recognize(pan_image)], range(4)))
+    assert pool.instances == 2
+    assert all(o == outs[0] for o in outs) and any("AFZPK7190K" in t for t in outs[0])
+    single = EnginePool(TesseractEngine, "en", size=1)
+    with ThreadPoolExecutor(2) as ex:
+        list(ex.map(lambda _: single.recognize(pan_image), range(3)))
+    assert single.instances == 1

@@ -1,6 +1,7 @@
 """The engine protocol and a registry by name (one instance per name and language per process)."""
 from __future__ import annotations
 
+import queue
 import threading
 from typing import Callable, Protocol
 
@@ -48,18 +49,67 @@ def available_engines() -> list[str]:
     return sorted(_FACTORIES)
 
 
+class EnginePool:
+    """Up to `size` instances of one engine behind the engine protocol.
+
+    An engine instance serves one caller at a time; concurrent callers borrow a free instance,
+    and a new one is created (up to `size`) only when all are busy. With one instance callers
+    simply queue. onnxruntime releases the GIL, so instances in threads run in parallel."""
+
+    def __init__(self, factory: EngineFactory, lang: str, size: int) -> None:
+        self._factory, self._lang, self._size = factory, lang, max(1, size)
+        first = factory(lang)
+        self.name, self.version = first.name, first.version
+        self._all: list[OCREngine] = [first]
+        self._free: queue.LifoQueue[OCREngine] = queue.LifoQueue()
+        self._free.put(first)
+        self._grow = threading.Lock()
+
+    @property
+    def instances(self) -> int:
+        return len(self._all)
+
+    def _acquire(self) -> OCREngine:
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            pass
+        with self._grow:
+            if len(self._all) < self._size:
+                eng = self._factory(self._lang)
+                self._all.append(eng)
+                return eng
+        return self._free.get()
+
+    def recognize(self, image: np.ndarray) -> list[Line]:
+        eng = self._acquire()
+        try:
+            return eng.recognize(image)
+        finally:
+            self._free.put(eng)
+
+    def __getattr__(self, attr: str):  # engine-specific extras (e.g. a warm-up) from the first instance
+        first = self.__dict__.get("_all")
+        if not first:
+            raise AttributeError(attr)
+        return getattr(first[0], attr)
+
+
 def get_engine(name: str, lang: str = "en") -> OCREngine:
-    """The process-wide engine for (name, lang), created on first use."""
+    """The process-wide engine for (name, lang), created on first use: a pool of up to
+    OCR_ENGINE_INSTANCES instances (default 1)."""
     key = (name, lang)
     eng = _INSTANCES.get(key)
     if eng is not None:
         return eng
     if name not in _FACTORIES:
         raise EngineError(f"unknown OCR engine {name!r}; available: {', '.join(available_engines())}")
+    from ..config import get_settings
+
     with _LOCK:
         eng = _INSTANCES.get(key)
         if eng is None:
-            eng = _FACTORIES[name](lang)
+            eng = EnginePool(_FACTORIES[name], lang, get_settings().ocr_engine_instances)
             _INSTANCES[key] = eng
     return eng
 
