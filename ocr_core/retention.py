@@ -146,6 +146,15 @@ def start_scheduler(settings: Settings | None = None, *, first_delay: float = 60
         return th
 
 
+def stop_scheduler(settings: Settings | None = None) -> None:
+    """Stop this process's timer for that database (the API's shutdown)."""
+    settings = settings or get_settings()
+    with _LOCK:
+        running = _SCHEDULERS.pop(f"{os.getpid()}:{settings.db_path}", None)
+    if running:
+        running[1].set()
+
+
 def stop_schedulers() -> None:
     with _LOCK:
         for _th, stop in _SCHEDULERS.values():

@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
             await anyio.to_thread.run_sync(get_backend, s)
         retention.start_scheduler(s)
         yield
+        retention.stop_scheduler(s)
 
     app = FastAPI(title="OCR Review Desk API", version=__version__, lifespan=lifespan,
                   description="OCR of Indian KYC documents: text, validated IDs (Aadhaar/VID masked), "
