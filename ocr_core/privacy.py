@@ -5,8 +5,10 @@ import re
 
 MASKED_TYPES = frozenset({"AADHAAR", "VID"})
 
-# 12 or 16 digits, contiguous or in groups of four (space or hyphen), not inside a longer number.
-_AADHAAR_LIKE = re.compile(r"(?<![\dA-Za-z])(\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{4})?)(?![\dA-Za-z])")
+# 12 or 16 digits, contiguous or in groups of four (space or hyphen), not inside a longer number
+# nor the last group of a UUID (hex, then a hyphen).
+_AADHAAR_LIKE = re.compile(
+    r"(?<![\dA-Za-z])(?<![0-9A-Fa-f]-)(\d{4}[ -]?\d{4}[ -]?\d{4}(?:[ -]?\d{4})?)(?![\dA-Za-z])")
 
 
 def mask_id(id_type: str, value: str) -> str:

@@ -15,6 +15,10 @@ def test_mask_id_and_text():
     assert mask_text("Aadhaar 2155 2109 3999, VID 7112-2849-6589-0411") == \
         "Aadhaar XXXX XXXX 3999, VID XXXX XXXX XXXX 0411"
     assert mask_text("Phone 9876543210, PIN 641028") == "Phone 9876543210, PIN 641028"
+    # a job id (UUID) whose last group happens to be all digits stays readable
+    job = "3f2a9c1e-4b7d-4e0a-9f3b-123456789012"
+    assert mask_text(f"job {job} done") == f"job {job} done"
+    assert mask_text("Aadhaar: 2155-2109-3999") == "Aadhaar: XXXX XXXX 3999"
 
 
 def test_result_masked_by_default_and_round_trips_unmasked():
