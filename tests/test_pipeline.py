@@ -109,6 +109,7 @@ def test_model_or_parameter_version_change_misses_the_cache(fixtures_dir, engine
 
     scan(fixtures_dir / "pan_card.png")
     assert scan(fixtures_dir / "pan_card.png").cached
+    assert not scan(fixtures_dir / "pan_card.png", engine="tesseract").cached  # another engine and model
     monkeypatch.setenv("OCR_DPI", "200")  # a parameter in the key, like the model digest
     get_settings.cache_clear()
     assert not scan(fixtures_dir / "pan_card.png").cached
