@@ -159,3 +159,16 @@ def test_tables_of_modules_imported_after_the_first_connect_are_created(settings
     finally:
         store._SCHEMA_HOOKS.remove(_late)
     assert db is store.connect(settings.db_path)
+
+
+def test_new_model_weights_never_serve_old_results(fixtures_dir, engine, settings, monkeypatch):
+    """The key holds the digest of the ONNX weights: other weights (a new rapidocr wheel) miss."""
+    from ocr_core.engines import model_dirs
+    from ocr_core.pipeline import cache_version
+
+    scan(fixtures_dir / "gst_text.pdf")
+    before = cache_version("paddleocr", "en", settings)
+    assert model_dirs.model_version() in before
+    monkeypatch.setattr(model_dirs, "model_version", lambda: "PP-OCRv6_small_det:000000000000+rec:111111111111")
+    assert cache_version("paddleocr", "en", settings) != before
+    assert not scan(fixtures_dir / "gst_text.pdf").cached
