@@ -57,3 +57,16 @@ def decrypt_text(text: str) -> str:
         return fernet().decrypt(text[len(PREFIX):].encode("ascii")).decode("utf-8")
     except InvalidToken as e:
         raise ValueError("stored value cannot be decrypted with the configured key") from e
+
+
+def encrypt_maybe(text: str | None) -> str | None:
+    """`encrypt_text` for a column that may be NULL (None stays None)."""
+    return None if text is None else encrypt_text(text)
+
+
+def decrypt_maybe(text: str | None) -> str | None:
+    """`decrypt_text` for a column that may be NULL or still hold a plain value written before the
+    column was encrypted (such values come back as they are; a wrong key still raises)."""
+    if text is None or not text.startswith(PREFIX):
+        return text
+    return decrypt_text(text)

@@ -13,6 +13,17 @@ from .models import DocumentResult
 from .store import ResultCache, connect, schema_hook, scrub
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
+SEALED = ("filename", "review_reason")  # personal data in clear columns: stored encrypted (crypto)
+
+
+def plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``documents`` row as callers see it: the sealed columns decrypted (plain legacy values
+    pass as they are)."""
+    row = dict(row)
+    for col in SEALED:
+        if col in row:
+            row[col] = crypto.decrypt_maybe(row[col])
+    return row
 
 
 @schema_hook
@@ -34,7 +45,7 @@ def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Dat
     if data is not None:
         files.put(result.file_hash, data)
     now = time.time()
-    row = {"file_hash": result.file_hash, "filename": result.filename, "media_type": result.media_type,
+    row = {"file_hash": result.file_hash, "filename": crypto.encrypt_maybe(result.filename), "media_type": result.media_type,
            "document_type": result.document_type, "pages": len(result.pages),
            "n_ids": sum(i.valid for i in result.ids), "n_invalid_ids": sum(not i.valid for i in result.ids),
            "min_confidence": result.min_confidence, "engine": result.engine,
@@ -60,9 +71,17 @@ def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str
     rows = list(db.query("select * from documents where file_hash = ?", [file_hash]))
     if not rows:
         return None
-    row = rows[0]
+    row = plain(rows[0])
     row.pop("result", None)
     return row
+
+
+def set_review(file_hash: str, status: str, operator: str, reason: str | None,
+               db: sqlite_utils.Database | None = None) -> None:
+    """Write a review decision (the reason is stored encrypted)."""
+    db = db or connect()
+    db["documents"].update(file_hash, {"review_status": status, "reviewed_by": operator, "reviewed_at": time.time(),
+                                       "review_reason": crypto.encrypt_maybe(reason or None)})
 
 
 def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:

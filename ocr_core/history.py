@@ -1,5 +1,8 @@
 """Every processed document: search, filter and page through the ``documents`` table, and delete a
-document with everything kept for it. No ID numbers are read here (only counts and metadata)."""
+document with everything kept for it. No ID numbers are read here (only counts and metadata).
+
+File names are stored encrypted (see `documents.SEALED`), so the text search and the order by file
+name run here in Python over the decrypted names of the rows the other (SQL) filters keep."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +12,14 @@ from typing import Any
 
 import sqlite_utils
 
+from . import crypto, documents
 from .store import connect
 
 COLUMNS = ("file_hash", "filename", "media_type", "document_type", "pages", "n_ids", "n_invalid_ids",
            "min_confidence", "engine", "created_at", "updated_at", "review_status", "reviewed_by",
            "reviewed_at", "review_reason")
 ORDERS = {"newest": "created_at desc", "oldest": "created_at asc", "updated": "updated_at desc",
-          "filename": "filename collate nocase asc", "confidence": "min_confidence asc"}
+          "filename": None, "confidence": "min_confidence asc"}  # None: sorted in Python (encrypted column)
 
 
 @dataclass
@@ -48,11 +52,6 @@ def _ts(d: dt.date, end: bool = False) -> float:
 def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
     where: list[str] = []
     params: list[Any] = []
-    if q.text.strip():
-        t = q.text.strip()
-        esc = t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("(filename like ? escape '\\' or file_hash like ? escape '\\')")
-        params += [f"%{esc}%", f"{esc.lower()}%"]
     if q.date_from:
         where.append("created_at >= ?")
         params.append(_ts(q.date_from))
@@ -87,14 +86,33 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
     if "documents" not in db.table_names():
         return HistoryPage([], 0, 1, 1)
     where, params = _where(q, db)
-    total = db.execute(f"select count(*) from documents{where}", params).fetchone()[0]
     size = max(1, min(int(q.page_size), 1000))
+    by_name = q.order == "filename"
+    order = ORDERS.get(q.order) or ORDERS["newest"]
+    text = q.text.strip()
+    cols = ", ".join(COLUMNS)
+    if not text and not by_name:  # all in SQL: only this page's names are decrypted
+        total = db.execute(f"select count(*) from documents{where}", params).fetchone()[0]
+        pages = max(1, math.ceil(total / size))
+        page = min(max(1, int(q.page)), pages)
+        sql = f"select {cols} from documents{where} order by {order}, file_hash limit ? offset ?"
+        return HistoryPage([documents.plain(r) for r in db.query(sql, [*params, size, (page - 1) * size])],
+                           total, page, pages)
+    # every candidate's name decrypted, then the text filter / name order, then the page
+    found = [(h, crypto.decrypt_maybe(n)) for h, n in db.execute(
+        f"select file_hash, filename from documents{where} order by {order}, file_hash", params)]
+    if text:
+        t, prefix = text.casefold(), text.lower()
+        found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix)]
+    if by_name:  # like SQL's "order by filename collate nocase, file_hash": no name first
+        found.sort(key=lambda hn: (hn[1] is not None, (hn[1] or "").casefold(), hn[0]))
+    total = len(found)
     pages = max(1, math.ceil(total / size))
     page = min(max(1, int(q.page)), pages)
-    order = ORDERS.get(q.order, ORDERS["newest"])
-    sql = f"select {', '.join(COLUMNS)} from documents{where} order by {order}, file_hash limit ? offset ?"
-    rows = list(db.query(sql, [*params, size, (page - 1) * size]))
-    return HistoryPage(rows, total, page, pages)
+    hashes = [h for h, _ in found[(page - 1) * size:page * size]]
+    got = {r["file_hash"]: r for r in db.query(
+        f"select {cols} from documents where file_hash in ({','.join('?' * len(hashes))})", hashes)} if hashes else {}
+    return HistoryPage([documents.plain(got[h]) for h in hashes if h in got], total, page, pages)
 
 
 def operators(db: sqlite_utils.Database | None = None) -> list[str]:

@@ -105,12 +105,13 @@ def _row_to_job(row: dict[str, Any]) -> Job:
     row = dict(row)
     res = row.get("result")
     row["result"] = json.loads(crypto.decrypt_text(res)) if res else None
+    row["filename"] = crypto.decrypt_maybe(row.get("filename"))
     row["attempts"] = row.get("attempts") or 0
     return Job(**{k: row.get(k) for k in _FIELDS})
 
 
 class JobStore:
-    """The ``ocr_jobs`` table. Results are stored encrypted (`crypto.encrypt_text`)."""
+    """The ``ocr_jobs`` table. Results and file names are stored encrypted (`crypto.encrypt_text`)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
@@ -125,6 +126,7 @@ class JobStore:
                   result=None, created_at=time.time(), batch_id=batch_id, engine=engine, lang=lang)
         row = asdict(job)
         row["result"] = None
+        row["filename"] = crypto.encrypt_maybe(filename)
         self.db["ocr_jobs"].insert(row)
         return job
 
@@ -134,6 +136,8 @@ class JobStore:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
         if "result" in fields and fields["result"] is not None:
             fields["result"] = crypto.encrypt_text(json.dumps(fields["result"], ensure_ascii=False))
+        if "filename" in fields:
+            fields["filename"] = crypto.encrypt_maybe(fields["filename"])
         if fields:
             self.db["ocr_jobs"].update(job_id, fields)
 

@@ -284,9 +284,7 @@ def set_status(file_hash: str, status: str, operator: str, reason: str = "") -> 
         bad = ", ".join(sorted({i.type for i in v.invalid}))
         raise ValueError(f"cannot approve with invalid IDs ({bad}): correct or remove them, or mark needs review")
     db = connect()
-    now = time.time()
-    db["documents"].update(file_hash, {"review_status": status, "reviewed_by": operator, "reviewed_at": now,
-                                       "review_reason": reason or None})
+    documents.set_review(file_hash, status, operator, reason, db=db)
     audit(STATUS_ACTIONS[status], file_hash, operator, {"status": status, "reason": reason} if reason
           else {"status": status}, db=db)
     return documents.get_row(file_hash) or {}
@@ -319,9 +317,9 @@ def delete_document(file_hash: str, operator: str) -> bool:
 
 # ---------------------------------------------------------------- lists
 def recent_documents(limit: int = 50) -> list[dict[str, Any]]:
-    return list(connect().query(
+    return [documents.plain(r) for r in connect().query(
         "select file_hash, filename, document_type, review_status, reviewed_by, n_ids, n_invalid_ids, "
-        "created_at, updated_at from documents order by updated_at desc limit ?", [limit]))
+        "created_at, updated_at from documents order by updated_at desc limit ?", [limit])]
 
 
 def next_document(current: str | None) -> str | None:

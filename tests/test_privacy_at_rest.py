@@ -1,5 +1,5 @@
 """Personal data at rest: a database copied off the machine after real scans, corrections and jobs
-holds no ID number, name or OCR text; operator delete and the retention purge really remove the
+holds no ID number, name, OCR text or uploaded file name; operator delete and the retention purge really remove the
 bytes; uploaded file names are never paths (API, the review page's core call, ZIP/batch)."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ocr_core import archive, crypto, documents, files, retention, review
+from ocr_core import archive, crypto, documents, files, history, retention, review
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
 
@@ -51,20 +51,24 @@ def _gt(dev_dir: Path, stem: str) -> dict:
 
 # ---------------------------------------------------------------- the database copied off
 def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine, dev_dir, monkeypatch):
-    from ocr_core.jobs import EmbeddedBackend
+    from ocr_core.history import HistoryQuery
+    from ocr_core.jobs import EmbeddedBackend, JobStore
 
     monkeypatch.setenv("UNMASK_ALLOWED", "asha")
     from ocr_core.config import get_settings
 
     get_settings.cache_clear()
-    secrets: set[str] = set()
+    # file names carry a person's name: they are personal data too (documents, ocr_jobs, scans)
+    names = {"aadhaar_000": "rahul_kapoor_aadhaar.png", "pan_000": "Sunita Verma PAN.png"}
+    job_name = "meera_iyer_aadhaar.png"
+    secrets: set[str] = {*names.values(), job_name, "rahul_kapoor", "Sunita Verma", "meera_iyer"}
     docs = []
     for stem in ("aadhaar_000", "pan_000"):
         gt = _gt(dev_dir, stem)
         for vals in gt["ids"].values():
             secrets.update(vals)
         secrets.update(v for k, v in gt["fields"].items() if v and k in ("name", "name_hi", "father_name"))
-        docs.append(process_upload((dev_dir / f"{stem}.png").read_bytes(), f"upload-{len(docs)}.png"))
+        docs.append(process_upload((dev_dir / f"{stem}.png").read_bytes(), names[stem]))
     # a job through the embedded pool (its result lands in ocr_jobs, encrypted)
     gt = _gt(dev_dir, "aadhaar_001")
     for vals in gt["ids"].values():
@@ -72,7 +76,7 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     secrets.update(v for k, v in gt["fields"].items() if v and k in ("name", "name_hi", "father_name"))
     backend = EmbeddedBackend(settings, workers=1)
     try:
-        job = backend.submit((dev_dir / "aadhaar_001.png").read_bytes(), "job-upload.png")
+        job = backend.submit((dev_dir / "aadhaar_001.png").read_bytes(), job_name)
         (job,) = backend.wait([job.id], timeout=120)
     finally:
         backend.shutdown()
@@ -86,7 +90,8 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     key = review.view(aad.file_hash).keys[[i.type for i in aad.ids].index("AADHAAR")]
     full = review.unmask(aad.file_hash, key, "asha")
     assert len(full) == 12
-    review.set_status(pan.file_hash, "needs_review", "asha", "check the photo")
+    review.set_status(pan.file_hash, "needs_review", "asha", "photo is not Priya Nair")
+    secrets.add("Priya Nair")
     # everything the OCR read: IDs (unmasked) and every line of text longer than a word
     for res in (*docs, job.document()):
         secrets.update(i.value for i in res.ids)
@@ -102,7 +107,8 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     db = connect()
     for table, col in (("documents", "result"), ("cache", "result"), ("ocr_jobs", "result"),
                        ("corrections", "after"), ("corrections", "reason"), ("audit", "detail"),
-                       ("scans", "filename")):
+                       ("scans", "filename"), ("documents", "filename"), ("documents", "review_reason"),
+                       ("ocr_jobs", "filename")):
         vals = [r[0] for r in db.execute(f"select {col} from {table} where {col} is not null and {col} != ''")]
         assert vals and all(v.startswith(crypto.PREFIX) for v in vals), (table, col)
     # stored files are encrypted too, named by hash, mode 0600; the key file is 0600
@@ -115,7 +121,40 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     # and the app still reads it all back
     assert review.audit_rows(aad.file_hash)[0]["detail"]["last4"] == full[-4:]
     assert review.corrections(pan.file_hash)[0]["reason"].startswith("customer")
+    row = documents.get_row(pan.file_hash)
+    assert row["filename"] == "Sunita Verma PAN.png" and row["review_reason"] == "photo is not Priya Nair"
+    assert review.export_dict(pan.file_hash)["review"]["reason"] == "photo is not Priya Nair"
+    assert {r["filename"] for r in review.recent_documents()} >= {*names.values(), job_name}
+    assert JobStore(settings).get(job.id).filename == job_name
+    assert [r["filename"] for r in history.search(HistoryQuery(text="sunita verma")).rows] == ["Sunita Verma PAN.png"]
+    assert [r["filename"] for r in history.search(HistoryQuery(order="filename")).rows] == \
+        sorted([*names.values(), job_name], key=str.casefold)
     get_settings.cache_clear()
+
+
+def test_plain_names_from_before_encryption_still_read(settings):
+    """A database written before file names and reasons were encrypted keeps working unmigrated."""
+    from ocr_core.history import HistoryQuery
+    from ocr_core.jobs import JobStore
+
+    store = JobStore(settings)
+    db = connect()
+    now = time.time()
+    db["documents"].insert_all([
+        {"file_hash": "a" * 64, "filename": "old_plain_name.png", "created_at": now, "updated_at": now,
+         "review_status": "rejected", "review_reason": "blurred"},
+        {"file_hash": "b" * 64, "filename": crypto.encrypt_text("new_sealed_name.png"), "created_at": now - 1,
+         "updated_at": now - 1, "review_status": "pending"}])
+    db["ocr_jobs"].insert({"id": "old-job", "filename": "old_plain_job.png", "file_hash": "a" * 64,
+                           "status": "PENDING", "created_at": now})
+    row = documents.get_row("a" * 64)
+    assert (row["filename"], row["review_reason"]) == ("old_plain_name.png", "blurred")
+    assert documents.get_row("b" * 64)["filename"] == "new_sealed_name.png"
+    assert store.get("old-job").filename == "old_plain_job.png"
+    assert [r["filename"] for r in history.search(HistoryQuery(order="filename")).rows] == \
+        ["new_sealed_name.png", "old_plain_name.png"]
+    assert history.search(HistoryQuery(text="PLAIN")).rows[0]["file_hash"] == "a" * 64
+    assert history.search(HistoryQuery(text="bbbb")).rows[0]["filename"] == "new_sealed_name.png"
 
 
 # ---------------------------------------------------------------- delete and purge remove the bytes
