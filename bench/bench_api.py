@@ -60,7 +60,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DB_PATH": str(tmp / "ocr.db"), "OCR_KEY_FILE": str(tmp / "secret.key"),
-               "RATE_LIMIT_REQUESTS": "1000000", "LOG_LEVEL": "WARNING", "API_QUEUE_SIZE": "16"}
+               "RATE_LIMIT_REQUESTS": "1000000", "LOG_LEVEL": "WARNING", "API_QUEUE_SIZE": "16",
+               # as many engine threads in all as there are cores: N processes x (cores / N) threads
+               "OCR_THREADS": str(max(1, (os.cpu_count() or 2) // workers))}
         for k in ("REDIS_URL", "CELERY_BROKER_URL", "OCR_API_KEYS"):
             env.pop(k, None)
         self.proc = subprocess.Popen([sys.executable, "-m", "ocr_core", "api", "--port", str(self.port),
