@@ -7,6 +7,12 @@ reocr) is a row in ``audit``; audit details carry no ID numbers.
 
 IDs are addressed by a stable key: ``ocr-<i>`` for the i-th ID the OCR found, ``new-<hex>`` for
 one an operator added.
+
+Two operators may edit the same document at once. A view carries a ``version`` (the id of the last
+correction it applies); the ID editor submits the version it was shown, and ``save_corrections``
+stores only what that operator changed relative to it. Changes another operator saved meanwhile are
+kept; where both changed the same ID the later save wins and its correction's ``before`` is the
+value the other operator saved (``meta.concurrent`` marks it).
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import json
 import re
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -49,13 +56,37 @@ def _schema(db: sqlite_utils.Database) -> None:
 
 
 # ---------------------------------------------------------------- audit
+def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    """A plain INSERT: unlike sqlite_utils' insert it does not commit, so it stays inside `_atomic`."""
+    cols = list(row)
+    cur = db.conn.execute(f"insert into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                          f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+    return int(cur.lastrowid)
+
+
+@contextmanager
+def _atomic(db: sqlite_utils.Database):
+    """One write transaction, taken before reading: a save reads the document and writes its
+    corrections with no other save in between, and writes all of them or none."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
 def audit(action: str, file_hash: str | None, operator: str, detail: dict[str, Any] | None = None,
           db: sqlite_utils.Database | None = None) -> int:
     """Write one audit row (detail must not hold ID numbers) and a JSON log line."""
     db = db or connect()
     row = {"time": time.time(), "operator": operator, "action": action, "file_hash": file_hash,
            "detail": crypto.encrypt_text(json.dumps(detail or {}, ensure_ascii=False))}  # reasons may be personal
-    rid = db["audit"].insert(row).last_pk
+    rid = _insert(db, "audit", row)
     log.info("review", extra={"event": action, "file_hash": (file_hash or "")[:16], "operator": operator})
     return int(rid)
 
@@ -88,6 +119,7 @@ class View:
     row: dict[str, Any]
     n_corrections: int = 0
     original: DocumentResult | None = field(default=None, repr=False)
+    version: int = 0  # id of the last correction applied (0: the OCR's result as is)
 
     def id_by_key(self, key: str) -> DetectedID | None:
         return self.result.ids[self.keys.index(key)] if key in self.keys else None
@@ -136,18 +168,23 @@ def apply_corrections(original: DocumentResult, rows: Iterable[dict[str, Any]]) 
     return keys, [ids[k] for k in keys], [origin[k] for k in keys]
 
 
-def view(file_hash: str) -> View | None:
-    """The document with every correction applied (the OCR original is kept apart)."""
+def view(file_hash: str, as_of: int | None = None) -> View | None:
+    """The document with every correction applied (the OCR original is kept apart).
+
+    as_of: a `View.version` seen earlier; only the corrections up to it are applied, i.e. the
+    document as it was shown then."""
     original = documents.load(file_hash)
     if original is None:
         return None
     rows = corrections(file_hash)
+    if as_of is not None:
+        rows = [r for r in rows if r["id"] <= as_of]
     keys, ids, origins = apply_corrections(original, rows)
     result = DocumentResult.from_dict(original.to_dict(unmask=True))
     result.ids = ids
     result.cached = original.cached
     return View(result=result, keys=keys, origins=origins, row=documents.get_row(file_hash) or {},
-                n_corrections=len(rows), original=original)
+                n_corrections=len(rows), original=original, version=rows[-1]["id"] if rows else 0)
 
 
 def corrected(file_hash: str) -> DocumentResult | None:
@@ -195,51 +232,82 @@ def check_row(v: View, key: str | None, id_type: str, value: str) -> dict[str, A
 
 def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, operator: str, reason: str,
            meta: dict[str, Any] | None, action: str) -> int:
-    cid = db["corrections"].insert({
+    cid = _insert(db, "corrections", {
         "file_hash": file_hash, "field": f"id:{key}", "id_type": id_type,
         "before": crypto.encrypt_text(before) if before else "", "after": crypto.encrypt_text(after) if after else "",
         "operator": operator, "reason": crypto.encrypt_text(reason) if reason else "", "time": time.time(),
-        "meta": json.dumps(meta or {})}).last_pk
-    audit(action, file_hash, operator, {"correction": cid, "key": key, "id_type": id_type}, db=db)
-    return int(cid)
+        "meta": json.dumps(meta or {})})
+    detail = {"correction": cid, "key": key, "id_type": id_type}
+    if (meta or {}).get("concurrent"):
+        detail["concurrent"] = True
+    audit(action, file_hash, operator, detail, db=db)
+    return cid
 
 
-def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: str, reason: str = "") -> list[int]:
-    """Store the difference between the editor rows (key, type, value) and the reviewed document.
+_NOT_STORABLE = ("empty value", "type the full number (or unmask it first)")
 
-    A row whose key is missing is a removal; a row without a key is an addition. Returns the new
-    correction ids (empty when nothing changed)."""
+
+def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: str, reason: str = "", *,
+                     seen: int | None = None) -> list[int]:
+    """Store the operator's own changes: the editor rows (key, type, value) against the document
+    as the editor showed it, i.e. `view(file_hash, as_of=seen)` (`seen` is the `View.version` the
+    editor was rendered from; None means the document as it is now).
+
+    A shown row whose key is missing is a removal; a row without a key is an addition. IDs another
+    operator added, changed or removed after `seen` are left as they are, unless this operator
+    changed the same ID: then this save wins and its correction's before is the other operator's
+    value (meta.concurrent). Validates every row before writing any, and writes in one
+    transaction. Returns the new correction ids (empty when nothing changed)."""
     operator = _need_operator(operator)
-    v = view(file_hash)
-    if v is None:
-        raise LookupError("no such document")
     db = connect()
-    out: list[int] = []
-    seen = set()
-    for r in rows:
-        key = (r.get("key") or "").strip() or None
-        id_type = (r.get("type") or "").strip().upper()
-        value = r.get("value") or ""
-        if key:
-            seen.add(key)
-        if not key and not str(value).strip():
-            continue  # an empty new row
-        chk = check_row(v, key, id_type, str(value))
-        if not chk["changed"]:
-            continue
-        if chk["reason"] in ("empty value", "type the full number (or unmask it first)") or id_type not in ID_TYPES:
-            raise ValueError(f"{id_type or 'ID'}: {chk['reason']}")
-        cur = v.id_by_key(key) if key else None
-        if cur is not None:
-            out.append(_write(db, file_hash, key, id_type, cur.value, chk["value"], operator, reason,
-                              {"before_type": cur.type, "page": cur.page}, "correct"))
-        else:
-            out.append(_write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator,
-                              reason, {"page": int(r.get("page") or 1), "box": r.get("box")}, "add_id"))
-    for key, d in zip(v.keys, v.result.ids):
-        if key not in seen:
-            out.append(_write(db, file_hash, key, d.type, d.value, "", operator, reason, {"page": d.page},
-                              "remove_id"))
+    with _atomic(db):
+        now = view(file_hash)
+        if now is None:
+            raise LookupError("no such document")
+        shown = now if seen is None or seen >= now.version else view(file_hash, as_of=seen)
+        plan: list[tuple[str, str | None, str, str, dict[str, Any]]] = []  # action, key, type, after, row
+        submitted = set()
+        for r in rows:
+            key = (r.get("key") or "").strip() or None
+            id_type = (r.get("type") or "").strip().upper()
+            value = str(r.get("value") or "")
+            if key:
+                submitted.add(key)
+            if not key and not value.strip():
+                continue  # an empty new row
+            base = shown if key is None or key in shown.keys else now
+            if key and key not in base.keys:
+                raise ValueError(f"unknown ID key {key!r}: reload the document")
+            chk = check_row(base, key, id_type, value)
+            if not chk["changed"]:
+                continue  # as shown: whatever someone else saved meanwhile stays
+            if chk["reason"] in _NOT_STORABLE or id_type not in ID_TYPES:
+                raise ValueError(f"{id_type or 'ID'}: {chk['reason']}")
+            if key and key in now.keys and not check_row(now, key, id_type, chk["value"])["changed"]:
+                continue  # someone else saved the same change meanwhile
+            plan.append(("correct" if key else "add_id", key, id_type, chk["value"], r))
+        for key in shown.keys:
+            if key not in submitted and key in now.keys:  # removed by this operator, still there
+                plan.append(("remove_id", key, "", "", {}))
+        out: list[int] = []
+        for action, key, id_type, after, r in plan:
+            if action == "add_id":
+                out.append(_write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", after, operator, reason,
+                                  {"page": int(r.get("page") or 1), "box": r.get("box")}, "add_id"))
+                continue
+            was, cur = shown.id_by_key(key) or now.id_by_key(key), now.id_by_key(key)
+            meta: dict[str, Any] = {"page": (cur or was).page}
+            if cur is None or (cur.type, cur.value) != (was.type, was.value):
+                meta["concurrent"] = True  # another save changed (or removed) this ID after `seen`
+            if action == "remove_id":
+                out.append(_write(db, file_hash, key, cur.type, cur.value, "", operator, reason, meta, "remove_id"))
+                continue
+            if cur is None:
+                meta["box"] = was.box  # removed meanwhile: this edit brings it back
+            else:
+                meta["before_type"] = cur.type
+            out.append(_write(db, file_hash, key, id_type, cur.value if cur else "", after, operator, reason, meta,
+                              "correct"))
     return out
 
 
@@ -375,6 +443,26 @@ def export_csv(file_hash: str) -> str:
 
 def masked(id_type: str, value: str) -> str:
     return mask_id(id_type, value) if id_type in MASKED_TYPES else value
+
+
+_ORIGIN = {"left": 0.0, "top": 0.0, "center": 0.5, "right": 1.0, "bottom": 1.0}
+
+
+def canvas_rect(json_data: dict[str, Any] | None, scale: float = 1.0) -> tuple[float, float, float, float] | None:
+    """The last rectangle drawn on a streamlit-drawable-canvas, as (x0, y0, x1, y1) in page pixels.
+
+    json_data is the canvas's Fabric.js JSON; scale is page pixels per canvas pixel. Fabric names the
+    type "rect" (v5) or "Rect" (v6); left/top are the point named by originX/originY."""
+    rects = [o for o in (json_data or {}).get("objects", []) or []
+             if str(o.get("type", "")).lower() in ("rect", "labeledrect")]
+    if not rects:
+        return None
+    o = rects[-1]
+    w, h = float(o.get("width", 0)) * float(o.get("scaleX", 1)), float(o.get("height", 0)) * float(o.get("scaleY", 1))
+    x0 = float(o.get("left", 0)) - _ORIGIN.get(o.get("originX") or "left", 0.0) * w
+    y0 = float(o.get("top", 0)) - _ORIGIN.get(o.get("originY") or "top", 0.0) * h
+    x0, y0, x1, y1 = min(x0, x0 + w), min(y0, y0 + h), max(x0, x0 + w), max(y0, y0 + h)
+    return x0 * scale, y0 * scale, x1 * scale, y1 * scale
 
 
 def read_region(file_hash: str, page_number: int, rect: tuple[float, float, float, float], operator: str, *,

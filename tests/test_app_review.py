@@ -127,3 +127,49 @@ def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir,
     assert [r["action"] for r in review.audit_rows(res.file_hash)] == ["unmask_denied"]
     at2.button(key="btn_needs_review").click().run()
     assert review.view(res.file_hash).row["review_status"] == "needs_review"
+
+
+def test_two_operators_on_one_document_keep_each_others_changes(settings, engine, dev_dir, nav_v2):
+    """Two browser sessions (AppTests) on one document and one SQLite file, interleaved: asha edits
+    the PAN, ravi meanwhile adds an ID and saves, then asha saves. Both changes are kept: asha's
+    edit is not lost with the rerun, and ravi's ID is not taken for a removal."""
+    from ocr_core.intake import process_upload
+
+    h = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png").file_hash
+
+    def session(operator: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.query_params["doc"] = h
+        at.run()
+        at.sidebar.text_input(key="operator").set_value(operator).run()
+        assert not at.exception, _texts(at.exception)
+        return at
+
+    asha, ravi = session("asha"), session("ravi")
+    key_a = asha.data_editor[0].key
+    asha.session_state[key_a] = {"edited_rows": {0: {"value": "ABCPK1234Z"}}, "added_rows": [], "deleted_rows": []}
+    asha.run()
+    assert "PAN ABCPK1234Z: valid" in _texts(asha.success)
+
+    ravi.session_state[ravi.data_editor[0].key] = {"edited_rows": {}, "deleted_rows": [],
+                                                   "added_rows": [{"type": "EPIC", "value": "ABC1234567"}]}
+    ravi.run()
+    ravi.button(key="btn_save").click().run()
+    assert any("Saved 1 correction" in s for s in _texts(ravi.success)), _texts(ravi.success)
+
+    # asha's next rerun still shows her edit on the rows she edited, and says what happened
+    asha.run()
+    assert asha.data_editor[0].key == key_a and "PAN ABCPK1234Z: valid" in _texts(asha.success)
+    assert any("Another operator saved 1 change" in i for i in _texts(asha.info)), _texts(asha.info)
+    assert not asha.warning or not any("removed" in w for w in _texts(asha.warning))
+    asha.button(key="btn_save").click().run()
+    assert not asha.exception, _texts(asha.exception)
+    assert any("Saved 1 correction" in s for s in _texts(asha.success)), _texts(asha.success)
+
+    v = review.view(h)
+    assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234567"), ("PAN", "ABCPK1234Z")]
+    assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct"), ("ravi", "add_id")]
+    # after the save asha's editor shows the document as it is now, both changes in it
+    df = asha.data_editor[0].value
+    assert sorted(zip(df["type"], df["value"])) == [("EPIC", "ABC1234567"), ("PAN", "ABCPK1234Z")]
+    assert not any("Another operator" in i for i in _texts(asha.info))

@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import logging
+import threading
 
 import pytest
 
-from ocr_core import crypto, documents, files, review
+from ocr_core import crypto, documents, files, review, store
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
 
@@ -158,3 +159,97 @@ def test_next_document_region_reocr_and_delete(pan, aadhaar):
     assert connect().execute("select count(*) from corrections where file_hash = ?", [pan.file_hash]).fetchone()[0] == 0
     assert review.audit_rows(pan.file_hash)[0]["action"] == "delete"
     assert review.view(pan.file_hash) is None
+
+
+def _other_session(fn, *args, **kwargs):
+    """Run fn as another operator's session: its own thread, so its own connection to the same
+    SQLite file."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn(*args, **kwargs)
+        except BaseException as e:  # re-raised in the test's thread
+            out["error"] = e
+        finally:
+            store.close_all()
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(60)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def _row(rows, id_type, **change):
+    return next({**r, **change} for r in rows if r["type"] == id_type)
+
+
+def test_two_operators_editing_at_once_keep_each_others_changes(pan):
+    """Interleaved saves from two sessions: each stores only its own changes against what its
+    editor showed (the version it was rendered from), never a diff against the document as it is
+    at save time."""
+    h = pan.file_hash
+    # 1. both open the editor; ravi adds an ID the OCR missed and saves first; asha, still on the
+    #    version she was shown, corrects the PAN: ravi's ID stays
+    va, vb = review.view(h), _other_session(review.view, h)
+    assert va.version == vb.version == 0
+    rows_b = review.id_rows(vb) + [{"key": None, "type": "EPIC", "value": "ABC1234567"}]
+    assert len(_other_session(review.save_corrections, h, rows_b, "ravi", seen=vb.version)) == 1
+    assert len(review.save_corrections(h, [_row(review.id_rows(va), "PAN", value="ABCPK1234Z")], "asha",
+                                       seen=va.version)) == 1
+    v = review.view(h)
+    assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234567"), ("PAN", "ABCPK1234Z")]
+    assert sorted(v.origins) == ["added", "edited"] and v.version == review.corrections(h)[-1]["id"]
+    assert [(a["operator"], a["action"]) for a in review.audit_rows(h)] == [("asha", "correct"), ("ravi", "add_id")]
+    assert not any(a["detail"].get("concurrent") for a in review.audit_rows(h))
+
+    # 2. both edit the EPIC: the later save wins, recorded with before = the value ravi saved
+    va, vb = review.view(h), _other_session(review.view, h)
+    rows_b = [_row(review.id_rows(vb), "PAN"), _row(review.id_rows(vb), "EPIC", value="XYZ1234567")]
+    _other_session(review.save_corrections, h, rows_b, "ravi", seen=vb.version)
+    rows_a = [_row(review.id_rows(va), "PAN"), _row(review.id_rows(va), "EPIC", value="pqr 7654321")]
+    assert len(review.save_corrections(h, rows_a, "asha", seen=va.version)) == 1
+    last = review.corrections(h)[-1]
+    assert (last["operator"], last["before"], last["after"]) == ("asha", "XYZ1234567", "PQR7654321")
+    assert last["meta"]["concurrent"] is True and review.audit_rows(h)[0]["detail"]["concurrent"] is True
+    assert review.view(h).id_by_key(last["field"].removeprefix("id:")).value == "PQR7654321"
+    # ... and a save whose rows are as shown writes nothing, whatever happened meanwhile
+    assert review.save_corrections(h, review.id_rows(va), "asha", seen=va.version) == []
+    assert review.view(h).id_by_key(last["field"].removeprefix("id:")).value == "PQR7654321"
+
+    # 3. removals: ravi removes the EPIC; asha, who saw it, removes the PAN and leaves the EPIC
+    #    untouched: it is not brought back, the PAN goes, nothing of ravi's is undone
+    va, vb = review.view(h), _other_session(review.view, h)
+    _other_session(review.save_corrections, h, [_row(review.id_rows(vb), "PAN")], "ravi", seen=vb.version)
+    n = len(review.corrections(h))
+    out = review.save_corrections(h, [_row(review.id_rows(va), "EPIC")], "asha", seen=va.version)
+    assert len(out) == 1 and review.view(h).result.ids == []
+    assert [(c["operator"], c["after"]) for c in review.corrections(h)[n:]] == [("asha", "")]
+
+    # 4. a save is validated whole before anything is written: one bad row, nothing stored
+    va = review.view(h)
+    n = len(review.corrections(h))
+    with pytest.raises(ValueError, match="full number"):
+        review.save_corrections(h, [{"key": None, "type": "PAN", "value": "ABCPK1234Z"},
+                                    {"key": None, "type": "EPIC", "value": " "},
+                                    {"key": None, "type": "AADHAAR", "value": "XXXX XXXX 1234"}], "asha",
+                                seen=va.version)
+    assert len(review.corrections(h)) == n
+    with pytest.raises(ValueError, match="unknown ID key"):
+        review.save_corrections(h, [{"key": "new-feedbeef", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
+                                seen=va.version)
+
+
+def test_canvas_rect_reads_fabric_v5_and_v6_rectangles():
+    # streamlit-drawable-canvas 0.13 (Fabric v6) names the type "Rect"; older ones "rect"
+    assert review.canvas_rect({"objects": []}) is None and review.canvas_rect(None) is None
+    assert review.canvas_rect({"objects": [{"type": "path", "left": 1, "top": 1, "width": 9, "height": 9}]}) is None
+    v6 = {"type": "Rect", "left": 100, "top": 50, "width": 200, "height": 40, "scaleX": 1.5, "scaleY": 1,
+          "originX": "left", "originY": "top"}
+    assert review.canvas_rect({"objects": [v6]}, 2.0) == (200.0, 100.0, 800.0, 180.0)
+    centred = {**v6, "originX": "center", "originY": "center", "left": 250, "top": 70}
+    v5 = {"type": "rect", "left": 10, "top": 20, "width": 30, "height": 40}
+    assert review.canvas_rect({"objects": [v5, centred]}) == (100.0, 50.0, 400.0, 90.0)  # the last one drawn
+    assert review.canvas_rect({"objects": [centred, v5]}) == (10.0, 20.0, 40.0, 60.0)

@@ -66,18 +66,43 @@ def _clean(x: Any) -> Any:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
 
 
-def editor_key(v: review.View) -> str:
-    return f"ids_editor_{v.result.file_hash[:12]}_{v.n_corrections}"
+def editor_key(file_hash: str, version: int) -> str:
+    return f"ids_editor_{file_hash[:12]}_{version}"
+
+
+def _has_edits(key: str) -> bool:
+    state = st.session_state.get(key) or {}
+    return any(state.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+
+
+def editor_base(v: review.View) -> review.View:
+    """The version of the document the ID editor shows: the current one, unless the operator has
+    unsaved edits made on an older one (another operator saved meanwhile); then that older one,
+    so the edits stay on the rows they were made on and the save applies only them."""
+    fh = v.result.file_hash
+    pins = st.session_state["editor_seen"]
+    seen = pins.get(fh)
+    if seen is not None and seen != v.version and _has_edits(editor_key(fh, seen)):
+        base = review.view(fh, as_of=seen)
+        if base is not None:
+            return base
+    pins[fh] = v.version
+    return v
 
 
 def id_editor(v: review.View, operator: str) -> None:
-    """Detected IDs in st.data_editor; each changed row is validated as it is typed."""
+    """Detected IDs in st.data_editor; each changed row is validated as it is typed. The save sends
+    the version the editor was shown, so another operator's concurrent changes are kept."""
     fh = v.result.file_hash
+    base = editor_base(v)
+    if base.version != v.version:
+        st.info(f"Another operator saved {v.n_corrections - base.n_corrections} change(s) to these IDs while you "
+                "were editing. Saving stores only your own changes and keeps theirs.", icon=":material/group:")
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
-    rows = review.id_rows(v, revealed)
+    rows = review.id_rows(base, revealed)
     df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
     edited = st.data_editor(
-        df, key=editor_key(v), num_rows="dynamic", hide_index=True, width="stretch",
+        df, key=editor_key(fh, base.version), num_rows="dynamic", hide_index=True, width="stretch",
         column_order=["type", "value", "valid", "confidence", "reason", "origin"],
         column_config={
             "type": st.column_config.SelectboxColumn("type", options=list(ID_TYPES), required=True, width=130),
@@ -96,7 +121,7 @@ def id_editor(v: review.View, operator: str) -> None:
         out.append(row)
         if not row["key"] and not str(row["value"]).strip():
             continue
-        chk = review.check_row(v, row["key"], row["type"], str(row["value"]))
+        chk = review.check_row(base, row["key"], row["type"], str(row["value"]))
         if not chk["changed"]:
             continue
         changes += 1
@@ -106,7 +131,7 @@ def id_editor(v: review.View, operator: str) -> None:
         else:
             st.error(f"{chk['type'] or 'ID'} {shown}: {chk['reason']}", icon=":material/error:")
     kept = {r["key"] for r in out if r["key"]}
-    removed = [k for k in v.keys if k not in kept]
+    removed = [k for k in base.keys if k not in kept]
     if removed:
         changes += len(removed)
         st.warning(f"{len(removed)} ID(s) will be removed when you save.")
@@ -115,10 +140,11 @@ def id_editor(v: review.View, operator: str) -> None:
     c2.write("")
     if c2.button("Save corrections", key="btn_save", icon=":material/save:", disabled=not (operator and changes), type="primary"):
         try:
-            ids = review.save_corrections(fh, out, operator, reason)
+            ids = review.save_corrections(fh, out, operator, reason, seen=base.version)
         except (ValueError, LookupError) as e:
             st.error(str(e))
         else:
+            st.session_state["editor_seen"].pop(fh, None)
             state.flash("success", f"Saved {len(ids)} correction(s).")
             st.rerun()
     unmask_box(v, operator, revealed)
@@ -165,16 +191,13 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     canvas = st_canvas(background_image=img.resize((cw, ch)), drawing_mode="rect", stroke_width=2,
                        stroke_color="#2563eb", fill_color="rgba(37,99,235,0.15)", width=cw, height=ch,
                        key=f"canvas_{res.file_hash[:12]}_{page_no}")
-    rects = [o for o in (canvas.json_data or {}).get("objects", []) if o.get("type") == "rect"]
-    if not rects:
+    rect = review.canvas_rect(canvas.json_data, scale)
+    if rect is None:
         st.caption("Draw a rectangle around the text to read again.")
         return
-    o = rects[-1]
-    x0, y0 = o["left"] * scale, o["top"] * scale
-    x1, y1 = x0 + o["width"] * o.get("scaleX", 1) * scale, y0 + o["height"] * o.get("scaleY", 1) * scale
     if st.button("Read this region", key="btn_region", icon=":material/crop:", disabled=not operator):
         try:
-            region = review.read_region(res.file_hash, page_no, (x0, y0, x1, y1), operator, engine=engine, lang=lang)
+            region = review.read_region(res.file_hash, page_no, rect, operator, engine=engine, lang=lang)
         except (ValueError, LookupError) as e:
             st.error(str(e))
             return

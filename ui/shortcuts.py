@@ -2,7 +2,8 @@
 
 Streamlit marks each keyed widget's container with the class ``st-key-<key>``; a tiny script in a
 components iframe (same origin) listens on the parent document and clicks the button. Keys typed
-into an input, text area or the data editor are left alone."""
+into an input, text area or the data editor are left alone. A key that clicks a button goes no
+further: Streamlit's own hotkeys ("r" reruns the app) never see it."""
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ _JS = """
     const btn = P.document.querySelector('.st-key-' + key + ' button');
     if (!btn || btn.disabled) return;
     e.preventDefault();
+    e.stopImmediatePropagation();  // Streamlit's own "r" (rerun) would race the click and drop it
     btn.click();
   };
   P.document.addEventListener('keydown', P.__ocrKeyHandler, true);

@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "queue": [],  # hashes uploaded in this session, in order
     "done_uploads": [],  # file_ids of uploads already processed
     "revealed": {},  # (file_hash, key) -> full number, only after an audited unmask
+    "editor_seen": {},  # file_hash -> the View.version the ID editor's pending edits were made on
     "qp_doc_seen": None,
     "flash": [],  # (kind, message) shown once after a rerun
 }

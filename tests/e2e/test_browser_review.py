@@ -2,11 +2,15 @@
 on a free localhost port, with its own database and key. Upload a dev PAN card, wait for the page
 image with boxes, correct the PAN number in the ID editor, save, approve with the keyboard
 shortcut; then check the correction and the status in SQLite. Keeps a screenshot and prints the
-upload-to-boxes time for a cold and a cached upload."""
+upload-to-boxes time for a cold and a cached upload. Then region re-OCR with a rectangle drawn by
+mouse on the canvas, and the R (reject, with its reason) and N (next document) shortcuts."""
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,3 +107,154 @@ def test_review_in_browser(streamlit_server, chromium, dev_dir, monkeypatch):
         get_settings.cache_clear()
     assert (ARTIFACTS / "review.png").stat().st_size > 10_000
     assert cached < cold
+
+
+@contextmanager
+def _app_db(server, monkeypatch):
+    """ocr_core pointed at the app's own database and key, to read what the browser session wrote."""
+    from ocr_core import store
+    from ocr_core.config import get_settings
+
+    monkeypatch.setenv("DB_PATH", str(server.db_path))
+    monkeypatch.setenv("OCR_KEY_FILE", str(server.key_file))
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        store.close_all()
+        get_settings.cache_clear()
+
+
+def _settled(page) -> None:
+    """Wait until the script run is over: no element left marked stale from the previous run."""
+    page.wait_for_function("""() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+                                    && !document.querySelector('[data-stale="true"]')""")
+
+
+def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, dev_dir, monkeypatch):
+    """Draw a rectangle around the PAN number on the region canvas with the mouse; only that crop
+    is read; its text and ID are offered and added to the document."""
+    from playwright.sync_api import expect
+
+    card = dev_dir / "pan_000.png"
+    h = hashlib.sha256(card.read_bytes()).hexdigest()
+    gt = json.loads((dev_dir / "pan_000.gt.json").read_text())
+    img_w, img_h = gt["image_size"]
+    pan_box = next(ln["box"] for ln in gt["lines"] if ln["text"] == "EDYPK5645N")
+    xs, ys = [p[0] for p in pan_box], [p[1] for p in pan_box]
+    # the PAN number with a margin, clear of the lines above (ends at y 125) and below (starts at 189)
+    rect = (min(xs) - 12, min(ys) - 6, max(xs) + 12, max(ys) + 12)
+
+    page = _open(chromium, streamlit_server.url, "asha")
+    _upload_until_boxes(page, card)
+    expect(page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")).to_be_attached()
+    page.get_by_text("Region re-OCR: draw a rectangle on the page").click()
+    expect(page.get_by_text("Draw a rectangle around the text to read again.")).to_be_visible()
+    canvas = page.locator('[class*="st-key-canvas_"] canvas.upper-canvas')
+    canvas.scroll_into_view_if_needed()
+    expect(canvas).to_be_in_viewport(ratio=1)
+    box = canvas.bounding_box()
+    assert box["width"] > 100, box
+    sx, sy = box["width"] / img_w, box["height"] / img_h  # page pixels -> screen pixels
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return box["x"] + x * sx, box["y"] + y * sy
+
+    page.mouse.move(*at(rect[0], rect[1]))
+    page.mouse.down()
+    page.mouse.move(*at((rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2), steps=5)
+    page.mouse.move(*at(rect[2], rect[3]), steps=5)
+    page.mouse.up()
+
+    read = page.locator(".st-key-btn_region button")
+    expect(read).to_be_enabled()
+    read.click()
+    offered = page.get_by_text("Text in the region:")
+    expect(offered).to_be_visible()
+    text = offered.text_content()
+    assert "EDYPK5645N" in text and "ASHA" not in text and "Permanent" not in text, text
+    add = page.locator(".st-key-btn_add_region_0 button")
+    expect(add).to_have_text("Add PAN EDYPK5645N")
+    expect(page.locator(".st-key-btn_add_region_1")).to_have_count(0)
+    add.click()
+    expect(page.get_by_text("Added PAN from the region.")).to_be_visible()
+    _settled(page)
+    expect(page.get_by_text("2 ID(s), 0 invalid")).to_be_visible()
+
+    with _app_db(streamlit_server, monkeypatch):
+        from ocr_core import review
+
+        audit = review.audit_rows(h)
+        assert [(a["operator"], a["action"]) for a in audit] == [("asha", "add_id"), ("asha", "reocr")]
+        # the crop read is the rectangle drawn, in page pixels (within a few pixels of mouse rounding)
+        got = audit[1]["detail"]["rect"]
+        assert all(abs(g - w) <= 4 for g, w in zip(got, rect)), (got, rect)
+        corr = review.corrections(h)
+        assert len(corr) == 1 and corr[0]["field"].startswith("id:new-") and corr[0]["after"] == "EDYPK5645N"
+        assert corr[0]["before"] == "" and corr[0]["reason"] == "region re-OCR" and corr[0]["operator"] == "asha"
+        v = review.view(h)
+        assert [(d.type, d.value, d.valid) for d in v.result.ids] == [("PAN", "EDYPK5645N", True)] * 2
+        assert v.origins == ["ocr", "added"]
+
+
+def test_reject_and_next_document_shortcuts(streamlit_server, chromium, dev_dir, monkeypatch):
+    """R rejects, and only with the reason typed in the page's "Reason to reject" field; N opens
+    the next document waiting for review, and says so when none is left."""
+    from playwright.sync_api import expect
+
+    pan, voter = dev_dir / "pan_000.png", dev_dir / "voter_000.png"
+    h_pan, h_voter = (hashlib.sha256(p.read_bytes()).hexdigest() for p in (pan, voter))
+    page = _open(chromium, streamlit_server.url, "asha")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(pan), str(voter)])
+    expect(page.get_by_text("Read 2 of 2 file(s)")).to_be_visible()
+    expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
+    _settled(page)
+
+    buttons = {"r": "btn_reject", "n": "btn_next"}
+
+    def shortcut(key: str) -> None:
+        # the button the key clicks must be on the page (rendered, not stale) before the key is pressed
+        expect(page.locator(f'.st-key-{buttons[key]}:not([data-stale="true"]) button')).to_be_enabled()
+        page.locator("h1").first.click()  # focus outside any text field
+        page.keyboard.press(key)
+
+    # R with no reason: refused, with the page's message; nothing stored
+    shortcut("r")
+    expect(page.get_by_text("give a reason to reject the document")).to_be_visible()
+    with _app_db(streamlit_server, monkeypatch):
+        from ocr_core import documents, review
+
+        assert documents.get_row(h_pan)["review_status"] == "pending" and review.audit_rows(h_pan) == []
+
+    # a letter typed into the reason field is text, not a shortcut
+    reason = page.locator(".st-key-reject_reason input")
+    reason.fill("photo does not match")
+    reason.press("r")
+    reason.press("Enter")
+    _settled(page)
+    expect(reason).to_have_value("photo does not matchr")
+    reason.fill("photo does not match")
+    reason.press("Enter")
+    _settled(page)
+    shortcut("r")
+    expect(page.get_by_text("Marked rejected by asha.")).to_be_visible()
+    expect(page.get_by_text("Reason: photo does not match")).to_be_visible()
+
+    # N: the next document waiting (the voter card) opens, and the link follows it
+    shortcut("n")
+    expect(page.get_by_role("heading", name="voter_000.png")).to_be_visible()
+    page.wait_for_url(f"**doc={h_voter}**")
+    _settled(page)
+    # N again: the PAN card is decided, nothing else waits
+    shortcut("n")
+    expect(page.get_by_text("No other document is waiting for review.")).to_be_visible()
+    expect(page.get_by_role("heading", name="voter_000.png")).to_be_visible()
+
+    with _app_db(streamlit_server, monkeypatch):
+        row = documents.get_row(h_pan)
+        assert (row["review_status"], row["reviewed_by"], row["review_reason"]) == ("rejected", "asha",
+                                                                                   "photo does not match")
+        assert documents.get_row(h_voter)["review_status"] == "pending"
+        assert [a["action"] for a in review.audit_rows(h_pan)] == ["reject"]
+        assert review.audit_rows(h_pan)[0]["detail"] == {"status": "rejected", "reason": "photo does not match"}
+        assert review.audit_rows(h_voter) == []
