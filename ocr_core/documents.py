@@ -92,3 +92,11 @@ def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
     removed = files.delete(file_hash)
     scrub(db)  # the deleted rows' bytes leave the WAL too (pages are zeroed: secure_delete)
     return bool(n or removed)
+
+
+def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None) -> None:
+    """Store the reviewed ID counts (corrections applied) so history filters and metrics see the
+    document as corrected. Plain UPDATE: stays inside the caller's transaction."""
+    db = db or connect()
+    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, updated_at = ? where file_hash = ?",
+                    [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid), time.time(), file_hash])

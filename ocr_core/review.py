@@ -308,7 +308,15 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: str, 
                 meta["before_type"] = cur.type
             out.append(_write(db, file_hash, key, id_type, cur.value if cur else "", after, operator, reason, meta,
                               "correct"))
+        if out:
+            _refresh_counts(db, file_hash)
     return out
+
+
+def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> None:
+    v = view(file_hash)
+    if v is not None:
+        documents.set_id_counts(file_hash, v.result.ids, db)
 
 
 def add_id(file_hash: str, id_type: str, value: str, operator: str, *, page: int = 1,
@@ -327,8 +335,12 @@ def add_id(file_hash: str, id_type: str, value: str, operator: str, *, page: int
     chk = check_row(v, None, id_type, str(value))
     if id_type not in ID_TYPES or chk["reason"] in ("empty value", "type the full number (or unmask it first)"):
         raise ValueError(f"{id_type or 'ID'}: {chk['reason']}")
-    return _write(connect(), file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator, reason,
-                  {"page": int(page or 1), "box": box}, "add_id")
+    db = connect()
+    with _atomic(db):
+        cid = _write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator, reason,
+                     {"page": int(page or 1), "box": box}, "add_id")
+        _refresh_counts(db, file_hash)
+    return cid
 
 
 def _keep_all(file_hash: str) -> list[dict[str, Any]]:

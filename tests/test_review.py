@@ -64,6 +64,11 @@ def test_add_remove_and_invalid_values(pan):
     assert [a["action"] for a in review.audit_rows(h)] == ["remove_id", "add_id", "add_id"]  # newest first
     bad = v.result.ids[0]
     assert bad.value == "234567890123" and not bad.valid and "checksum" in bad.reason
+    # the document's counts follow the corrections (history's "has an invalid ID" filter, metrics)
+    row = documents.get_row(h)
+    assert (row["n_ids"], row["n_invalid_ids"]) == (0, 2)  # both added IDs fail their checksums
+    from ocr_core import history
+    assert [r["file_hash"] for r in history.search(history.HistoryQuery(invalid=True)).rows] == [h]
     with pytest.raises(ValueError, match="invalid IDs"):
         review.set_status(h, "approved", "ravi")
     assert review.view(h).row["review_status"] == "pending"
