@@ -259,6 +259,16 @@ def _pid_alive(worker: str | None) -> bool:
     return True
 
 
+def submission(data: bytes, filename: str, engine: str | None, lang: str | None,
+               settings: Settings) -> tuple[bytes, str, str, str]:
+    """What every backend's submit starts from: (bytes, file hash, engine, lang); an empty file is
+    refused here, before anything is queued."""
+    data = bytes(data)
+    if not data:
+        raise InputError(f"{filename}: the file is empty")
+    return data, sha256(data), engine or settings.ocr_engine, lang or settings.ocr_model_lang
+
+
 class EmbeddedBackend:
     """A bounded pool of OCR workers in this process, persisted in ``ocr_jobs``."""
 
@@ -288,12 +298,7 @@ class EmbeddedBackend:
         duplicate gets a new job, which the result cache serves at once."""
         if self._closed:
             raise RuntimeError("the job backend is shut down")
-        data = bytes(data)
-        if not data:
-            raise InputError(f"{filename}: the file is empty")
-        file_hash = sha256(data)
-        engine = engine or self.settings.ocr_engine
-        lang = lang or self.settings.ocr_model_lang
+        data, file_hash, engine, lang = submission(data, filename, engine, lang, self.settings)
         with self._lock:
             prev = self.store.reusable(file_hash, engine=engine, lang=lang, batch_id=batch_id)
             if prev is not None:

@@ -19,11 +19,11 @@ from celery.result import AsyncResult
 
 from . import crypto, documents, files
 from .config import Settings, get_settings
-from .errors import InputError, OCRError
-from .jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore
+from .errors import OCRError
+from .jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore, submission
 from .logs import log
 from .models import DocumentResult
-from .pipeline import cache_version, sha256
+from .pipeline import cache_version
 from .store import ResultCache, connect
 
 TASK = "ocr_core.scan_file"
@@ -70,12 +70,7 @@ class CeleryBackend:
                batch_id: str | None = None) -> Job:
         """Queue one file on the workers. The same file again returns its unfinished job, or its
         result (a finished job, or the app's result cache) at once."""
-        data = bytes(data)
-        if not data:
-            raise InputError(f"{filename}: the file is empty")
-        file_hash = sha256(data)
-        engine = engine or self.settings.ocr_engine
-        lang = lang or self.settings.ocr_model_lang
+        data, file_hash, engine, lang = submission(data, filename, engine, lang, self.settings)
         with self._lock:
             prev = self.store.reusable(file_hash, engine=engine, lang=lang, batch_id=batch_id)
             if prev is not None:

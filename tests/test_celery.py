@@ -28,7 +28,8 @@ API = "/ocr-api"
 VISIBILITY = 10  # seconds before a job held by a killed worker is delivered again
 
 if shutil.which("redis-server") is None:
-    pytest.skip("needs redis-server (scripts/setup.sh --dev installs it)", allow_module_level=True)
+    pytest.fail("needs redis-server: scripts/setup.sh --dev (called by scripts/test.sh) installs it",
+                pytrace=False)
 
 
 def _free_port() -> int:
