@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ocr_core import documents, retention, review  # noqa: F401  (register their tables before the first connect)
+from ocr_core import retention
 from ocr_core.config import get_settings
 from ocr_core.logs import configure_logging
 from ui import engine, sidebar, state
