@@ -51,22 +51,45 @@ def engine():
     return get_engine("paddleocr", "en")
 
 
+def _shared(name: str, what: str) -> Path:
+    d = SHARED / "data" / name
+    if not d.is_dir():  # a user who clones the project alone has no ../shared
+        pytest.skip(f"needs ../shared/data/{name} (the shared {what} is not beside this checkout)")
+    return d
+
+
 @pytest.fixture(scope="session")
 def dev_dir() -> Path:
-    d = SHARED / "data" / "dev"
-    if not d.is_dir():
-        pytest.skip("needs ../shared/data/dev (the shared specimen set is not beside this checkout)")
-    return d
+    return _shared("dev", "specimen set")
 
 
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
-    d = SHARED / "data" / "real"
-    if not d.is_dir():
-        pytest.skip("needs ../shared/data/real (the shared real-document set is not beside this checkout)")
-    return d
+    return _shared("real", "real-document set")
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def app_nav(monkeypatch):
+    """Every AppTest run goes through app.py's st.navigation, as under `streamlit run`.
+
+    AppTest re-detects the `pages/` folder before every run and then replays the last page as a
+    v1 page script, skipping app.py; `streamlit run` switches that detection off for good once
+    st.navigation is called. The process-wide job backend is shut down after the test."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    orig = PagesManager.__init__
+
+    def init(self, *a, **kw):
+        orig(self, *a, **kw)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    yield
+    from ocr_core.jobs import reset_backends
+
+    reset_backends()

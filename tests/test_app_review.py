@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from ocr_core import crypto, review
@@ -16,20 +14,6 @@ from ocr_core.store import connect
 ROOT = Path(__file__).resolve().parents[1]
 
 TIMEOUT = 180
-
-
-@pytest.fixture
-def nav_v2(monkeypatch):
-    """AppTest re-detects the `pages/` folder before every run and then replays the last page as
-    a v1 page script, skipping app.py; `streamlit run` switches that detection off for good once
-    st.navigation is called. Do the same here so every AppTest run goes through app.py."""
-    orig = PagesManager.__init__
-
-    def init(self, *a, **kw):
-        orig(self, *a, **kw)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def _texts(elements) -> list[str]:
@@ -45,7 +29,7 @@ def _app(operator: str | None = "asha") -> AppTest:
     return at
 
 
-def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, nav_v2):
+def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav):
     data = (dev_dir / "pan_000.png").read_bytes()
     at = _app()
     assert "Enter your name" not in " ".join(_texts(at.sidebar.caption))
@@ -99,7 +83,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, nav_v2)
     assert exported["ids"][0]["value"] == "ABCPK1234Z" and exported["review"]["status"] == "approved"
 
 
-def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir, nav_v2):
+def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir, app_nav):
     at = _app()
     at.file_uploader(key="review_upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()
     assert not at.exception, _texts(at.exception)
@@ -129,7 +113,7 @@ def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir,
     assert review.view(res.file_hash).row["review_status"] == "needs_review"
 
 
-def test_two_operators_on_one_document_keep_each_others_changes(settings, engine, dev_dir, nav_v2):
+def test_two_operators_on_one_document_keep_each_others_changes(settings, engine, dev_dir, app_nav):
     """Two browser sessions (AppTests) on one document and one SQLite file, interleaved: asha edits
     the PAN, ravi meanwhile adds an ID and saves, then asha saves. Both changes are kept: asha's
     edit is not lost with the rerun, and ravi's ID is not taken for a removal."""

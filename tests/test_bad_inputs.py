@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from badinputs import OK, Case, corpus, zip_cases
-from ocr_core import OCRError, archive, documents, files, scan
+from ocr_core import OCRError, archive, files, scan
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
 
@@ -294,23 +294,6 @@ def test_api_answers_4xx_json_never_500_and_serves_others(settings, engine, dev_
 
 
 # ---------------------------------------------------------------- Streamlit
-@pytest.fixture
-def nav_v2(monkeypatch):
-    from streamlit.runtime.pages_manager import PagesManager
-
-    orig = PagesManager.__init__
-
-    def init(self, *a, **kw):
-        orig(self, *a, **kw)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    yield
-    from ocr_core.jobs import reset_backends
-
-    reset_backends()
-
-
 def _app():
     from streamlit.testing.v1 import AppTest
 
@@ -326,7 +309,7 @@ def _allowed(c: Case, types: list[str]) -> bool:
     return c.filename.rsplit(".", 1)[-1].lower() in types
 
 
-def test_review_page_shows_each_error_and_stays_usable(settings, engine, dev_dir, cases, nav_v2):
+def test_review_page_shows_each_error_and_stays_usable(settings, engine, dev_dir, cases, app_nav):
     types = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf"]  # pages/review.py UPLOAD_TYPES
     at = _app()
     answers = {}
@@ -363,7 +346,7 @@ def test_review_page_shows_each_error_and_stays_usable(settings, engine, dev_dir
     _record("streamlit review", answers)
 
 
-def test_bulk_page_refuses_bad_archives_and_fails_bad_files_with_reasons(settings, engine, cases, zcases, nav_v2):
+def test_bulk_page_refuses_bad_archives_and_fails_bad_files_with_reasons(settings, engine, cases, zcases, app_nav):
     from ocr_core.jobs import FAILURE, SUCCESS, JobStore
 
     at = _app()

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -68,9 +67,7 @@ def test_api_killed_mid_job_every_job_finishes_or_fails_with_a_reason_after_rest
     assert out["at_kill"].get("STARTED", 0) + out["at_kill"].get("PENDING", 0) >= 1  # something was cut off
 
 
-def test_rss_stays_flat_over_many_scans(settings, tmp_path):
-    if not rel.DEV.is_dir():
-        pytest.skip("needs ../shared/data/dev")
+def test_rss_stays_flat_over_many_scans(settings, tmp_path, dev_dir):
     env = {**os.environ, "DB_PATH": str(tmp_path / "ocr.db"), "OCR_KEY_FILE": str(tmp_path / "k"), "_RSS_CHILD": "1"}
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_reliability.py"), "--only", "rss", "--scans",
                         "40"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

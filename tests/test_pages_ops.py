@@ -7,31 +7,14 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from ocr_core import jobs, review
+from ocr_core import review
 from ocr_core.intake import process_upload
 from ocr_core.jobs import JobStore
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180
-
-
-@pytest.fixture
-def nav(monkeypatch, settings):
-    """Every AppTest run goes through app.py's st.navigation (see test_app_review.nav_v2); the
-    process-wide job backend is shut down after the test."""
-    orig = PagesManager.__init__
-
-    def init(self, *a, **kw):
-        orig(self, *a, **kw)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    yield
-    jobs.reset_backends()
 
 
 def _page(name: str, operator: str = "asha", query: dict | None = None) -> AppTest:
@@ -53,7 +36,7 @@ def _zip(members):
     return buf.getvalue()
 
 
-def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir, nav):
+def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir, app_nav):
     at = _page("bulk")
     assert "No batches yet." in [i.value for i in at.info]
     files = [("gst_000_digital.pdf", (dev_dir / "gst_000_digital.pdf").read_bytes(), "application/pdf"),
@@ -90,7 +73,7 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     assert len(again.dataframe[0].value) == 4
 
 
-def test_history_page_filters_and_delete(settings, engine, dev_dir, nav):
+def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     hashes = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash
               for n in ("gst_000_digital.pdf", "udyam_000_digital.pdf", "gst_001_digital.pdf")}
     review.set_status(hashes["gst_001_digital.pdf"], "approved", "ravi")
@@ -115,7 +98,7 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, nav):
     assert len(at.dataframe[0].value) == 2
 
 
-def test_metrics_page_shows_activity(settings, engine, dev_dir, nav):
+def test_metrics_page_shows_activity(settings, engine, dev_dir, app_nav):
     h = process_upload((dev_dir / "gst_000_digital.pdf").read_bytes(), "gst.pdf").file_hash
     process_upload((dev_dir / "gst_000_digital.pdf").read_bytes(), "gst.pdf")
     review.add_id(h, "PAN", "ABCPE1234F", "ravi", reason="missed")
