@@ -1,7 +1,7 @@
 """The FastAPI app factory: routers under /ocr-api, the engine loaded once in the lifespan,
 `X-Process-Time` on every response, JSON errors (never a 500 for bad input).
 
-Run: `python -m ocr_core api` or `uvicorn --factory ocr_core.api.app:create_app`.
+Run: `python -m ocr_core api` (or `ocr-desk api`) or `uvicorn --factory ocr_api.app:main_app`.
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import retention
-from ..config import Settings, get_settings
-from ..engines import get_engine
-from ..errors import EngineError, OCRError
-from ..jobs import get_backend
-from ..logs import configure_logging, log
+from ocr_core import retention
+from ocr_core.config import Settings, get_settings
+from ocr_core.engines import get_engine
+from ocr_core.errors import EngineError, OCRError
+from ocr_core.jobs import get_backend
+from ocr_core.logs import configure_logging, log
 from .deps import APIError
+from .errors import detail_for, status_for
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
 from .metrics import ApiMetrics
 from .routers import health, jobs, metrics, pdf, predict, tesseract
@@ -55,9 +56,9 @@ def _install_handlers(app: FastAPI) -> None:
         request.app.state.metrics.observe_error(e.code)
         if isinstance(e, EngineError):  # an engine that cannot be created here (missing package, model)
             return error_response(503, e.code, f"OCR engine unavailable: {e}", {"Retry-After": "60"})
-        status = e.http_status if 400 <= e.http_status < 600 else 500
+        status = status_for(e)
         headers = {"Retry-After": str(getattr(e, "retry_after", 30))} if status == 503 else None
-        return error_response(status, e.code, str(e), headers)
+        return error_response(status, e.code, detail_for(e), headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, e: RequestValidationError) -> JSONResponse:

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, File, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from ..config import Settings
-from ..jobs import JobBackend, get_backend
+from ocr_core.config import Settings
+from ocr_core.jobs import JobBackend, get_backend
 from .limits import OCRSlots, RateLimiter
 from .metrics import ApiMetrics
 

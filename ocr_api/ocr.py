@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ..intake import process_upload
-from ..models import DocumentResult
+from ocr_core.intake import process_upload
+from ocr_core.models import DocumentResult
 from .deps import Upload
 
 

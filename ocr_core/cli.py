@@ -1,8 +1,12 @@
-"""Command line: `python -m ocr_core <command>`. Each command is a thin adapter over one core call."""
+"""Command line: `ocr-desk <command>` (the console script) or `python -m ocr_core <command>`. Each
+command is a thin adapter over one core call. `api` and `worker` start the adapter packages
+(`ocr_api`, `ocr_worker`), loaded by name: the core imports no web or queue framework."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import sys
 
 from .config import get_settings
@@ -42,16 +46,30 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_api(args: argparse.Namespace) -> int:
-    import uvicorn  # the API is optional: imported only for this command
+def _adapter(module: str, name: str):
+    """A launcher of an adapter package, loaded by name (the documented exception to the layers)."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as e:
+        raise SystemExit(f"{module} is not available: {e}") from e
 
-    uvicorn.run("ocr_core.api.app:main_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_config=None, proxy_headers=True)
+
+def cmd_api(args: argparse.Namespace) -> int:
+    _adapter("ocr_api", "serve")(host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    return int(_adapter("ocr_worker", "run_worker")(concurrency=args.concurrency, pool=args.pool) or 0)
+
+
+def _prog() -> str:
+    name = os.path.basename(sys.argv[0] or "")
+    return "python -m ocr_core" if name in ("__main__.py", "-m", "") else name
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ocr_core", description="OCR Review Desk core commands")
+    p = argparse.ArgumentParser(prog=_prog(), description="OCR Review Desk commands")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("scan", help="scan files; one JSON result per line on stdout")
@@ -80,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int, default=8000)
     a.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (one engine each)")
     a.set_defaults(func=cmd_api)
+
+    w = sub.add_parser("worker", help="a Celery OCR worker on queue 'ocr' (needs CELERY_BROKER_URL or REDIS_URL)")
+    w.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
+    w.add_argument("--pool", default=None, help="Celery pool: prefork (default), solo, threads")
+    w.set_defaults(func=cmd_worker)
     return p
 
 

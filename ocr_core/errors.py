@@ -1,4 +1,5 @@
-"""Typed errors for bad input. Each message is meant for the person who uploaded the file."""
+"""Typed errors. Each carries a stable `code` (adapters map it: the API to an HTTP status, the desk
+to its wording) and a neutral message a person can read; no transport or UI knowledge here."""
 from __future__ import annotations
 
 
@@ -6,14 +7,12 @@ class OCRError(Exception):
     """Base for everything ocr_core raises on purpose."""
 
     code = "ocr_error"
-    http_status = 500
 
 
 class InputError(OCRError):
     """The file cannot be processed; the message says why in plain words."""
 
     code = "bad_input"
-    http_status = 422
 
 
 class EmptyFileError(InputError):
@@ -22,7 +21,6 @@ class EmptyFileError(InputError):
 
 class UnsupportedFileTypeError(InputError):
     code = "unsupported_type"
-    http_status = 415
 
 
 class CorruptFileError(InputError):
@@ -35,20 +33,24 @@ class EncryptedPDFError(InputError):
 
 class FileTooLargeError(InputError):
     code = "file_too_large"
-    http_status = 413
 
 
 class ImageTooLargeError(InputError):
     code = "image_too_large"
-    http_status = 413
 
 
 class TooManyPagesError(InputError):
     code = "too_many_pages"
-    http_status = 413
 
 
 class EngineError(OCRError):
     """The OCR engine could not be created or failed on a page."""
 
     code = "engine_error"
+
+
+class QueueUnavailableError(OCRError):
+    """The job queue cannot be reached; queued OCR may work again later."""
+
+    code = "queue_unavailable"
+    retry_after = 15

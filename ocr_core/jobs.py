@@ -7,13 +7,18 @@
 - `EmbeddedBackend` runs jobs in a bounded thread pool (``OCR_WORKERS``) in this process. The
   uploaded bytes are kept (encrypted, named by hash) in `ocr_core.files` before a job is queued,
   so a job survives a page reload, and jobs left PENDING/STARTED/RETRY by a process that died are
-  picked up again when a backend starts. An OCR failure is retried with exponential backoff up to
-  a limit, then the job is FAILURE with its error kept; an `InputError` (a bad file) fails at once.
-- `get_backend()` gives the process-wide backend: Celery (``ocr_core.jobs_celery``) when a broker
-  URL is configured, else the embedded one.
+  picked up again when a backend starts.
+- `RETRY` is the one retry policy of every backend: a failure that can succeed later (an engine
+  or I/O error) is retried with exponential backoff up to a limit, then the job is FAILURE with
+  its error kept; bad input (`InputError`) fails at once and is never retried.
+- `wait()` (`BaseBackend.wait`) blocks until jobs are done, whatever the backend.
+- `get_backend()` gives the process-wide backend: the Celery one (``ocr_worker.jobs_celery``,
+  loaded by name, so this module imports no queue framework) when a broker URL is configured,
+  else the embedded one.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
@@ -37,8 +42,29 @@ STATUSES = (PENDING, STARTED, RETRY, SUCCESS, FAILURE)
 ACTIVE = (PENDING, STARTED, RETRY)
 DONE = (SUCCESS, FAILURE)
 
-MAX_ATTEMPTS = 3  # OCR attempts before FAILURE
-BACKOFF_SECONDS = 1.0  # wait before retry n is BACKOFF_SECONDS * 2 ** (n - 1)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failures are tried again, how often and after how long (every backend uses `RETRY`)."""
+
+    max_attempts: int = 3  # OCR attempts before FAILURE
+    backoff: float = 1.0  # wait before retry n is backoff * 2 ** (n - 1), at most backoff_max
+    backoff_max: float = 300.0
+    never: tuple[type[BaseException], ...] = (InputError,)  # bad input: the same file fails the same way
+
+    def retryable(self, e: BaseException) -> bool:
+        return isinstance(e, Exception) and not isinstance(e, self.never)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        return min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+
+
+RETRY_POLICY = RetryPolicy()
+MAX_ATTEMPTS = RETRY_POLICY.max_attempts
+BACKOFF_SECONDS = RETRY_POLICY.backoff
+CELERY_BACKEND = "ocr_worker.jobs_celery:CeleryBackend"  # loaded by name: the core imports no queue framework
 
 ScanFn = Callable[..., DocumentResult]  # (data, filename, *, engine, lang, settings) -> DocumentResult
 
@@ -215,6 +241,26 @@ class JobBackend(Protocol):
 
     def shutdown(self) -> None: ...
 
+    def wait(self, job_ids: list[str], timeout: float = 300.0, poll: float | None = None) -> list[Job]: ...
+
+
+class BaseBackend:
+    """What every backend shares beyond the protocol: `wait`."""
+
+    POLL_SECONDS = 0.1
+
+    def get(self, job_id: str) -> Job | None:  # pragma: no cover - every backend defines it
+        raise NotImplementedError
+
+    def wait(self, job_ids: list[str], timeout: float = 300.0, poll: float | None = None) -> list[Job]:
+        """Block until every job is SUCCESS or FAILURE (or the timeout passes); the jobs as last seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [self.get(j) for j in job_ids]
+            if all(j is not None and j.done for j in jobs) or time.monotonic() > deadline:
+                return [j for j in jobs if j is not None]
+            time.sleep(poll or self.POLL_SECONDS)
+
 
 def default_scan(data: bytes, filename: str, *, engine: str | None, lang: str | None,
                  settings: Settings) -> DocumentResult:
@@ -269,18 +315,19 @@ def submission(data: bytes, filename: str, engine: str | None, lang: str | None,
     return data, sha256(data), engine or settings.ocr_engine, lang or settings.ocr_model_lang
 
 
-class EmbeddedBackend:
+class EmbeddedBackend(BaseBackend):
     """A bounded pool of OCR workers in this process, persisted in ``ocr_jobs``."""
 
     def __init__(self, settings: Settings | None = None, *, workers: int | None = None,
-                 scan_fn: ScanFn | None = None, max_attempts: int = MAX_ATTEMPTS,
-                 backoff: float = BACKOFF_SECONDS, resume: bool = True) -> None:
+                 scan_fn: ScanFn | None = None, max_attempts: int | None = None,
+                 backoff: float | None = None, resume: bool = True, retry: RetryPolicy = RETRY_POLICY) -> None:
         self.settings = settings or get_settings()
         self.store = JobStore(self.settings)
         self.workers = workers or self.settings.ocr_workers
         self.scan_fn = scan_fn or default_scan
-        self.max_attempts = max(1, max_attempts)
-        self.backoff = backoff
+        self.retry = RetryPolicy(max(1, max_attempts or retry.max_attempts),
+                                 retry.backoff if backoff is None else backoff, retry.backoff_max, retry.never)
+        self.max_attempts = self.retry.max_attempts
         self.worker = _worker_id()
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ocr-job")
         self._timers: set[threading.Timer] = set()
@@ -326,15 +373,6 @@ class EmbeddedBackend:
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
     # ---- helpers beyond the protocol
-    def wait(self, job_ids: list[str], timeout: float = 300.0, poll: float = 0.1) -> list[Job]:
-        """Block until every job is SUCCESS or FAILURE (or the timeout passes)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            jobs = [self.store.get(j) for j in job_ids]
-            if all(j is not None and j.done for j in jobs) or time.monotonic() > deadline:
-                return [j for j in jobs if j is not None]
-            time.sleep(poll)
-
     def resume(self) -> list[str]:
         """Queue again the jobs a dead process left PENDING, STARTED or RETRY."""
         ids = []
@@ -379,25 +417,30 @@ class EmbeddedBackend:
         try:
             run_attempt(self.store, job, self.scan_fn)
             log.info("job done", extra={"event": "job_success", "job_id": job_id})
-        except InputError as e:
-            self._fail(job_id, str(e), e.code)
+        except Exception as e:  # noqa: BLE001 - retried if it can succeed later (RETRY_POLICY), else kept
+            if self.retry.retryable(e):
+                self._retry_or_fail(job, e)
+                return
+            self._fail(job_id, str(e), getattr(e, "code", "job_error"))
             files_in_use = self.store.db.execute("select 1 from documents where file_hash = ?",
                                                  [job.file_hash]).fetchone()
             others = self.store.find_by_hash(job.file_hash, statuses=(*ACTIVE, SUCCESS))
             if not files_in_use and others is None:
                 files.delete(job.file_hash)  # a bad file is not kept
-        except Exception as e:  # noqa: BLE001 - any OCR failure is retried, then kept as the error
-            attempts = (job.attempts or 0) + 1
-            msg = f"{type(e).__name__}: {e}"
-            code = getattr(e, "code", "job_error")
-            if attempts >= self.max_attempts:
-                self._fail(job_id, msg, code)
-                return
-            delay = self.backoff * 2 ** (attempts - 1)
-            self.store.update(job_id, status=RETRY, error=msg, error_code=code, worker=None)
-            log.warning("job retry", extra={"event": "job_retry", "job_id": job_id, "attempt": attempts,
-                                            "delay": delay, "code": code})
-            self._later(delay, job_id)
+
+    def _retry_or_fail(self, job: Job, e: Exception) -> None:
+        job_id = job.id
+        attempts = (job.attempts or 0) + 1
+        msg = f"{type(e).__name__}: {e}"
+        code = getattr(e, "code", "job_error")
+        if attempts >= self.retry.max_attempts:
+            self._fail(job_id, msg, code)
+            return
+        delay = self.retry.delay(attempts)
+        self.store.update(job_id, status=RETRY, error=msg, error_code=code, worker=None)
+        log.warning("job retry", extra={"event": "job_retry", "job_id": job_id, "attempt": attempts,
+                                        "delay": delay, "code": code})
+        self._later(delay, job_id)
 
     def _fail(self, job_id: str, message: str, code: str) -> None:
         self.store.update(job_id, status=FAILURE, error=message, error_code=code, completed_at=time.time(),
@@ -419,13 +462,20 @@ def get_backend(settings: Settings | None = None) -> JobBackend:
         backend = _BACKENDS.get(key)
         if backend is None:
             if settings.broker_url:
-                from .jobs_celery import CeleryBackend  # written with the API; imports celery
-
-                backend = CeleryBackend(settings)
+                backend = load_backend(CELERY_BACKEND)(settings)
             else:
                 backend = EmbeddedBackend(settings)
             _BACKENDS[key] = backend
     return backend
+
+
+def load_backend(path: str) -> Callable[[Settings], JobBackend]:
+    """The backend class named "module:Class" (the queue adapters live outside the core)."""
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as e:
+        raise RuntimeError(f"a broker URL is configured but the job backend {path} cannot be loaded: {e}") from e
 
 
 def reset_backends() -> None:

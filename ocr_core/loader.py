@@ -52,13 +52,13 @@ def sniff(data: bytes) -> str:
     if stripped.startswith((b"<!doctype html", b"<html", b"<svg", b"<?xml")):
         what = "an SVG/XML or HTML document"
     elif head[:2] == b"PK":
-        what = "a ZIP archive (upload it on the bulk page)"
+        what = "a ZIP archive (submit it as a batch of documents)"
     elif head.startswith(b"GIF8"):
         what = "a GIF image"
     else:
         what = "not an image or PDF"
     raise UnsupportedFileTypeError(f"Unsupported file: its content is {what}. "
-                                   "Upload a JPEG, PNG, TIFF, WebP, BMP image or a PDF.")
+                                   "Supported: JPEG, PNG, TIFF, WebP and BMP images, and PDF.")
 
 
 def check_size(data: bytes, settings: Settings) -> None:
@@ -160,7 +160,7 @@ def _open_pdf(data: bytes, settings: Settings):
         raise CorruptFileError(f"The PDF cannot be opened: it is corrupt or truncated ({e}).") from e
     if doc.needs_pass:
         doc.close()
-        raise EncryptedPDFError("The PDF is password-protected. Remove the password and upload it again.")
+        raise EncryptedPDFError("The PDF is password-protected. Remove the password and try again.")
     if doc.page_count == 0:
         doc.close()
         raise CorruptFileError("The PDF has no readable pages.")

@@ -1,10 +1,10 @@
-"""The Celery app for distributed OCR workers: `celery -A ocr_core.celery_app worker`.
+"""The Celery app for distributed OCR workers: `celery -A ocr_worker.celery_app worker`.
 
 Broker and result backend come from the settings (CELERY_BROKER_URL or REDIS_URL, and
 CELERY_RESULT_BACKEND, default the broker). JSON only; a task is acknowledged after it ran
 (acks_late) and delivered again when its worker dies (task_reject_on_worker_lost, and the Redis
 visibility timeout CELERY_VISIBILITY_TIMEOUT for a worker killed outright). Each worker process
-loads its engine once, at start. Monitoring: `celery -A ocr_core.celery_app flower`.
+loads its engine once, at start. Monitoring: `celery -A ocr_worker.celery_app flower`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import os
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
-from .config import Settings, get_settings
+from ocr_core.config import Settings, get_settings
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 QUEUE = "ocr"
@@ -27,7 +27,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     vt = s.celery_visibility_timeout
     transport = {"visibility_timeout": vt, "unacked_restore_interval": max(1, min(10, vt // 3)),
                  "unacked_restore_throttle": 1, "socket_connect_timeout": 3, "socket_timeout": 10}
-    app = Celery("ocr_core", broker=broker, backend=s.celery_result_backend or broker, include=["ocr_core.tasks"])
+    app = Celery("ocr_worker", broker=broker, backend=s.celery_result_backend or broker, include=["ocr_worker.tasks"])
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
@@ -47,8 +47,8 @@ app = make_celery()
 
 def _warm() -> None:
     """Load this worker process's engine (one per process) and its JSON logging."""
-    from .engines import get_engine
-    from .logs import configure_logging, log
+    from ocr_core.engines import get_engine
+    from ocr_core.logs import configure_logging, log
 
     s = get_settings()
     configure_logging(s.log_level)

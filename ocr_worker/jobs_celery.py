@@ -5,7 +5,8 @@ not finished. Workers on other machines never touch the app's SQLite file: the a
 bytes (encrypted) in Redis under ``ocr:file:<sha256>``, the task takes the hash, and the result
 comes back sealed through the result backend; the app then keeps it like any scan (documents for
 review, its result cache). With Redis configured but unreachable, `submit` and polling raise
-`QueueUnavailableError` (HTTP 503) at once; synchronous scans do not need Redis.
+`QueueUnavailableError` at once (the API answers 503); synchronous scans do not need Redis.
+`ocr_core.jobs.get_backend` loads this class by name when a broker URL is configured.
 """
 from __future__ import annotations
 
@@ -17,28 +18,22 @@ import redis
 from celery import Celery
 from celery.result import AsyncResult
 
-from . import crypto, documents, files
-from .config import Settings, get_settings
-from .errors import OCRError
-from .jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore, submission
-from .logs import log
-from .models import DocumentResult
-from .pipeline import cache_version
-from .store import ResultCache, connect
+from ocr_core import crypto, documents, files
+from ocr_core.config import Settings, get_settings
+from ocr_core.errors import QueueUnavailableError
+from ocr_core.jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, BaseBackend, Job, JobStore, submission
+from ocr_core.logs import log
+from ocr_core.models import DocumentResult
+from ocr_core.pipeline import cache_version
+from ocr_core.store import ResultCache, connect
 
-TASK = "ocr_core.scan_file"
+TASK = "ocr_core.scan_file"  # the task's wire name, kept across the move to ocr_worker
 REFRESH_LIMIT = 200  # unfinished jobs polled per list() call
 
 
-class QueueUnavailableError(OCRError):
-    """The job queue (Redis) cannot be reached."""
+class CeleryBackend(BaseBackend):
+    POLL_SECONDS = 0.25
 
-    code = "queue_unavailable"
-    http_status = 503
-    retry_after = 15
-
-
-class CeleryBackend:
     def __init__(self, settings: Settings | None = None, *, app: Celery | None = None) -> None:
         from .celery_app import make_celery
         from .tasks import put_file
@@ -57,7 +52,7 @@ class CeleryBackend:
     def _unavailable(self, e: Exception) -> QueueUnavailableError:
         log.warning("job queue unreachable", extra={"event": "queue_unavailable", "error": type(e).__name__})
         return QueueUnavailableError("The job queue (Redis) is unreachable, so queued OCR is unavailable right now; "
-                                     "retry later or use the synchronous /paddleocr/predict.")
+                                     "retry later, or scan the file directly.")
 
     def ping(self) -> None:
         try:
@@ -127,14 +122,6 @@ class CeleryBackend:
             pass
 
     # ---- helpers beyond the protocol
-    def wait(self, job_ids: list[str], timeout: float = 300.0, poll: float = 0.25) -> list[Job]:
-        deadline = time.monotonic() + timeout
-        while True:
-            jobs = [self.get(j) for j in job_ids]
-            if all(j is not None and j.done for j in jobs) or time.monotonic() > deadline:
-                return [j for j in jobs if j is not None]
-            time.sleep(poll)
-
     def _refresh(self, job: Job) -> Job:
         """Bring one unfinished job up to date from Celery's result backend."""
         ar = AsyncResult(job.id, app=self.app)

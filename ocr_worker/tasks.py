@@ -14,12 +14,14 @@ import time
 
 import redis
 
-from . import crypto
+from ocr_core import crypto
+from ocr_core.config import get_settings
+from ocr_core.errors import InputError
+from ocr_core.jobs import RETRY_POLICY
+from ocr_core.logs import log
+from ocr_core.pipeline import scan, sha256
+
 from .celery_app import app
-from .config import get_settings
-from .errors import InputError
-from .logs import log
-from .pipeline import scan, sha256
 
 FILE_KEY = "ocr:file:{}"
 FILE_TTL = 7 * 24 * 3600  # seconds the bytes wait in Redis for a worker
@@ -51,10 +53,13 @@ def _failure(file_hash: str, code: str, message: str) -> dict:
 
 
 @app.task(bind=True, name="ocr_core.scan_file", acks_late=True, reject_on_worker_lost=True,
-          autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=300, retry_jitter=True, max_retries=5)
+          autoretry_for=(Exception,), dont_autoretry_for=RETRY_POLICY.never,
+          max_retries=RETRY_POLICY.max_attempts - 1, retry_backoff=max(1, round(RETRY_POLICY.backoff)),
+          retry_backoff_max=int(RETRY_POLICY.backoff_max), retry_jitter=True)
 def scan_file(self, file_hash: str, filename: str, engine: str | None = None, lang: str | None = None) -> dict:
-    """OCR the file stored under its hash. A bad file is a FAILURE result (not retried); any other
-    error is retried with exponential backoff (2, 4, 8 ... s, at most 5 times)."""
+    """OCR the file stored under its hash (the task takes an id, never the bytes). The retry policy
+    is the core's `RETRY_POLICY`: a bad file is a FAILURE result, never retried; any other error
+    (engine, I/O) is retried with exponential backoff up to its attempts."""
     from cryptography.fernet import InvalidToken
 
     client = redis_client()

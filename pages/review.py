@@ -13,6 +13,7 @@ from ocr_core import documents, review
 from ocr_core.errors import OCRError
 from ocr_core.intake import process_upload
 from ui import review_parts, shortcuts, state
+from ui.messages import error_text
 
 state.init()
 operator = state.operator()
@@ -51,7 +52,7 @@ if new:
                 res = process_upload(u.getvalue(), u.name, engine=engine_name, lang=lang, source_label="ui")
             except OCRError as e:
                 failed += 1
-                st.error(f"{u.name}: {e}")
+                st.error(f"{u.name}: {error_text(e)}")
                 continue
             took = time.perf_counter() - t0
             st.write(f"{u.name}: {res.document_type}, {len(res.ids)} ID(s), "

@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from ocr_core.api import create_app  # noqa: E402
+from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings as hsettings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from ocr_core.api import create_app  # noqa: E402
+from ocr_api import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -242,7 +242,7 @@ def test_cli_one_process_over_the_whole_corpus(settings, tmp_path, cases, zcases
 def test_api_answers_4xx_json_never_500_and_serves_others(settings, engine, dev_dir, cases, zcases):
     from fastapi.testclient import TestClient
 
-    from ocr_core.api import create_app
+    from ocr_api import create_app
     from ocr_core.jobs import reset_backends
 
     s = settings.model_copy(update={"rate_limit_requests": 100_000, "api_queue_size": 32})

@@ -1,5 +1,5 @@
 """Distributed jobs on real services: a `redis-server` on a free loopback port and real
-`celery -A ocr_core.celery_app worker` processes, driven through the API.
+`celery -A ocr_worker.celery_app worker` processes, driven through the API.
 
 The worker has a database of its own (it never touches the app's SQLite file) and shares only the
 encryption key with the app, as a worker on another machine would. Redis and the first worker
@@ -78,7 +78,7 @@ class Worker:
     def __init__(self, env: dict[str, str], log: Path, name: str) -> None:
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "ocr_core.celery_app", "worker", "--pool", "solo",
+            [sys.executable, "-m", "celery", "-A", "ocr_worker.celery_app", "worker", "--pool", "solo",
              "--loglevel", "INFO", "-Q", "ocr", "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle"],
             cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
         _wait(lambda: self.proc.poll() is not None or b"ready." in log.read_bytes(), 180, "the celery worker")
@@ -102,7 +102,7 @@ class Worker:
 def services(tmp_path_factory, dev_dir, engine):
     from fastapi.testclient import TestClient
 
-    from ocr_core.api import create_app
+    from ocr_api import create_app
     from ocr_core.config import Settings
     from ocr_core.jobs import reset_backends
 

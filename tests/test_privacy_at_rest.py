@@ -250,7 +250,7 @@ def test_purge_command_removes_old_data_and_keeps_recent(settings, engine, dev_d
 def test_scheduler_purges_in_the_background_and_api_starts_it(settings, engine, dev_dir, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from ocr_core.api import create_app
+    from ocr_api import create_app
     from ocr_core.jobs import reset_backends
 
     old = process_upload((dev_dir / "pan_000.png").read_bytes(), "old.png")
@@ -293,7 +293,7 @@ def _tree(root: Path) -> set[Path]:
 def test_upload_names_are_never_used_as_paths(settings, engine, tmp_path, dev_dir):
     from fastapi.testclient import TestClient
 
-    from ocr_core.api import create_app
+    from ocr_api import create_app
     from ocr_core.jobs import reset_backends
 
     data_dir = Path(settings.db_path).parent

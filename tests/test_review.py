@@ -245,16 +245,3 @@ def test_two_operators_editing_at_once_keep_each_others_changes(pan):
     with pytest.raises(ValueError, match="unknown ID key"):
         review.save_corrections(h, [{"key": "new-feedbeef", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
                                 seen=va.version)
-
-
-def test_canvas_rect_reads_fabric_v5_and_v6_rectangles():
-    # streamlit-drawable-canvas 0.13 (Fabric v6) names the type "Rect"; older ones "rect"
-    assert review.canvas_rect({"objects": []}) is None and review.canvas_rect(None) is None
-    assert review.canvas_rect({"objects": [{"type": "path", "left": 1, "top": 1, "width": 9, "height": 9}]}) is None
-    v6 = {"type": "Rect", "left": 100, "top": 50, "width": 200, "height": 40, "scaleX": 1.5, "scaleY": 1,
-          "originX": "left", "originY": "top"}
-    assert review.canvas_rect({"objects": [v6]}, 2.0) == (200.0, 100.0, 800.0, 180.0)
-    centred = {**v6, "originX": "center", "originY": "center", "left": 250, "top": 70}
-    v5 = {"type": "rect", "left": 10, "top": 20, "width": 30, "height": 40}
-    assert review.canvas_rect({"objects": [v5, centred]}) == (100.0, 50.0, 400.0, 90.0)  # the last one drawn
-    assert review.canvas_rect({"objects": [centred, v5]}) == (10.0, 20.0, 40.0, 60.0)

@@ -13,6 +13,7 @@ from ocr_core.models import ID_TYPES
 from ocr_core.privacy import MASKED_TYPES, mask_id, mask_text
 
 from . import state
+from .canvas import canvas_rect
 
 LEGEND = ("Boxes: :green[■ confidence ≥ 0.90] · :orange[■ 0.75–0.90] · :red[■ < 0.75] · "
           ":blue[▢ valid ID] · :violet[▢ invalid ID]")
@@ -191,7 +192,7 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     canvas = st_canvas(background_image=img.resize((cw, ch)), drawing_mode="rect", stroke_width=2,
                        stroke_color="#2563eb", fill_color="rgba(37,99,235,0.15)", width=cw, height=ch,
                        key=f"canvas_{res.file_hash[:12]}_{page_no}")
-    rect = review.canvas_rect(canvas.json_data, scale)
+    rect = canvas_rect(canvas.json_data, scale)
     if rect is None:
         st.caption("Draw a rectangle around the text to read again.")
         return

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from ...config import Settings
-from ...engines import available_engines, engine_version, loaded_engines
-from ...store import connect
+from ocr_core.config import Settings
+from ocr_core.engines import available_engines, engine_version, loaded_engines
+from ocr_core.store import connect
 from ..schemas import HealthOut
 
 router = APIRouter(tags=["service"])

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ...jobs import Job
-from ...loader import load_pages
+from ocr_core.jobs import Job
+from ocr_core.loader import load_pages
 from ..deps import APIError, BackendDep, RateLimitDep, UploadDep
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ...store import ResultCache, connect
+from ocr_core.store import ResultCache, connect
 from ..deps import ApiKeyDep
 from ..schemas import MetricsOut
 from . import error_responses

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ...errors import UnsupportedFileTypeError
-from ...loader import check_size, sniff
+from ocr_core.errors import UnsupportedFileTypeError
+from ocr_core.loader import check_size, sniff
 from ..deps import RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import PdfOut

@@ -1,0 +1,15 @@
+"""The desk's wording for the core's errors: the core's message (neutral) plus what to do here."""
+from __future__ import annotations
+
+from ocr_core.errors import OCRError
+
+HINTS = {  # error code -> what the operator can do on this desk
+    "unsupported_type": "Upload a JPEG, PNG, TIFF, WebP, BMP image or a PDF (ZIP archives on the Bulk page).",
+    "encrypted_pdf": "Upload it again without the password.",
+    "queue_unavailable": "Try again in a minute; uploads on the Review page are read at once.",
+}
+
+
+def error_text(e: OCRError) -> str:
+    hint = HINTS.get(getattr(e, "code", ""))
+    return f"{e} {hint}" if hint else str(e)
