@@ -13,6 +13,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocr_core import retention
@@ -28,6 +29,7 @@ from .metrics import ApiMetrics
 from .routers import health, jobs, metrics, pdf, predict, tesseract
 
 PREFIX = "/ocr-api"
+DOCS_ASSETS = f"{PREFIX}/docs-static"  # Swagger UI and ReDoc served from the fastapi-offline wheel: no CDN, no fonts
 UNCOUNTED = (f"{PREFIX}/metrics", f"{PREFIX}/health", f"{PREFIX}/docs", f"{PREFIX}/redoc", f"{PREFIX}/openapi.json")
 BODY_SLACK = 1 << 20  # multipart overhead allowed beyond MAX_FILE_BYTES before the body is read
 
@@ -100,13 +102,14 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
         yield
         retention.stop_scheduler(s)
 
-    app = FastAPI(title="OCR Review Desk API", version=__version__, lifespan=lifespan,
-                  description="OCR of Indian KYC documents: text, validated IDs (Aadhaar/VID masked), "
-                              "document type. Synchronous and queued endpoints.",
-                  docs_url=f"{PREFIX}/docs", redoc_url=f"{PREFIX}/redoc", openapi_url=f"{PREFIX}/openapi.json")
+    app = FastAPIOffline(title="OCR Review Desk API", version=__version__, lifespan=lifespan,
+                         description="OCR of Indian KYC documents: text, validated IDs (Aadhaar/VID masked), "
+                                     "document type. Synchronous and queued endpoints.",
+                         docs_url=f"{PREFIX}/docs", redoc_url=f"{PREFIX}/redoc", openapi_url=f"{PREFIX}/openapi.json",
+                         swagger_ui_oauth2_redirect_url=f"{PREFIX}/docs/oauth2-redirect", static_url=DOCS_ASSETS)
     app.state.settings = settings
     app.state.metrics = ApiMetrics()
-    app.state.limiter = RateLimiter(settings.rate_limit_requests, settings.rate_limit_period)
+    app.state.limiter = RateLimiter(settings.rate_limit_requests, settings.rate_limit_period, settings.redis_url)
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 

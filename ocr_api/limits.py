@@ -1,14 +1,20 @@
-"""Per-client rate limiting and the bounded OCR slots of the API (no framework imports)."""
+"""Per-client rate limiting (the `limits` library) and the bounded OCR slots of the API."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
-import threading
 import time
 from collections import deque
 from typing import Any, Callable, TypeVar
 
 import anyio.to_thread
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from ocr_core.logs import log
 
 T = TypeVar("T")
 
@@ -26,34 +32,45 @@ class Busy(Exception):
 
 
 class RateLimiter:
-    """Sliding-window log: at most `requests` per `period` seconds per client (in this process)."""
+    """At most `requests` per `period` seconds per client, a moving window from the `limits`
+    library. `storage_uri` "redis://..." (REDIS_URL) makes every API process share one limit;
+    "memory://" (no Redis) counts in this process. If Redis cannot be reached the limit is
+    counted in this process meanwhile (logged), rather than refusing or failing every request."""
 
-    MAX_CLIENTS = 100_000
+    def __init__(self, requests: int, period: int, storage_uri: str | None = None) -> None:
+        self.requests, self.period = int(requests), int(period)
+        self.item = RateLimitItemPerSecond(self.requests, self.period)
+        self.storage_uri = storage_uri or "memory://"
+        options = {"socket_connect_timeout": 1, "socket_timeout": 2} if self.storage_uri.startswith("redis") else {}
+        self.storage = storage_from_string(self.storage_uri, wrap_exceptions=True, **options)
+        self._limiter = MovingWindowRateLimiter(self.storage)
+        self._fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._warned = 0.0
 
-    def __init__(self, requests: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.requests, self.period, self.clock = int(requests), float(period), clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    @staticmethod
+    def key(client: str) -> str:
+        return hashlib.sha256(client.encode()).hexdigest()[:24]  # no address or key in the storage
 
     def hit(self, client: str) -> int:
         """Count one request; return the requests left, or raise `RateLimited`."""
-        now = self.clock()
-        with self._lock:
-            q = self._hits.get(client)
-            if q is None:
-                if len(self._hits) >= self.MAX_CLIENTS:
-                    self._prune(now)
-                q = self._hits[client] = deque()
-            while q and q[0] <= now - self.period:
-                q.popleft()
-            if len(q) >= self.requests:
-                raise RateLimited(max(1, math.ceil(q[0] + self.period - now)))
-            q.append(now)
-            return self.requests - len(q)
+        key = self.key(client)
+        try:
+            return self._hit(self._limiter, key)
+        except StorageError as e:
+            if time.monotonic() - self._warned > 60:
+                self._warned = time.monotonic()
+                log.warning("rate-limit storage unreachable; counting in this process",
+                            extra={"event": "rate_limit_storage", "error": type(e.storage_error).__name__})
+            return self._hit(self._fallback, key)
 
-    def _prune(self, now: float) -> None:
-        for k in [k for k, q in self._hits.items() if not q or q[-1] <= now - self.period]:
-            del self._hits[k]
+    def _hit(self, limiter: MovingWindowRateLimiter, key: str) -> int:
+        if not limiter.hit(self.item, "ocr-api", key):
+            stats = limiter.get_window_stats(self.item, "ocr-api", key)
+            raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())))
+        return max(0, limiter.get_window_stats(self.item, "ocr-api", key).remaining)
+
+    def reset(self) -> None:
+        self.storage.reset()
 
 
 class OCRSlots:

@@ -1,0 +1,39 @@
+"""The layer contract (pyproject.toml, [tool.importlinter]) holds: the desk, the API and the workers
+import the core, never the other way, and the core imports no web, UI or queue framework. The
+second test shows the check can fail: a copy of the packages with one forbidden import breaks it."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).with_name("lint-imports")
+PACKAGES = ("ocr_core", "ocr_api", "ocr_worker", "ui", "pages")
+
+
+def lint(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT), "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(cwd)})
+
+
+def test_the_layer_contract_is_kept():
+    p = lint(ROOT)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "3 kept, 0 broken" in p.stdout
+
+
+def test_a_framework_import_in_the_core_breaks_the_contract(tmp_path):
+    for name in PACKAGES:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    privacy = tmp_path / "ocr_core" / "privacy.py"
+    privacy.write_text(privacy.read_text() + "\n\ndef _leak():\n    import streamlit  # noqa: F401\n")
+    core_to_api = tmp_path / "ocr_core" / "intake.py"
+    core_to_api.write_text(core_to_api.read_text() + "\nfrom ocr_api import errors as _e  # noqa: E402,F401\n")
+    p = lint(tmp_path)
+    assert p.returncode != 0
+    assert "0 kept, 3 broken" in p.stdout, p.stdout
+    assert "ocr_core.privacy -> streamlit" in p.stdout, p.stdout  # the forbidden framework
+    assert "ocr_core.intake -> ocr_api.errors" in p.stdout, p.stdout  # the core importing an adapter
