@@ -11,6 +11,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
+RUN pip install --no-deps .  # the ocr-desk command and the ocr_core/ocr_api/ocr_worker packages
 RUN useradd --create-home --uid 10001 ocr && mkdir -p /data && chown ocr /data
 USER ocr
 VOLUME ["/data"]

@@ -22,3 +22,7 @@ def test_the_two_commands_are_there():
     assert "scripts/run.sh" in README and "scripts/test.sh" in README
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert "scripts/test.sh" in ci
+
+
+def test_the_console_script_is_documented():
+    assert "ocr-desk scan FILE" in README and "pip install ." in README
