@@ -257,3 +257,12 @@ def test_get_backend_is_one_per_process_and_database(settings):
         jobs.reset_backends()
     assert jobs.get_backend(settings) is not a
     jobs.reset_backends()
+
+
+def test_one_retry_policy_retries_only_what_can_succeed_later():
+    from ocr_core.errors import CorruptFileError, EngineError, InputError
+    from ocr_core.jobs import RETRY_POLICY, RetryPolicy
+
+    assert not RETRY_POLICY.retryable(InputError("bad")) and not RETRY_POLICY.retryable(CorruptFileError("bad"))
+    assert RETRY_POLICY.retryable(EngineError("model failed")) and RETRY_POLICY.retryable(OSError("disk"))
+    assert [RetryPolicy(backoff=1.0, backoff_max=3).delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3, 3]

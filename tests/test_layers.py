@@ -37,3 +37,16 @@ def test_a_framework_import_in_the_core_breaks_the_contract(tmp_path):
     assert "0 kept, 3 broken" in p.stdout, p.stdout
     assert "ocr_core.privacy -> streamlit" in p.stdout, p.stdout  # the forbidden framework
     assert "ocr_core.intake -> ocr_api.errors" in p.stdout, p.stdout  # the core importing an adapter
+
+
+def test_importing_every_core_module_loads_no_framework():
+    code = ("import importlib, pkgutil, sys, ocr_core\n"
+            "for m in pkgutil.walk_packages(ocr_core.__path__, 'ocr_core.'):\n"
+            "    if m.name != 'ocr_core.__main__':\n"
+            "        importlib.import_module(m.name)\n"
+            "print(sorted({n.split('.')[0] for n in sys.modules}))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    loaded = set(eval(p.stdout.strip().splitlines()[-1]))  # noqa: S307 - our own subprocess's list
+    assert "ocr_core" in loaded
+    assert not loaded & {"fastapi", "starlette", "uvicorn", "streamlit", "celery", "kombu", "redis"}

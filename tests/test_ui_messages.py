@@ -1,0 +1,16 @@
+"""ui.messages: the desk adds its own wording (upload, Bulk page) to the core's neutral messages."""
+from ocr_core.errors import CorruptFileError, EncryptedPDFError, UnsupportedFileTypeError
+from ocr_core.loader import sniff
+from ui.messages import error_text
+
+
+def test_desk_hints_follow_the_error_code():
+    try:
+        sniff(b"PK\x03\x04" + b"\0" * 64)
+    except UnsupportedFileTypeError as e:
+        assert "upload" not in str(e).lower() and "page" not in str(e).lower()  # the core is neutral
+        assert "Bulk page" in error_text(e)
+    else:
+        raise AssertionError("a ZIP is not a single document")
+    assert "Upload it again" in error_text(EncryptedPDFError("The PDF is password-protected."))
+    assert error_text(CorruptFileError("The image cannot be read.")) == "The image cannot be read."
