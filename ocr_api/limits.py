@@ -37,6 +37,8 @@ class RateLimiter:
     "memory://" (no Redis) counts in this process. If Redis cannot be reached the limit is
     counted in this process meanwhile (logged), rather than refusing or failing every request."""
 
+    RETRY_STORAGE = 30.0  # seconds before an unreachable storage is tried again
+
     def __init__(self, requests: int, period: int, storage_uri: str | None = None) -> None:
         self.requests, self.period = int(requests), int(period)
         self.item = RateLimitItemPerSecond(self.requests, self.period)
@@ -44,8 +46,9 @@ class RateLimiter:
         options = {"socket_connect_timeout": 1, "socket_timeout": 2} if self.storage_uri.startswith("redis") else {}
         self.storage = storage_from_string(self.storage_uri, wrap_exceptions=True, **options)
         self._limiter = MovingWindowRateLimiter(self.storage)
-        self._fallback = MovingWindowRateLimiter(MemoryStorage())
-        self._warned = 0.0
+        shared = not self.storage_uri.startswith("memory")
+        self._fallback = MovingWindowRateLimiter(MemoryStorage()) if shared else self._limiter
+        self._down_until = 0.0  # after a storage error, count here for RETRY_STORAGE seconds
 
     @staticmethod
     def key(client: str) -> str:
@@ -54,14 +57,14 @@ class RateLimiter:
     def hit(self, client: str) -> int:
         """Count one request; return the requests left, or raise `RateLimited`."""
         key = self.key(client)
-        try:
-            return self._hit(self._limiter, key)
-        except StorageError as e:
-            if time.monotonic() - self._warned > 60:
-                self._warned = time.monotonic()
+        if time.monotonic() >= self._down_until:
+            try:
+                return self._hit(self._limiter, key)
+            except StorageError as e:
+                self._down_until = time.monotonic() + self.RETRY_STORAGE
                 log.warning("rate-limit storage unreachable; counting in this process",
                             extra={"event": "rate_limit_storage", "error": type(e.storage_error).__name__})
-            return self._hit(self._fallback, key)
+        return self._hit(self._fallback, key)
 
     def _hit(self, limiter: MovingWindowRateLimiter, key: str) -> int:
         if not limiter.hit(self.item, "ocr-api", key):
