@@ -19,11 +19,12 @@ from . import archive
 from .config import Settings, get_settings
 from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
+from .loader import EXTENSIONS
 from .logs import log
 from .models import ID_TYPES
 from .privacy import MASKED_TYPES, mask_id, mask_text
 
-SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".pdf", ".zip")
+SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
 SEP = " | "
 DOC_COLUMNS = ["filename", "status", "error", "document_type", "pages", "n_ids", "n_invalid_ids",
                "has_invalid_id", "min_confidence", "cached", "seconds", "attempts", "file_hash", "job_id",
