@@ -21,7 +21,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import crypto, documents, files
 from .config import Settings, get_settings
@@ -30,6 +30,9 @@ from .logs import log
 from .models import DocumentResult
 from .pipeline import sha256
 from .store import connect
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PENDING, STARTED, RETRY, SUCCESS, FAILURE = "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE"
 STATUSES = (PENDING, STARTED, RETRY, SUCCESS, FAILURE)
@@ -99,7 +102,7 @@ class JobStore:
     """The ``ocr_jobs`` table (this class owns it). Results and file names are stored encrypted
     (`crypto.seal`, `crypto.encrypt_maybe`)."""
 
-    def __init__(self, settings: Settings | None = None, db: Any = None) -> None:
+    def __init__(self, settings: Settings | None = None, db: sqlite_utils.Database | None = None) -> None:
         self.settings = settings or get_settings()
         self._db = db
 

@@ -3,7 +3,8 @@
 The OCR's original result (``documents.load``) is never overwritten. Every change an operator makes
 is a row in ``corrections`` (before/after encrypted) and is replayed over the original by
 ``view()``. Every act (correct, add_id, remove_id, approve, reject, needs_review, unmask, delete,
-reocr) is a row in ``audit``; audit details carry no ID numbers.
+reocr) is a row in ``audit``; audit details carry no ID numbers. This module owns both tables
+(see `schema`); history, metrics and retention use the functions here.
 
 IDs are addressed by a stable key: ``ocr-<i>`` for the i-th ID the OCR found, ``new-<hex>`` for
 one an operator added.
