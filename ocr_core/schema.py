@@ -14,15 +14,18 @@ sqlite-utils records every applied migration by name in ``_sqlite_migrations`` (
 transaction (``BEGIN IMMEDIATE``): two processes starting at once take turns, the second finds
 nothing left to do.
 
-To change the schema, append a migration at the end of this module (`m002_...`, `m003_...`); never edit or reorder one
-that has shipped (databases out there have recorded it as applied)::
+To change the schema (a new table, column or index), append a migration at the end of this
+module, named in order (`m002_...`, `m003_...`), and name a new table's owner in the table above
+and in `tests/test_schema.py` (`OWNERS`). Never edit, rename or reorder one that has shipped: databases out there have recorded
+it as applied. For example::
 
     @migrations()
     def m002_documents_add_language(db):
         db["documents"].add_column("language", str)
 
-Migrations run inside that transaction, so they must not ``VACUUM``; a new table is created with
-``if_not_exists=True`` only when it may already exist.
+Migrations run inside that transaction (each in a savepoint: one that raises leaves nothing
+behind), so they must not ``VACUUM``. `tests/test_schema.py` checks that a new migration reaches
+an existing database.
 
 `m001_initial` is the schema as it was before migrations: it uses ``if_not_exists`` throughout
 so a database created by the older code (tables already there, nothing recorded) opens as it is.
