@@ -15,9 +15,9 @@ transaction (``BEGIN IMMEDIATE``): two processes starting at once take turns, th
 nothing left to do.
 
 To change the schema (a new table, column or index), append a migration at the end of this
-module, named in order (`m002_...`, `m003_...`), and name a new table's owner in the table above
-and in `tests/test_schema.py` (`OWNERS`). Never edit, rename or reorder one that has shipped: databases out there have recorded
-it as applied. For example::
+module, named in order (`m002_...`, `m003_...`), and name a new table's owner in the table
+above and in `tests/test_schema.py` (`OWNERS`). Never edit, rename or reorder one that has
+shipped: databases out there have recorded it as applied. For example::
 
     @migrations()
     def m002_documents_add_language(db):
