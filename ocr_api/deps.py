@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from ocr_core.config import Settings
 from ocr_core.jobs import JobBackend, get_backend
+from ocr_core.loader import SUPPORTED
 from .limits import OCRSlots, RateLimiter
 from .metrics import ApiMetrics
 
@@ -54,7 +55,7 @@ def require_api_key(request: Request, settings: SettingsDep,
                     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> str | None:
     """When OCR_API_KEYS is set, a valid key in `X-API-Key` (or `Authorization: Bearer`) is needed.
     Returns a short, non-secret id of the key (for per-client rate limits), or None."""
-    keys = settings.api_keys
+    keys = settings.ocr_api_keys
     if not keys:
         return None
     given = x_api_key or (bearer.credentials if bearer else None)
@@ -91,7 +92,7 @@ class Upload:
     data: bytes
 
 
-async def read_upload(request: Request, file: Annotated[UploadFile, File(description="an image or PDF")]) -> Upload:
+async def read_upload(request: Request, file: Annotated[UploadFile, File(description=f"{SUPPORTED} (the type is read from the content)")]) -> Upload:
     """The uploaded file, read up to one byte past the size limit (the core refuses it then)."""
     settings: Settings = request.app.state.settings
     data = await file.read(settings.max_file_bytes + 1)

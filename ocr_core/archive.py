@@ -19,6 +19,7 @@ from .errors import InputError
 
 MAX_MEMBERS = 200
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
+EXTENSIONS = ("zip",)  # archives the bulk page and the batch command open (beside loader.EXTENSIONS)
 NESTED_SUFFIXES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".jar")
 _MAGIC_ARCHIVES = (b"PK\x03\x04", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh", b"\xfd7zXZ")
 _CHUNK = 1 << 16

@@ -18,12 +18,13 @@ from typing import Any, Iterable
 from . import archive
 from .config import Settings, get_settings
 from .errors import InputError
-from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, get_backend
+from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
+from .loader import EXTENSIONS
 from .logs import log
 from .models import ID_TYPES
 from .privacy import MASKED_TYPES, mask_id, mask_text
 
-SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".pdf", ".zip")
+SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
 SEP = " | "
 DOC_COLUMNS = ["filename", "status", "error", "document_type", "pages", "n_ids", "n_invalid_ids",
                "has_invalid_id", "min_confidence", "cached", "seconds", "attempts", "file_hash", "job_id",
@@ -82,11 +83,7 @@ def progress(jobs: list[Job], started: float | None = None, now: float | None = 
 
 def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[dict[str, Any]]:
     """The latest batches: batch_id, n (jobs), started (time of the first job)."""
-    from .store import connect
-
-    db = connect((settings or get_settings()).db_path)
-    return list(db.query("select batch_id, count(*) n, min(created_at) started from ocr_jobs where batch_id is not "
-                         "null group by batch_id order by started desc limit ?", [limit]))
+    return JobStore(settings or get_settings()).batches(limit)
 
 
 # ---------------------------------------------------------------- exports

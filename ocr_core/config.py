@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaSet = Annotated[set[str], NoDecode]  # "a, b" in the environment: {"a", "b"}
 
 
 class Settings(BaseSettings):
@@ -42,7 +45,7 @@ class Settings(BaseSettings):
     celery_result_backend: str | None = None
     rate_limit_requests: int = Field(100, ge=1)
     rate_limit_period: int = Field(60, ge=1)
-    ocr_api_keys: str | None = Field(None, description="comma-separated API keys; none = open API")
+    ocr_api_keys: CommaSet = Field(default_factory=set, description="comma-separated API keys; none = open API")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
     api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
     celery_visibility_timeout: int = Field(900, ge=5, description="seconds before a job held by a lost worker "
@@ -51,7 +54,8 @@ class Settings(BaseSettings):
     # Privacy and logging
     ocr_encryption_key: SecretStr | None = Field(None, description="Fernet key for data at rest")
     ocr_key_file: Path = Field(Path("data/secret.key"), description="key file created (0600) when no key is given")
-    unmask_allowed: str = Field("", description="comma-separated operators allowed to unmask Aadhaar/VID ('*' = all)")
+    unmask_allowed: CommaSet = Field(default_factory=set,
+                                     description="comma-separated operators allowed to unmask Aadhaar/VID ('*' = all)")
     retention_days: int = Field(90, ge=0, description="documents, files, results, jobs and corrections older "
                                 "than this are purged (0 = keep forever)")
     retention_interval_hours: float = Field(6.0, gt=0, description="how often long-running processes purge")
@@ -61,13 +65,18 @@ class Settings(BaseSettings):
     def broker_url(self) -> str | None:
         return self.celery_broker_url or self.redis_url
 
-    @property
-    def api_keys(self) -> set[str]:
-        return {k.strip() for k in (self.ocr_api_keys or "").split(",") if k.strip()}
+    @field_validator("ocr_api_keys", "unmask_allowed", mode="before")
+    @classmethod
+    def _comma_set(cls, v: Any) -> Any:
+        """A comma-separated string (the environment) becomes a set; blanks around items and empty
+        items are dropped. Lists and sets pass as they are."""
+        if v is None:
+            return set()
+        items = v.split(",") if isinstance(v, str) else v
+        return {str(x).strip() for x in items if str(x).strip()}
 
     def may_unmask(self, operator: str) -> bool:
-        allowed = {x.strip() for x in self.unmask_allowed.split(",") if x.strip()}
-        return bool(operator) and ("*" in allowed or operator in allowed)
+        return bool(operator) and ("*" in self.unmask_allowed or operator in self.unmask_allowed)
 
 
 @lru_cache

@@ -4,13 +4,18 @@ Fernet (AES-128-CBC + HMAC-SHA256) from `cryptography`. The key comes from ``OCR
 or, when none is given, from ``OCR_KEY_FILE`` (default ``data/secret.key``), created on first use
 with mode 0600. Values are stored as ``enc:v1:<token>``; look-ups stay by file hash, which is not
 personal data.
+
+Text columns use `encrypt_maybe` / `decrypt_maybe`; JSON columns (results, audit details) use
+`seal` / `unseal`, the one way objects are stored encrypted.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -70,3 +75,16 @@ def decrypt_maybe(text: str | None) -> str | None:
     if text is None or not text.startswith(PREFIX):
         return text
     return decrypt_text(text)
+
+
+def seal(obj: Any) -> str:
+    """An object as encrypted JSON text (for a column or a message)."""
+    return encrypt_text(json.dumps(obj, ensure_ascii=False))
+
+
+def unseal(text: str | None) -> Any:
+    """The object `seal` stored. None stays None; plain JSON written before the column was
+    encrypted is read as it is (like `decrypt_maybe`); a wrong key raises ValueError."""
+    if text is None:
+        return None
+    return json.loads(decrypt_maybe(text))

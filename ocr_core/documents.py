@@ -1,16 +1,19 @@
 """Documents kept for review and history: one row per file hash, the latest result (encrypted),
-its review status. The OCR's original result is never overwritten by corrections (see review)."""
+its review status. The OCR's original result is never overwritten by corrections (see review).
+
+This module owns the ``documents`` table (see `schema`): history, metrics, retention and review
+read and write it through the functions here."""
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import sqlite_utils
 
 from . import crypto, files
+from .config import Settings
 from .models import DocumentResult
-from .store import ResultCache, connect, schema_hook, scrub
+from .store import ResultCache, connect, scrub
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
 SEALED = ("filename", "review_reason")  # personal data in clear columns: stored encrypted (crypto)
@@ -26,30 +29,19 @@ def plain(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@schema_hook
-def _schema(db: sqlite_utils.Database) -> None:
-    if "documents" not in db.table_names():
-        db["documents"].create({
-            "file_hash": str, "filename": str, "media_type": str, "document_type": str, "pages": int,
-            "n_ids": int, "n_invalid_ids": int, "min_confidence": float, "engine": str, "result": str,
-            "created_at": float, "updated_at": float, "review_status": str, "reviewed_by": str,
-            "reviewed_at": float, "review_reason": str,
-        }, pk="file_hash", if_not_exists=True)
-        db["documents"].create_index(["created_at"], if_not_exists=True)
-        db["documents"].create_index(["review_status"], if_not_exists=True)
-
-
-def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None) -> None:
-    """Keep a scanned document (and its file, when given) for review and history."""
-    db = db or connect()
+def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None,
+         settings: Settings | None = None) -> None:
+    """Keep a scanned document (and its file, when given, in the files folder of `settings`) for
+    review and history."""
+    db = db or connect(settings.db_path if settings else None)
     if data is not None:
-        files.put(result.file_hash, data)
+        files.put(result.file_hash, data, settings)
     now = time.time()
     row = {"file_hash": result.file_hash, "filename": crypto.encrypt_maybe(result.filename), "media_type": result.media_type,
            "document_type": result.document_type, "pages": len(result.pages),
            "n_ids": sum(i.valid for i in result.ids), "n_invalid_ids": sum(not i.valid for i in result.ids),
            "min_confidence": result.min_confidence, "engine": result.engine,
-           "result": crypto.encrypt_text(json.dumps(result.to_dict(unmask=True), ensure_ascii=False)),
+           "result": crypto.seal(result.to_dict(unmask=True)),
            "updated_at": now}
     existing = db.execute("select created_at from documents where file_hash = ?", [result.file_hash]).fetchone()
     if existing:
@@ -63,7 +55,7 @@ def load(file_hash: str, db: sqlite_utils.Database | None = None) -> DocumentRes
     row = db.execute("select result from documents where file_hash = ?", [file_hash]).fetchone()
     if not row:
         return None
-    return DocumentResult.from_dict(json.loads(crypto.decrypt_text(row[0])))
+    return DocumentResult.from_dict(crypto.unseal(row[0]))
 
 
 def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
@@ -87,7 +79,7 @@ def set_review(file_hash: str, status: str, operator: str, reason: str | None,
 def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
     """Remove the document, its stored file and its cached results."""
     db = db or connect()
-    n = db.execute("delete from documents where file_hash = ?", [file_hash]).rowcount
+    n = delete_row(file_hash, db)
     ResultCache(db=db).delete(file_hash)
     removed = files.delete(file_hash)
     scrub(db)  # the deleted rows' bytes leave the WAL too (pages are zeroed: secure_delete)
@@ -100,3 +92,81 @@ def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = 
     db = db or connect()
     db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, updated_at = ? where file_hash = ?",
                     [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid), time.time(), file_hash])
+
+
+# ---------------------------------------------------------------- queries for history, metrics, retention
+COLUMNS = ("file_hash", "filename", "media_type", "document_type", "pages", "n_ids", "n_invalid_ids",
+           "min_confidence", "engine", "created_at", "updated_at", "review_status", "reviewed_by",
+           "reviewed_at", "review_reason")  # everything but the (encrypted) result
+_COUNTABLE = {"document_type": "UNKNOWN", "review_status": "pending"}  # column: what NULL counts as
+
+
+def exists(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
+    db = db or connect()
+    return db.execute("select 1 from documents where file_hash = ?", [file_hash]).fetchone() is not None
+
+
+def find(where: str = "", params: list[Any] | tuple = (), *, columns: tuple[str, ...] = COLUMNS,
+         order: str = "created_at desc", limit: int | None = None, offset: int = 0,
+         db: sqlite_utils.Database | None = None) -> list[dict[str, Any]]:
+    """Rows (sealed columns decrypted) matching `where` (an SQL condition over the columns, with
+    `params`), in `order`, ties by file hash."""
+    db = db or connect()
+    bad = set(columns) - set(COLUMNS)
+    if bad:
+        raise ValueError(f"unknown documents columns: {sorted(bad)}")
+    sql = f"select {', '.join(columns)} from documents{' where ' + where if where else ''} order by {order}, file_hash"
+    args = list(params)
+    if limit is not None:
+        sql += " limit ? offset ?"
+        args += [int(limit), int(offset)]
+    return [plain(r) for r in db.query(sql, args)]
+
+
+def count(where: str = "", params: list[Any] | tuple = (), db: sqlite_utils.Database | None = None) -> int:
+    db = db or connect()
+    return db.execute(f"select count(*) from documents{' where ' + where if where else ''}", list(params)).fetchone()[0]
+
+
+def distinct(column: str, db: sqlite_utils.Database | None = None) -> list[Any]:
+    """The distinct non-null values of a clear column, sorted."""
+    if column not in COLUMNS or column in SEALED:
+        raise ValueError(f"not a clear documents column: {column!r}")
+    db = db or connect()
+    return [r[0] for r in db.execute(f"select distinct {column} from documents where {column} is not null order by 1")]
+
+
+def count_by(column: str, db: sqlite_utils.Database | None = None) -> dict[str, int]:
+    """Documents per document_type or review_status, most first."""
+    if column not in _COUNTABLE:
+        raise ValueError(f"cannot count documents by {column!r}")
+    db = db or connect()
+    return {r["k"]: r["n"] for r in db.query(
+        f"select coalesce({column}, ?) k, count(*) n from documents group by k order by n desc", [_COUNTABLE[column]])}
+
+
+def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None:
+    """Mean seconds from a document's first processing to its review decision."""
+    db = db or connect()
+    v = db.execute("select avg(reviewed_at - created_at) from documents where reviewed_at is not null "
+                   "and review_status in ('approved', 'rejected')").fetchone()[0]
+    return float(v) if v is not None else None
+
+
+def hashes(db: sqlite_utils.Database | None = None) -> set[str]:
+    db = db or connect()
+    return {r[0] for r in db.execute("select file_hash from documents")}
+
+
+def inactive_since(cutoff: float, db: sqlite_utils.Database | None = None) -> list[str]:
+    """Documents whose last activity (scan, re-upload, review) is older than `cutoff`."""
+    db = db or connect()
+    return [r[0] for r in db.execute(
+        "select file_hash from documents where max(coalesce(created_at, 0), coalesce(updated_at, 0), "
+        "coalesce(reviewed_at, 0)) < ?", [cutoff])]
+
+
+def delete_row(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
+    """Only the row (see `delete` for the file and cached results too)."""
+    db = db or connect()
+    return db.execute("delete from documents where file_hash = ?", [file_hash]).rowcount

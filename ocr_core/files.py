@@ -10,23 +10,24 @@ import re
 from pathlib import Path
 
 from . import crypto
-from .config import get_settings
+from .config import Settings, get_settings
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
-def files_dir() -> Path:
-    return Path(get_settings().db_path).parent / "files"
+def files_dir(settings: Settings | None = None) -> Path:
+    """``files`` next to the database (settings.db_path)."""
+    return Path((settings or get_settings()).db_path).parent / "files"
 
 
-def _path(file_hash: str) -> Path:
+def _path(file_hash: str, settings: Settings | None = None) -> Path:
     if not _HASH.match(file_hash):
         raise ValueError("not a sha256 file hash")
-    return files_dir() / file_hash[:2] / file_hash
+    return files_dir(settings) / file_hash[:2] / file_hash
 
 
-def put(file_hash: str, data: bytes) -> Path:
-    p = _path(file_hash)
+def put(file_hash: str, data: bytes, settings: Settings | None = None) -> Path:
+    p = _path(file_hash, settings)
     if p.exists():
         return p
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -37,19 +38,19 @@ def put(file_hash: str, data: bytes) -> Path:
     return p
 
 
-def get(file_hash: str) -> bytes | None:
-    p = _path(file_hash)
+def get(file_hash: str, settings: Settings | None = None) -> bytes | None:
+    p = _path(file_hash, settings)
     if not p.exists():
         return None
     return crypto.fernet().decrypt(p.read_bytes())
 
 
-def exists(file_hash: str) -> bool:
-    return _path(file_hash).exists()
+def exists(file_hash: str, settings: Settings | None = None) -> bool:
+    return _path(file_hash, settings).exists()
 
 
-def delete(file_hash: str) -> bool:
-    p = _path(file_hash)
+def delete(file_hash: str, settings: Settings | None = None) -> bool:
+    p = _path(file_hash, settings)
     if p.exists():
         p.unlink()
         return True

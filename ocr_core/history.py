@@ -1,5 +1,5 @@
-"""Every processed document: search, filter and page through the ``documents`` table, and delete a
-document with everything kept for it. No ID numbers are read here (only counts and metadata).
+"""Every processed document: search, filter and page through the documents (`documents.find`), and
+delete a document with everything kept for it. No ID numbers are read here (only counts and metadata).
 
 File names are stored encrypted (see `documents.SEALED`), so the text search and the order by file
 name run here in Python over the decrypted names of the rows the other (SQL) filters keep."""
@@ -12,12 +12,10 @@ from typing import Any
 
 import sqlite_utils
 
-from . import crypto, documents
+from . import documents, review
 from .store import connect
 
-COLUMNS = ("file_hash", "filename", "media_type", "document_type", "pages", "n_ids", "n_invalid_ids",
-           "min_confidence", "engine", "created_at", "updated_at", "review_status", "reviewed_by",
-           "reviewed_at", "review_reason")
+COLUMNS = documents.COLUMNS
 ORDERS = {"newest": "created_at desc", "oldest": "created_at asc", "updated": "updated_at desc",
           "filename": None, "confidence": "min_confidence asc"}  # None: sorted in Python (encrypted column)
 
@@ -50,6 +48,7 @@ def _ts(d: dt.date, end: bool = False) -> float:
 
 
 def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
+    """The query's filters as an SQL condition over the documents' columns, and its parameters."""
     where: list[str] = []
     params: list[Any] = []
     if q.date_from:
@@ -66,41 +65,35 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
         params += list(q.review_statuses)
     if q.operator.strip():
         op = q.operator.strip()
-        if "corrections" in db.table_names():
-            where.append("(reviewed_by = ? or file_hash in (select file_hash from corrections where operator = ?))")
-            params += [op, op]
-        else:
-            where.append("reviewed_by = ?")
-            params.append(op)
+        corrected = review.corrected_by(op, db)
+        where.append(f"(reviewed_by = ? or file_hash in ({','.join('?' * len(corrected))}))" if corrected
+                     else "reviewed_by = ?")
+        params += [op, *corrected]
     if q.invalid is True:
         where.append("n_invalid_ids > 0")
     elif q.invalid is False:
         where.append("coalesce(n_invalid_ids, 0) = 0")
-    return (" where " + " and ".join(where)) if where else "", params
+    return " and ".join(where), params
 
 
 def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = None) -> HistoryPage:
     """One page of documents matching the query, with the total count."""
     q = q or HistoryQuery()
     db = db or connect()
-    if "documents" not in db.table_names():
-        return HistoryPage([], 0, 1, 1)
     where, params = _where(q, db)
     size = max(1, min(int(q.page_size), 1000))
     by_name = q.order == "filename"
     order = ORDERS.get(q.order) or ORDERS["newest"]
     text = q.text.strip()
-    cols = ", ".join(COLUMNS)
     if not text and not by_name:  # all in SQL: only this page's names are decrypted
-        total = db.execute(f"select count(*) from documents{where}", params).fetchone()[0]
+        total = documents.count(where, params, db=db)
         pages = max(1, math.ceil(total / size))
         page = min(max(1, int(q.page)), pages)
-        sql = f"select {cols} from documents{where} order by {order}, file_hash limit ? offset ?"
-        return HistoryPage([documents.plain(r) for r in db.query(sql, [*params, size, (page - 1) * size])],
+        return HistoryPage(documents.find(where, params, order=order, limit=size, offset=(page - 1) * size, db=db),
                            total, page, pages)
     # every candidate's name decrypted, then the text filter / name order, then the page
-    found = [(h, crypto.decrypt_maybe(n)) for h, n in db.execute(
-        f"select file_hash, filename from documents{where} order by {order}, file_hash", params)]
+    found = [(r["file_hash"], r["filename"])
+             for r in documents.find(where, params, columns=("file_hash", "filename"), order=order, db=db)]
     if text:
         t, prefix = text.casefold(), text.lower()
         found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix)]
@@ -110,33 +103,27 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
     pages = max(1, math.ceil(total / size))
     page = min(max(1, int(q.page)), pages)
     hashes = [h for h, _ in found[(page - 1) * size:page * size]]
-    got = {r["file_hash"]: r for r in db.query(
-        f"select {cols} from documents where file_hash in ({','.join('?' * len(hashes))})", hashes)} if hashes else {}
-    return HistoryPage([documents.plain(got[h]) for h in hashes if h in got], total, page, pages)
+    got = {r["file_hash"]: r for r in documents.find(f"file_hash in ({','.join('?' * len(hashes))})", hashes,
+                                                      db=db)} if hashes else {}
+    return HistoryPage([got[h] for h in hashes if h in got], total, page, pages)
 
 
 def operators(db: sqlite_utils.Database | None = None) -> list[str]:
     """Everyone who reviewed or corrected a document."""
     db = db or connect()
-    names = {r[0] for r in db.execute("select distinct reviewed_by from documents where reviewed_by is not null")}
-    if "corrections" in db.table_names():
-        names |= {r[0] for r in db.execute("select distinct operator from corrections where operator is not null")}
+    names = set(documents.distinct("reviewed_by", db)) | set(review.operators(db))
     return sorted(n for n in names if n)
 
 
 def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
-    db = db or connect()
-    return [r[0] for r in db.execute("select distinct document_type from documents where document_type is not null "
-                                      "order by 1")]
+    return documents.distinct("document_type", db)
 
 
 def delete_document(file_hash: str, operator: str) -> bool:
     """Delete a document with its stored file, cached results, corrections and job results
     (the audit keeps the act, not the data)."""
-    from . import review
+    from .jobs import JobStore
 
     gone = review.delete_document(file_hash, operator)
-    db = connect()
-    if "ocr_jobs" in db.table_names():
-        db.execute("update ocr_jobs set result = null where file_hash = ?", [file_hash])
+    JobStore().forget_results(file_hash)
     return gone

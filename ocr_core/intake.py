@@ -16,5 +16,5 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
     Raises an `InputError` for a bad file; nothing is kept then (the failed scan is recorded)."""
     result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
                   settings=settings, source_label=source_label)
-    documents.save(result, data, db=connect(settings.db_path if settings else None))
+    documents.save(result, data, db=connect(settings.db_path if settings else None), settings=settings)
     return result

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import socket
 import threading
@@ -27,15 +26,18 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from . import crypto, documents, files  # noqa: F401  (documents: its table must exist for intake)
+from . import crypto, documents, files
 from .config import Settings, get_settings
 from .errors import InputError
 from .logs import log
 from .models import DocumentResult
 from .pipeline import sha256
-from .store import connect, schema_hook
+from .store import connect
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PENDING, STARTED, RETRY, SUCCESS, FAILURE = "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE"
 STATUSES = (PENDING, STARTED, RETRY, SUCCESS, FAILURE)
@@ -109,42 +111,30 @@ class Job:
         return d
 
 
-# ---------------------------------------------------------------- storage
-@schema_hook
-def _schema(db) -> None:
-    if "ocr_jobs" not in db.table_names():
-        db["ocr_jobs"].create({
-            "id": str, "filename": str, "file_hash": str, "status": str, "result": str,
-            "created_at": float, "started_at": float, "completed_at": float, "error": str,
-            "attempts": int, "batch_id": str, "engine": str, "lang": str, "error_code": str, "worker": str,
-        }, pk="id", if_not_exists=True)
-        db["ocr_jobs"].create_index(["file_hash"], if_not_exists=True)
-        db["ocr_jobs"].create_index(["batch_id"], if_not_exists=True)
-        db["ocr_jobs"].create_index(["status"], if_not_exists=True)
-        db["ocr_jobs"].create_index(["created_at"], if_not_exists=True)
-
-
+# ---------------------------------------------------------------- storage (the ocr_jobs table, see schema)
 _FIELDS = tuple(Job.__dataclass_fields__)
 
 
 def _row_to_job(row: dict[str, Any]) -> Job:
     row = dict(row)
     res = row.get("result")
-    row["result"] = json.loads(crypto.decrypt_text(res)) if res else None
+    row["result"] = crypto.unseal(res) if res else None
     row["filename"] = crypto.decrypt_maybe(row.get("filename"))
     row["attempts"] = row.get("attempts") or 0
     return Job(**{k: row.get(k) for k in _FIELDS})
 
 
 class JobStore:
-    """The ``ocr_jobs`` table. Results and file names are stored encrypted (`crypto.encrypt_text`)."""
+    """The ``ocr_jobs`` table (this class owns it). Results and file names are stored encrypted
+    (`crypto.seal`, `crypto.encrypt_maybe`)."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, db: sqlite_utils.Database | None = None) -> None:
         self.settings = settings or get_settings()
+        self._db = db
 
     @property
     def db(self):
-        return connect(self.settings.db_path)
+        return self._db or connect(self.settings.db_path)
 
     def create(self, filename: str, file_hash: str, *, engine: str | None = None, lang: str | None = None,
                batch_id: str | None = None, job_id: str | None = None, status: str = PENDING) -> Job:
@@ -161,7 +151,7 @@ class JobStore:
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
         if "result" in fields and fields["result"] is not None:
-            fields["result"] = crypto.encrypt_text(json.dumps(fields["result"], ensure_ascii=False))
+            fields["result"] = crypto.seal(fields["result"])
         if "filename" in fields:
             fields["filename"] = crypto.encrypt_maybe(fields["filename"])
         if fields:
@@ -220,14 +210,35 @@ class JobStore:
             return prev
         return None
 
-    def counts(self, batch_id: str | None = None) -> dict[str, int]:
+    def counts(self, batch_id: str | None = None, *, present_only: bool = False) -> dict[str, int]:
+        """Jobs per status (every status, or only those some job has)."""
         sql, params = "select status, count(*) n from ocr_jobs", []
         if batch_id is not None:
             sql, params = sql + " where batch_id = ?", [batch_id]
-        out = {s: 0 for s in STATUSES}
+        out = {} if present_only else {s: 0 for s in STATUSES}
         for r in self.db.query(sql + " group by status", params):
             out[r["status"]] = r["n"]
         return out
+
+    def batches(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest batches: batch_id, n (jobs), started (time of the first job)."""
+        return list(self.db.query("select batch_id, count(*) n, min(created_at) started from ocr_jobs where batch_id "
+                                  "is not null group by batch_id order by started desc limit ?", [limit]))
+
+    def active_hashes(self) -> set[str]:
+        """Files that a PENDING, STARTED or RETRY job still needs."""
+        return {r[0] for r in self.db.execute(
+            f"select distinct file_hash from ocr_jobs where status in ({','.join('?' * len(ACTIVE))})", ACTIVE)}
+
+    def forget_results(self, file_hash: str) -> int:
+        """Drop the results kept with this file's jobs (its document was deleted)."""
+        return self.db.execute("update ocr_jobs set result = null where file_hash = ?", [file_hash]).rowcount
+
+    def purge(self, cutoff: float) -> int:
+        """Delete finished jobs completed (or created) before `cutoff`."""
+        return self.db.execute(
+            f"delete from ocr_jobs where status not in ({','.join('?' * len(ACTIVE))}) "
+            "and coalesce(completed_at, created_at) < ?", [*ACTIVE, cutoff]).rowcount
 
 
 # ---------------------------------------------------------------- the interface
@@ -274,7 +285,7 @@ def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job
 
     Shared by every backend. Raises `InputError` for a bad file and anything else for a failure
     worth retrying; the caller decides (see `EmbeddedBackend._run`)."""
-    data = files.get(job.file_hash)
+    data = files.get(job.file_hash, store.settings)
     if data is None:
         raise InputError("the uploaded file is no longer stored; upload it again")
     attempts = (job.attempts or 0) + 1
@@ -350,7 +361,7 @@ class EmbeddedBackend(BaseBackend):
             prev = self.store.reusable(file_hash, engine=engine, lang=lang, batch_id=batch_id)
             if prev is not None:
                 return prev
-            files.put(file_hash, data)
+            files.put(file_hash, data, self.settings)
             job = self.store.create(filename, file_hash, engine=engine, lang=lang, batch_id=batch_id)
         log.info("job submitted", extra={"event": "job_submit", "job_id": job.id, "file_hash": file_hash[:16],
                                          "batch_id": batch_id})
@@ -422,11 +433,10 @@ class EmbeddedBackend(BaseBackend):
                 self._retry_or_fail(job, e)
                 return
             self._fail(job_id, str(e), getattr(e, "code", "job_error"))
-            files_in_use = self.store.db.execute("select 1 from documents where file_hash = ?",
-                                                 [job.file_hash]).fetchone()
+            files_in_use = documents.exists(job.file_hash, self.store.db)
             others = self.store.find_by_hash(job.file_hash, statuses=(*ACTIVE, SUCCESS))
             if not files_in_use and others is None:
-                files.delete(job.file_hash)  # a bad file is not kept
+                files.delete(job.file_hash, self.settings)  # a bad file is not kept
 
     def _retry_or_fail(self, job: Job, e: Exception) -> None:
         job_id = job.id

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence
@@ -19,8 +19,31 @@ from .errors import (CorruptFileError, EmptyFileError, EncryptedPDFError, FileTo
                      ImageTooLargeError, TooManyPagesError, UnsupportedFileTypeError)
 from .models import Line
 
-MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff", "webp": "image/webp",
-               "bmp": "image/bmp", "pdf": "application/pdf"}
+
+@dataclass(frozen=True)
+class FileType:
+    """One supported kind of file: how its first bytes look, its media type, its file extensions."""
+
+    kind: str  # what `sniff` returns
+    label: str  # as users name it
+    media_type: str
+    extensions: tuple[str, ...]  # without the dot, lower case
+    magic: Callable[[bytes], bool]
+
+
+# The one list of supported file types: the desk's uploaders, the API, the batch folder walker and
+# the error messages are derived from it. Checked in this order (PDF last: its marker may come late).
+FILE_TYPES: tuple[FileType, ...] = (
+    FileType("jpeg", "JPEG", "image/jpeg", ("jpg", "jpeg"), lambda d: d.startswith(b"\xff\xd8\xff")),
+    FileType("png", "PNG", "image/png", ("png",), lambda d: d.startswith(b"\x89PNG\r\n\x1a\n")),
+    FileType("tiff", "TIFF", "image/tiff", ("tif", "tiff"), lambda d: d[:4] in (b"II*\x00", b"MM\x00*")),
+    FileType("webp", "WebP", "image/webp", ("webp",), lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP"),
+    FileType("bmp", "BMP", "image/bmp", ("bmp",), lambda d: d[:2] == b"BM"),
+    FileType("pdf", "PDF", "application/pdf", ("pdf",), lambda d: b"%PDF-" in d[:1024]),
+)
+MEDIA_TYPES = {t.kind: t.media_type for t in FILE_TYPES}
+EXTENSIONS: tuple[str, ...] = tuple(e for t in FILE_TYPES for e in t.extensions)  # for file pickers
+SUPPORTED = "a " + ", ".join(t.label for t in FILE_TYPES if t.kind != "pdf") + " image or a PDF"
 MIN_TEXT_LAYER_CHARS = 20  # fewer letters/digits than this on a PDF page: OCR it instead
 
 
@@ -35,19 +58,10 @@ class PageInput:
 
 def sniff(data: bytes) -> str:
     """The file's kind from its first bytes (never from its name)."""
+    for t in FILE_TYPES:
+        if t.magic(data):
+            return t.kind
     head = data[:16]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if head[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if head[:2] == b"BM":
-        return "bmp"
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
     stripped = data[:512].lstrip().lower()
     if stripped.startswith((b"<!doctype html", b"<html", b"<svg", b"<?xml")):
         what = "an SVG/XML or HTML document"
@@ -57,8 +71,7 @@ def sniff(data: bytes) -> str:
         what = "a GIF image"
     else:
         what = "not an image or PDF"
-    raise UnsupportedFileTypeError(f"Unsupported file: its content is {what}. "
-                                   "Supported: JPEG, PNG, TIFF, WebP and BMP images, and PDF.")
+    raise UnsupportedFileTypeError(f"Unsupported file: its content is {what}. Supported: {SUPPORTED}.")
 
 
 def check_size(data: bytes, settings: Settings) -> None:

@@ -1,6 +1,6 @@
-"""Operator metrics from the tables the app already keeps: ``scans`` (every request), ``documents``
-(types, review status), ``corrections`` and ``ocr_jobs``. Tables that do not exist yet count as
-empty. No ID numbers are read."""
+"""Operator metrics from what the app already keeps, read through the modules that own it: the scan
+log (`store`), the documents (`documents`), corrections (`review`) and jobs (`jobs`). No ID
+numbers are read."""
 from __future__ import annotations
 
 import time
@@ -10,29 +10,21 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from . import documents, review, store
 from .store import connect
 
 STARTED_AT = time.time()  # this process's start: the app's uptime
 BUCKETS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
-def _has(db: sqlite_utils.Database, table: str) -> bool:
-    return table in db.table_names()
-
-
 def _pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
-
-
-def _since(since: float | None) -> tuple[str, list[Any]]:
-    return ("where time >= ?", [since]) if since else ("", [])
 
 
 def requests(db: sqlite_utils.Database | None = None, since: float | None = None) -> dict[str, Any]:
     """Requests, errors, error rate, cache hit rate, latency p50/p95 (all, and OCR without cache)."""
     db = db or connect()
-    w, p = _since(since)
-    rows = list(db.query(f"select duration, cached, error from scans {w}", p)) if _has(db, "scans") else []
+    rows = store.scans(db, ("duration", "cached", "error"), since)
     ok = [r for r in rows if not r["error"]]
     hits = sum(1 for r in ok if r["cached"])
     lat = [r["duration"] for r in ok if r["duration"] is not None]
@@ -48,10 +40,7 @@ def latency_by_engine(db: sqlite_utils.Database | None = None, since: float | No
     """Per engine: requests, errors, cache hits, latency p50/p95 (all) and of uncached OCR."""
     db = db or connect()
     cols = ["engine", "requests", "errors", "cache_hits", "p50_s", "p95_s", "ocr_p50_s", "ocr_p95_s"]
-    if not _has(db, "scans"):
-        return pd.DataFrame(columns=cols)
-    w, p = _since(since)
-    df = pd.DataFrame(list(db.query(f"select engine, duration, cached, error from scans {w}", p)),
+    df = pd.DataFrame(store.scans(db, ("engine", "duration", "cached", "error"), since),
                       columns=["engine", "duration", "cached", "error"])
     out = []
     for eng, g in df.groupby(df["engine"].fillna("?")):
@@ -69,60 +58,43 @@ def throughput(db: sqlite_utils.Database | None = None, bucket: str = "hour",
     """Documents processed and errors per time bucket (columns: time, documents, errors, cached)."""
     db = db or connect()
     cols = ["time", "documents", "errors", "cached"]
-    if not _has(db, "scans"):
-        return pd.DataFrame(columns=cols)
     size = BUCKETS.get(bucket, 3600)
-    w, p = _since(since)
-    rows = list(db.query(
-        f"select cast(time / {size} as integer) * {size} as t, count(*) as n, "
-        f"sum(case when error is not null and error != '' then 1 else 0 end) as e, "
-        f"sum(case when cached = 1 then 1 else 0 end) as c from scans {w} group by t order by t", p))
-    df = pd.DataFrame([{"time": pd.to_datetime(r["t"], unit="s", utc=True).tz_convert(None),
-                        "documents": r["n"] - r["e"], "errors": r["e"], "cached": r["c"]} for r in rows],
-                      columns=cols)
-    return df
+    buckets: dict[int, list[int]] = {}  # bucket start: [scans, errors, cached]
+    for r in store.scans(db, ("time", "cached", "error"), since):
+        b = buckets.setdefault(int(r["time"] / size) * size, [0, 0, 0])
+        b[0] += 1
+        b[1] += bool(r["error"])
+        b[2] += r["cached"] == 1
+    return pd.DataFrame([{"time": pd.to_datetime(t, unit="s", utc=True).tz_convert(None),
+                          "documents": n - e, "errors": e, "cached": c} for t, (n, e, c) in sorted(buckets.items())],
+                        columns=cols)
 
 
 def documents_per_type(db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    db = db or connect()
-    if not _has(db, "documents"):
-        return {}
-    return {r["t"]: r["n"] for r in db.query(
-        "select coalesce(document_type, 'UNKNOWN') t, count(*) n from documents group by t order by n desc")}
+    return documents.count_by("document_type", db or connect())
 
 
 def review_status_counts(db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    db = db or connect()
-    if not _has(db, "documents"):
-        return {}
-    return {r["s"]: r["n"] for r in db.query(
-        "select coalesce(review_status, 'pending') s, count(*) n from documents group by s order by n desc")}
+    return documents.count_by("review_status", db or connect())
 
 
 def corrections(db: sqlite_utils.Database | None = None, by: str = "field") -> dict[str, int]:
     """Corrections counted per field (or id_type, or operator): the live accuracy signal."""
-    db = db or connect()
-    if by not in ("field", "id_type", "operator") or not _has(db, "corrections"):
+    if by not in ("field", "id_type", "operator"):
         return {}
-    return {r["k"]: r["n"] for r in db.query(
-        f"select coalesce({by}, '?') k, count(*) n from corrections group by k order by n desc")}
+    return review.correction_counts(by, db or connect())
 
 
 def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None:
     """Mean seconds from a document's first processing to its review decision."""
-    db = db or connect()
-    if not _has(db, "documents"):
-        return None
-    v = db.execute("select avg(reviewed_at - created_at) from documents where reviewed_at is not null "
-                   "and review_status in ('approved', 'rejected')").fetchone()[0]
-    return float(v) if v is not None else None
+    return documents.mean_time_to_review(db or connect())
 
 
 def jobs(db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    db = db or connect()
-    if not _has(db, "ocr_jobs"):
-        return {}
-    return {r["status"]: r["n"] for r in db.query("select status, count(*) n from ocr_jobs group by status")}
+    """Jobs per status (only the statuses some job has)."""
+    from .jobs import JobStore
+
+    return JobStore(db=db or connect()).counts(present_only=True)
 
 
 def engine_versions(db: sqlite_utils.Database | None = None) -> pd.DataFrame:
@@ -133,19 +105,17 @@ def engine_versions(db: sqlite_utils.Database | None = None) -> pd.DataFrame:
     rows = [{"engine": e.name, "version": e.version, "loaded": True, "last_used": None}
             for e in loaded_engines()]
     seen = {(r["engine"], r["version"]) for r in rows}
-    if _has(db, "scans"):
-        for r in db.query("select engine, engine_version, max(time) t from scans where engine_version is not null "
-                          "group by engine, engine_version order by t desc limit 20"):
-            key = (r["engine"], r["engine_version"])
-            if key in seen:
-                for x in rows:
-                    if (x["engine"], x["version"]) == key:
-                        x["last_used"] = _iso(r["t"])
-                continue
-            loaded = any(x["engine"] == r["engine"] and x["version"] and r["engine_version"].startswith(x["version"])
-                         for x in rows)
-            rows.append({"engine": r["engine"], "version": r["engine_version"], "loaded": loaded,
-                         "last_used": _iso(r["t"])})
+    for r in store.engine_versions_seen(db, 20):
+        key = (r["engine"], r["engine_version"])
+        if key in seen:
+            for x in rows:
+                if (x["engine"], x["version"]) == key:
+                    x["last_used"] = _iso(r["t"])
+            continue
+        loaded = any(x["engine"] == r["engine"] and x["version"] and r["engine_version"].startswith(x["version"])
+                     for x in rows)
+        rows.append({"engine": r["engine"], "version": r["engine_version"], "loaded": loaded,
+                     "last_used": _iso(r["t"])})
     return pd.DataFrame(rows, columns=["engine", "version", "loaded", "last_used"])
 
 

@@ -80,12 +80,12 @@ def ocr_page(engine: OCREngine, image: np.ndarray) -> tuple[list[Line], int]:
     return best, best_rot
 
 
-def _read(source: bytes | str | os.PathLike, filename: str | None) -> tuple[bytes, str]:
+def _read(source: bytes | str | os.PathLike, filename: str | None, settings: Settings) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), filename or "upload"
     p = Path(source)
     with open(p, "rb") as f:  # read one byte past the limit: enough for check_size to refuse it
-        data = f.read(get_settings().max_file_bytes + 1)
+        data = f.read(settings.max_file_bytes + 1)
     return data, filename or p.name
 
 
@@ -100,7 +100,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
     """Scan one document. Raises an `InputError` subclass for a bad file (and records it)."""
     settings = settings or get_settings()
     t0 = time.perf_counter()
-    data, filename = _read(source, filename)
+    data, filename = _read(source, filename, settings)
     file_hash = sha256(data)
     eng_name, lang = engine or settings.ocr_engine, lang or settings.ocr_model_lang
     db = connect(settings.db_path)

@@ -18,23 +18,20 @@ import threading
 import time
 from typing import Any
 
-from . import files
+from . import documents, files, review, store
 from .config import Settings, get_settings
 from .logs import log
-from .store import connect, scrub
+from .store import ResultCache, connect, scrub
 
 DAY = 86400.0
-ACTIVE_JOBS = ("PENDING", "STARTED", "RETRY")
-
-
-def _tables(db) -> set[str]:
-    return set(db.table_names())
 
 
 def purge(older_than_days: float | None = None, *, settings: Settings | None = None,
           now: float | None = None) -> dict[str, Any]:
     """Delete what is older than `older_than_days` (default RETENTION_DAYS; 0 = nothing).
-    Returns the counts of what was removed."""
+    Returns the counts of what was removed. Each table is purged by the module that owns it."""
+    from .jobs import JobStore
+
     settings = settings or get_settings()
     days = settings.retention_days if older_than_days is None else older_than_days
     out: dict[str, Any] = {"days": days, "documents": 0, "files": 0, "cache": 0, "corrections": 0, "jobs": 0,
@@ -43,56 +40,32 @@ def purge(older_than_days: float | None = None, *, settings: Settings | None = N
         return out
     cutoff = (now or time.time()) - float(days) * DAY
     db = connect(settings.db_path)
-    t = _tables(db)
-    active: set[str] = set()
-    if "ocr_jobs" in t:
-        active = {r[0] for r in db.execute(
-            f"select distinct file_hash from ocr_jobs where status in ({','.join('?' * len(ACTIVE_JOBS))})",
-            ACTIVE_JOBS)}
-    old_docs: list[str] = []
-    if "documents" in t:
-        old_docs = [r[0] for r in db.execute(
-            "select file_hash from documents where max(coalesce(created_at, 0), coalesce(updated_at, 0), "
-            "coalesce(reviewed_at, 0)) < ?", [cutoff])]
-    for h in old_docs:
-        db.execute("delete from documents where file_hash = ?", [h])
-        if "corrections" in t:
-            out["corrections"] += db.execute("delete from corrections where file_hash = ?", [h]).rowcount
-        if "cache" in t:
-            out["cache"] += db.execute("delete from cache where file_hash = ?", [h]).rowcount
+    jobs, cache = JobStore(settings, db), ResultCache(settings, db)
+    active = jobs.active_hashes()
+    for h in documents.inactive_since(cutoff, db):
+        documents.delete_row(h, db)
+        out["corrections"] += review.delete_corrections(h, db)
+        out["cache"] += cache.delete(h)
         out["documents"] += 1
-        if h not in active and files.delete(h):
+        if h not in active and files.delete(h, settings):
             out["files"] += 1
-    if "corrections" in t and "documents" in t:  # corrections left by a document deleted elsewhere
-        out["corrections"] += db.execute(
-            "delete from corrections where time < ? and file_hash not in (select file_hash from documents)",
-            [cutoff]).rowcount
-    if "ocr_jobs" in t:
-        out["jobs"] = db.execute(
-            f"delete from ocr_jobs where status not in ({','.join('?' * len(ACTIVE_JOBS))}) "
-            "and coalesce(completed_at, created_at) < ?", [*ACTIVE_JOBS, cutoff]).rowcount
-        active = {r[0] for r in db.execute(
-            f"select distinct file_hash from ocr_jobs where status in ({','.join('?' * len(ACTIVE_JOBS))})",
-            ACTIVE_JOBS)}
-    if "cache" in t:
-        out["cache"] += db.execute("delete from cache where created_at < ?", [cutoff]).rowcount
-    if "scans" in t:
-        out["scans_cleared"] = db.execute(
-            "update scans set filename = null, error = case when error is null then null "
-            "else coalesce(error_code, 'error') end where time < ? and (filename is not null or error != "
-            "coalesce(error_code, 'error'))", [cutoff]).rowcount
-    out["files"] += _stray_files(db, cutoff, active)
+    out["corrections"] += review.purge_corrections(cutoff, documents.hashes(db), db)  # of documents deleted elsewhere
+    out["jobs"] = jobs.purge(cutoff)
+    active = jobs.active_hashes()
+    out["cache"] += cache.delete_older(cutoff)
+    out["scans_cleared"] = store.clear_scan_details(db, cutoff)
+    out["files"] += _stray_files(db, cutoff, active, settings)
     out["checkpoint"] = scrub(db)
     log.info("retention purge", extra={"event": "purge", **{k: v for k, v in out.items() if k != "checkpoint"}})
     return out
 
 
-def _stray_files(db, cutoff: float, active: set[str]) -> int:
+def _stray_files(db, cutoff: float, active: set[str], settings: Settings) -> int:
     """Stored files older than the cut-off that no document or unfinished job refers to."""
-    root = files.files_dir()
+    root = files.files_dir(settings)
     if not root.is_dir():
         return 0
-    kept = {r[0] for r in db.execute("select file_hash from documents")} if "documents" in _tables(db) else set()
+    kept = documents.hashes(db)
     n = 0
     for sub in root.iterdir():
         if not sub.is_dir():

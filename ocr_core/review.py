@@ -3,7 +3,8 @@
 The OCR's original result (``documents.load``) is never overwritten. Every change an operator makes
 is a row in ``corrections`` (before/after encrypted) and is replayed over the original by
 ``view()``. Every act (correct, add_id, remove_id, approve, reject, needs_review, unmask, delete,
-reocr) is a row in ``audit``; audit details carry no ID numbers.
+reocr) is a row in ``audit``; audit details carry no ID numbers. This module owns both tables
+(see `schema`); history, metrics and retention use the functions here.
 
 IDs are addressed by a stable key: ``ocr-<i>`` for the i-th ID the OCR found, ``new-<hex>`` for
 one an operator added.
@@ -34,25 +35,11 @@ from .ids import validate_id
 from .logs import log
 from .models import ID_TYPES, DetectedID, DocumentResult
 from .privacy import MASKED_TYPES, mask_id
-from .store import connect, schema_hook
+from .store import connect
 
 STATUS_ACTIONS = {"approved": "approve", "rejected": "reject", "needs_review": "needs_review",
                   "pending": "reopen"}
 ORIGINS = ("ocr", "edited", "added")
-
-
-@schema_hook
-def _schema(db: sqlite_utils.Database) -> None:
-    if "corrections" not in db.table_names():
-        db["corrections"].create({"id": int, "file_hash": str, "field": str, "id_type": str, "before": str,
-                                  "after": str, "operator": str, "reason": str, "time": float, "meta": str},
-                                 pk="id", if_not_exists=True)
-        db["corrections"].create_index(["file_hash"], if_not_exists=True)
-    if "audit" not in db.table_names():
-        db["audit"].create({"id": int, "time": float, "operator": str, "action": str, "file_hash": str,
-                            "detail": str}, pk="id", if_not_exists=True)
-        db["audit"].create_index(["file_hash"], if_not_exists=True)
-        db["audit"].create_index(["time"], if_not_exists=True)
 
 
 # ---------------------------------------------------------------- audit
@@ -85,7 +72,7 @@ def audit(action: str, file_hash: str | None, operator: str, detail: dict[str, A
     """Write one audit row (detail must not hold ID numbers) and a JSON log line."""
     db = db or connect()
     row = {"time": time.time(), "operator": operator, "action": action, "file_hash": file_hash,
-           "detail": crypto.encrypt_text(json.dumps(detail or {}, ensure_ascii=False))}  # reasons may be personal
+           "detail": crypto.seal(detail or {})}  # reasons may be personal
     rid = _insert(db, "audit", row)
     log.info("review", extra={"event": action, "file_hash": (file_hash or "")[:16], "operator": operator})
     return int(rid)
@@ -96,8 +83,7 @@ def audit_rows(file_hash: str | None = None, limit: int = 200) -> list[dict[str,
     where, args = ("where file_hash = ?", [file_hash]) if file_hash else ("", [])
     rows = list(db.query(f"select * from audit {where} order by id desc limit ?", [*args, limit]))
     for r in rows:
-        d = r["detail"] or "{}"
-        r["detail"] = json.loads(crypto.decrypt_text(d) if d.startswith(crypto.PREFIX) else d)
+        r["detail"] = crypto.unseal(r["detail"] or "{}")  # plain JSON from before it was sealed reads as is
     return rows
 
 
@@ -136,9 +122,43 @@ def corrections(file_hash: str) -> list[dict[str, Any]]:
         r["before"] = crypto.decrypt_text(r["before"]) if r["before"] else ""
         r["after"] = crypto.decrypt_text(r["after"]) if r["after"] else ""
         r["meta"] = json.loads(r["meta"] or "{}")
-        if r["reason"] and r["reason"].startswith(crypto.PREFIX):
-            r["reason"] = crypto.decrypt_text(r["reason"])
+        r["reason"] = crypto.decrypt_maybe(r["reason"])
     return rows
+
+
+def corrected_by(operator: str, db: sqlite_utils.Database | None = None) -> list[str]:
+    """The documents (file hashes) this operator corrected."""
+    db = db or connect()
+    return [r[0] for r in db.execute("select distinct file_hash from corrections where operator = ?", [operator])]
+
+
+def operators(db: sqlite_utils.Database | None = None) -> list[str]:
+    """Everyone who corrected a document."""
+    db = db or connect()
+    return [r[0] for r in db.execute("select distinct operator from corrections where operator is not null")]
+
+
+def correction_counts(by: str = "field", db: sqlite_utils.Database | None = None) -> dict[str, int]:
+    """Corrections counted per field, id_type or operator, most first."""
+    if by not in ("field", "id_type", "operator"):
+        raise ValueError(f"cannot count corrections by {by!r}")
+    db = db or connect()
+    return {r["k"]: r["n"] for r in db.query(
+        f"select coalesce({by}, '?') k, count(*) n from corrections group by k order by n desc")}
+
+
+def delete_corrections(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
+    db = db or connect()
+    return db.execute("delete from corrections where file_hash = ?", [file_hash]).rowcount
+
+
+def purge_corrections(cutoff: float, keep: set[str], db: sqlite_utils.Database | None = None) -> int:
+    """Delete corrections older than `cutoff` of documents not in `keep` (deleted elsewhere)."""
+    db = db or connect()
+    stale = [r[0] for r in db.execute("select distinct file_hash from corrections where time < ?", [cutoff])
+             if r[0] not in keep]
+    return sum(db.execute("delete from corrections where time < ? and file_hash = ?", [cutoff, h]).rowcount
+               for h in stale)
 
 
 def _operator_id(id_type: str, value: str, meta: dict[str, Any]) -> DetectedID:
@@ -389,7 +409,7 @@ def delete_document(file_hash: str, operator: str) -> bool:
     """Remove the document, its file, cached results and corrections; the audit keeps the act."""
     operator = _need_operator(operator)
     db = connect()
-    db.execute("delete from corrections where file_hash = ?", [file_hash])
+    delete_corrections(file_hash, db)
     gone = documents.delete(file_hash, db=db)
     audit("delete", file_hash, operator, {"found": gone}, db=db)
     return gone
@@ -397,16 +417,15 @@ def delete_document(file_hash: str, operator: str) -> bool:
 
 # ---------------------------------------------------------------- lists
 def recent_documents(limit: int = 50) -> list[dict[str, Any]]:
-    return [documents.plain(r) for r in connect().query(
-        "select file_hash, filename, document_type, review_status, reviewed_by, n_ids, n_invalid_ids, "
-        "created_at, updated_at from documents order by updated_at desc limit ?", [limit])]
+    return documents.find(columns=("file_hash", "filename", "document_type", "review_status", "reviewed_by",
+                                   "n_ids", "n_invalid_ids", "created_at", "updated_at"),
+                          order="updated_at desc", limit=limit)
 
 
 def next_document(current: str | None) -> str | None:
     """The next document waiting for review (pending or needs review), oldest first, after current."""
-    rows = [r["file_hash"] for r in connect().query(
-        "select file_hash from documents where review_status in ('pending', 'needs_review') "
-        "order by created_at, file_hash")]
+    rows = [r["file_hash"] for r in documents.find("review_status in ('pending', 'needs_review')",
+                                                    columns=("file_hash",), order="created_at")]
     others = [h for h in rows if h != current]
     if not others:
         return None

@@ -1,39 +1,37 @@
-"""SQLite storage through sqlite-utils: the result cache (keyed by file hash plus engine, model and
-parameter versions) and the record of every scan. WAL mode and a busy timeout make one file safe
-for several processes; each thread gets its own connection.
+"""SQLite storage through sqlite-utils: connections, the result cache (keyed by file hash plus
+engine, model and parameter versions) and the record of every scan (this module owns the
+``cache`` and ``scans`` tables). WAL mode and a busy timeout make one file safe for several
+processes; each thread gets its own connection. The schema is `schema`'s migrations, applied by
+the process's first `connect` to a database.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 
+from . import crypto, schema
 from .config import Settings, get_settings
 
 _local = threading.local()
-_SCHEMA_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
-
-
-def schema_hook(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
-    """Register a function that creates a module's tables (run once per connection)."""
-    _SCHEMA_HOOKS.append(fn)
-    return fn
+_MIGRATED: set[str] = set()  # databases whose schema this process has brought up to date
+_MIGRATE_LOCK = threading.Lock()
 
 
 def connect(path: Path | str | None = None) -> sqlite_utils.Database:
-    """This thread's connection to the database at path (default: settings.db_path)."""
+    """This thread's connection to the database at path (default: settings.db_path). The first
+    connection of the process to a database applies the schema's pending migrations (`schema`)."""
     path = Path(path or get_settings().db_path)
     key = str(path.resolve())
     conns: dict[str, sqlite_utils.Database] = getattr(_local, "conns", None) or {}
     _local.conns = conns
     db = conns.get(key)
-    if db is not None and Path(key).exists():
-        _apply_hooks(db)  # modules imported after this thread connected add their tables now
+    existed = Path(key).exists()
+    if db is not None and existed:
         return db
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
@@ -42,25 +40,12 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     db.enable_wal()
     conn.execute("PRAGMA synchronous=NORMAL")
-    _apply_hooks(db)
+    with _MIGRATE_LOCK:
+        if key not in _MIGRATED or not existed:  # a new (or deleted and new again) file: migrate it
+            schema.apply(db)
+            _MIGRATED.add(key)
     conns[key] = db
     return db
-
-
-def _apply_hooks(db: sqlite_utils.Database) -> None:
-    done = getattr(db, "_ocr_hooks_done", 0)
-    if done == len(_SCHEMA_HOOKS):
-        return
-    for hook in _SCHEMA_HOOKS[done:]:
-        for attempt in range(100):  # two processes creating the same table at once: SQLITE_BUSY at once
-            try:
-                hook(db)  # hooks are idempotent (if not exists)
-                break
-            except sqlite3.OperationalError as e:
-                if "locked" not in str(e) or attempt == 99:
-                    raise
-                time.sleep(0.05 + 0.05 * (attempt % 4))
-    db._ocr_hooks_done = len(_SCHEMA_HOOKS)  # type: ignore[attr-defined]
 
 
 def scrub(db: sqlite_utils.Database) -> list[int]:
@@ -74,35 +59,6 @@ def close_all() -> None:
     for db in (getattr(_local, "conns", None) or {}).values():
         db.conn.close()
     _local.conns = {}
-
-
-@schema_hook
-def _core_schema(db: sqlite_utils.Database) -> None:
-    if "cache" not in db.table_names():
-        db["cache"].create({"key": str, "file_hash": str, "engine_version": str, "result": str,
-                            "created_at": float, "last_access": float, "hits": int}, pk="key", if_not_exists=True)
-        db["cache"].create_index(["file_hash"], if_not_exists=True)
-        db["cache"].create_index(["last_access"], if_not_exists=True)
-    if "scans" not in db.table_names():
-        db["scans"].create({"id": int, "time": float, "filename": str, "file_hash": str, "duration": float,
-                            "cached": int, "engine": str, "engine_version": str, "document_type": str,
-                            "pages": int, "n_ids": int, "n_invalid_ids": int, "error": str, "error_code": str,
-                            "source": str}, pk="id", if_not_exists=True)
-        db["scans"].create_index(["time"], if_not_exists=True)
-        db["scans"].create_index(["file_hash"], if_not_exists=True)
-
-
-# ---------------------------------------------------------------- encryption hook (see crypto.py)
-def _encode(obj: dict[str, Any]) -> str:
-    from . import crypto
-
-    return crypto.encrypt_text(json.dumps(obj, ensure_ascii=False))
-
-
-def _decode(text: str) -> dict[str, Any]:
-    from . import crypto
-
-    return json.loads(crypto.decrypt_text(text))
 
 
 # ---------------------------------------------------------------- cache
@@ -129,12 +85,12 @@ class ResultCache:
             self.db.execute("delete from cache where key = ?", [k])
             return None
         self.db.execute("update cache set last_access = ?, hits = hits + 1 where key = ?", [now, k])
-        return _decode(rows[0]["result"])
+        return crypto.unseal(rows[0]["result"])
 
     def put(self, file_hash: str, version: str, result: dict[str, Any]) -> None:
         now = time.time()
         self.db["cache"].upsert({"key": self.key(file_hash, version), "file_hash": file_hash,
-                                 "engine_version": version, "result": _encode(result), "created_at": now,
+                                 "engine_version": version, "result": crypto.seal(result), "created_at": now,
                                  "last_access": now, "hits": 0}, pk="key")
         self.evict()
 
@@ -151,12 +107,50 @@ class ResultCache:
         cur = self.db.execute("delete from cache where file_hash = ?", [file_hash])
         return cur.rowcount
 
+    def delete_older(self, cutoff: float) -> int:
+        """Drop entries created before `cutoff` (retention)."""
+        return self.db.execute("delete from cache where created_at < ?", [cutoff]).rowcount
+
     def stats(self) -> dict[str, Any]:
         n = self.db.execute("select count(*), coalesce(sum(hits), 0) from cache").fetchone()
         return {"entries": n[0], "hits": n[1], "max_size": self.settings.cache_max_size,
                 "ttl_seconds": self.settings.cache_ttl_seconds}
 
 
+# ---------------------------------------------------------------- the scan log
+SCAN_COLUMNS = ("id", "time", "file_hash", "duration", "cached", "engine", "engine_version", "document_type",
+                "pages", "n_ids", "n_invalid_ids", "error", "error_code", "source")  # all but the file name
+
+
 def record_scan(db: sqlite_utils.Database, **row: Any) -> None:
     row.setdefault("time", time.time())
     db["scans"].insert(row, alter=False)
+
+
+def scans(db: sqlite_utils.Database, columns: tuple[str, ...] = SCAN_COLUMNS,
+          since: float | None = None) -> list[dict[str, Any]]:
+    """Scan log rows (oldest first), optionally only those at or after `since`."""
+    bad = set(columns) - set(SCAN_COLUMNS)
+    if bad:
+        raise ValueError(f"unknown scans columns: {sorted(bad)}")
+    where, params = ("where time >= ?", [since]) if since else ("", [])
+    return list(db.query(f"select {', '.join(columns)} from scans {where} order by id", params))
+
+
+def scan_count(db: sqlite_utils.Database) -> int:
+    return db.execute("select count(*) from scans").fetchone()[0]
+
+
+def engine_versions_seen(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
+    """(engine, engine_version, t = last use) from the scan log, most recent first."""
+    return list(db.query("select engine, engine_version, max(time) t from scans where engine_version is not null "
+                         "group by engine, engine_version order by t desc limit ?", [limit]))
+
+
+def clear_scan_details(db: sqlite_utils.Database, cutoff: float) -> int:
+    """Scans before `cutoff` keep their figures but lose the file name and the error text (which
+    may quote it); returns how many rows changed."""
+    return db.execute(
+        "update scans set filename = null, error = case when error is null then null "
+        "else coalesce(error_code, 'error') end where time < ? and (filename is not null or error != "
+        "coalesce(error_code, 'error'))", [cutoff]).rowcount

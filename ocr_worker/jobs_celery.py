@@ -10,7 +10,6 @@ review, its result cache). With Redis configured but unreachable, `submit` and p
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 
@@ -82,7 +81,7 @@ class CeleryBackend(BaseBackend):
                 self._put_file(self.redis, file_hash, data)
             except (redis.RedisError, OSError) as e:
                 raise self._unavailable(e) from e
-            files.put(file_hash, data)  # the app's own copy, for review once the result is back
+            files.put(file_hash, data, self.settings)  # the app's own copy, for review once the result is back
             job = self.store.create(filename, file_hash, engine=engine, lang=lang, batch_id=batch_id)
             try:
                 self.app.send_task(TASK, args=[file_hash, filename, engine, lang], task_id=job.id,
@@ -150,7 +149,7 @@ class CeleryBackend(BaseBackend):
                               error_code=payload.get("error_code") or "job_error", completed_at=now)
             return
         try:
-            result = json.loads(crypto.decrypt_text(payload["sealed"]))
+            result = crypto.unseal(payload["sealed"])
         except (KeyError, ValueError):
             self.store.update(job.id, status=FAILURE, error="the worker's result cannot be decrypted: the API and "
                               "the workers need the same OCR_ENCRYPTION_KEY", error_code="key_mismatch",
@@ -160,7 +159,8 @@ class CeleryBackend(BaseBackend):
         doc = DocumentResult.from_dict(result)
         try:  # keep it like any scan here: for review, and in the app's result cache
             ResultCache(self.settings).put(doc.file_hash, doc.engine_version, doc.to_dict(unmask=True))
-            documents.save(doc, files.get(doc.file_hash), db=connect(self.settings.db_path))
+            documents.save(doc, files.get(doc.file_hash, self.settings), db=connect(self.settings.db_path),
+                           settings=self.settings)
         except Exception:  # noqa: BLE001 - the job's result is kept below even if this fails
             log.exception("keeping a worker result failed", extra={"event": "job_keep_error", "job_id": job.id})
         self.store.update(job.id, status=SUCCESS, result=result, completed_at=now, error=None, error_code=None,

@@ -8,7 +8,6 @@ readable about a person (no Aadhaar/VID) sits in Redis or in Flower.
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 
@@ -83,4 +82,4 @@ def scan_file(self, file_hash: str, filename: str, engine: str | None = None, la
                                  "cached": result.cached, "attempt": self.request.retries + 1})
     return {"status": "SUCCESS", "file_hash": file_hash, "document_type": result.document_type,
             "pages": len(result.pages), "cached": result.cached, "seconds": round(time.perf_counter() - t0, 3),
-            "sealed": crypto.encrypt_text(json.dumps(result.to_dict(unmask=True), ensure_ascii=False))}
+            "sealed": crypto.seal(result.to_dict(unmask=True))}

@@ -6,11 +6,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from ocr_core import batch
+from ocr_core import archive, batch
 from ocr_core.config import get_settings
 from ocr_core.jobs import ACTIVE, get_backend
+from ocr_core.loader import EXTENSIONS
 
-TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf", "zip"]
+TYPES = [*EXTENSIONS, *archive.EXTENSIONS]
 
 backend = get_backend(get_settings())
 st.title("Bulk upload")

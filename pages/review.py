@@ -12,13 +12,14 @@ import streamlit as st
 from ocr_core import documents, review
 from ocr_core.errors import OCRError
 from ocr_core.intake import process_upload
+from ocr_core.loader import EXTENSIONS
 from ui import review_parts, shortcuts, state
 from ui.messages import error_text
 
 state.init()
 operator = state.operator()
 engine_name, lang = st.session_state["engine_name"], st.session_state["lang"]
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf"]
+UPLOAD_TYPES = list(EXTENSIONS)
 STATUS_BADGE = {"pending": ":gray-badge[pending]", "approved": ":green-badge[approved]",
                 "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]"}
 

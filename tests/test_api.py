@@ -191,14 +191,14 @@ def test_rate_limit_429_with_retry_after(settings, engine):
 
 
 def test_rate_limit_is_per_client(settings, engine):
-    with _client(settings, rate_limit_requests=2, rate_limit_period=60, ocr_api_keys="alpha,beta") as c:
+    with _client(settings, rate_limit_requests=2, rate_limit_period=60, ocr_api_keys={"alpha", "beta"}) as c:
         a, b = {"X-API-Key": "alpha"}, {"X-API-Key": "beta"}
         assert [c.get(f"{API}/jobs", headers=a).status_code for _ in range(3)] == [200, 200, 429]
         assert c.get(f"{API}/jobs", headers=b).status_code == 200
 
 
 def test_api_keys(settings, engine, dev_dir):
-    with _client(settings, ocr_api_keys="k1, k2") as c:
+    with _client(settings, ocr_api_keys={"k1", "k2"}) as c:
         body = _assert_error(c.post(f"{API}/paddleocr/predict", files=_upload(dev_dir / "pan_000.png")), 401,
                              "unauthorized")
         assert "API key" in body["detail"]

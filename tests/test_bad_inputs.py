@@ -21,6 +21,7 @@ from PIL import Image
 from badinputs import OK, Case, corpus, zip_cases
 from ocr_core import OCRError, archive, files, scan
 from ocr_core.intake import process_upload
+from ocr_core.loader import EXTENSIONS
 from ocr_core.store import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,7 +311,7 @@ def _allowed(c: Case, types: list[str]) -> bool:
 
 
 def test_review_page_shows_each_error_and_stays_usable(settings, engine, dev_dir, cases, app_nav):
-    types = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf"]  # pages/review.py UPLOAD_TYPES
+    types = list(EXTENSIONS)  # pages/review.py UPLOAD_TYPES
     at = _app()
     answers = {}
     for c in [c for c in cases if not _allowed(c, types)]:

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ocr_core import errors
-from ocr_core.loader import load_pages, sniff
+from ocr_core.loader import EXTENSIONS, FILE_TYPES, MEDIA_TYPES, SUPPORTED, load_pages, sniff
 
 
 def png(size=(60, 40), mode="RGB", color=(255, 255, 255)) -> bytes:
@@ -29,6 +29,23 @@ def test_kind_from_bytes_not_name(fmt, kind, settings):
     assert sniff(buf.getvalue()) == kind
     k, ps = pages(buf.getvalue(), settings)
     assert k == kind and ps[0].image.shape == (30, 40, 3)
+
+
+def test_one_list_of_file_types_feeds_every_adapter(fixtures_dir):
+    """The loader's FILE_TYPES is the one list: the folder walker, the uploaders' extensions, the
+    media types and the refusal message all come from it."""
+    from ocr_core import archive, batch
+
+    assert [t.kind for t in FILE_TYPES] == list(MEDIA_TYPES)
+    assert set(EXTENSIONS) == {"jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp", "pdf"}
+    assert set(batch.SUFFIXES) == {f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS)}
+    assert all(t.label in SUPPORTED for t in FILE_TYPES)
+    for f in sorted(fixtures_dir.iterdir()):
+        ext = f.suffix.lower().lstrip(".")
+        if ext in EXTENSIONS:
+            assert ext in next(t for t in FILE_TYPES if t.kind == sniff(f.read_bytes())).extensions, f.name
+    with pytest.raises(errors.UnsupportedFileTypeError, match="Upload " + SUPPORTED):
+        sniff(b"GIF89a......")
 
 
 def test_multipage_tiff_and_exif_orientation(settings):

@@ -12,9 +12,7 @@ from ocr_core.store import connect
 
 
 def test_empty_database_gives_zeros(settings):
-    db = connect()
-    for t in ("corrections", "audit"):
-        db.execute(f"drop table if exists {t}")  # a database created before the review tables
+    db = connect()  # a new file: every table exists, empty (see test_schema for older databases)
     s = metrics.summary(db)
     assert s["requests"] == 0 and s["error_rate"] == 0.0 and s["latency_p50"] is None
     assert s["corrections_per_field"] == {} and s["mean_time_to_review"] is None

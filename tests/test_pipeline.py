@@ -143,24 +143,6 @@ def test_bad_input_raises_typed_error_and_is_recorded(settings):
     assert row["error_code"] == "unsupported_type" and "Unsupported" in row["error"]
 
 
-def test_tables_of_modules_imported_after_the_first_connect_are_created(settings):
-    import sqlite_utils
-
-    from ocr_core import store
-
-    db = store.connect(settings.db_path)
-
-    @store.schema_hook
-    def _late(d: sqlite_utils.Database) -> None:
-        d["late_table"].create({"id": int}, pk="id", if_not_exists=True)
-
-    try:
-        assert "late_table" in store.connect(settings.db_path).table_names()
-    finally:
-        store._SCHEMA_HOOKS.remove(_late)
-    assert db is store.connect(settings.db_path)
-
-
 def test_new_model_weights_never_serve_old_results(fixtures_dir, engine, settings, monkeypatch):
     """The key holds the digest of the ONNX weights: other weights (a new rapidocr wheel) miss."""
     from ocr_core.engines import model_dirs

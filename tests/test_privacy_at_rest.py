@@ -198,8 +198,7 @@ def _backdate(file_hash: str, days: float) -> None:
     db.execute("update cache set created_at = ?, last_access = ? where file_hash = ?", [t, t, file_hash])
     db.execute("update scans set time = ? where file_hash = ?", [t, file_hash])
     db.execute("update corrections set time = ? where file_hash = ?", [t, file_hash])
-    if "ocr_jobs" in db.table_names():
-        db.execute("update ocr_jobs set created_at = ?, completed_at = ? where file_hash = ?", [t, t, file_hash])
+    db.execute("update ocr_jobs set created_at = ?, completed_at = ? where file_hash = ?", [t, t, file_hash])
     p = files._path(file_hash)
     if p.exists():
         os.utime(p, (t, t))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ocr_core import documents, review  # noqa: F401  (register their tables before the first connect)
 from ocr_core.config import get_settings
 from ocr_core.engines import available_engines
 from ocr_core.store import ResultCache

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ocr_core.config import Settings
 from ocr_core.engines import available_engines, engine_version, loaded_engines
-from ocr_core.store import connect
+from ocr_core.store import connect, scan_count
 from ..schemas import HealthOut
 
 router = APIRouter(tags=["service"])
@@ -31,7 +31,7 @@ def redis_ping(url: str, timeout: float = 0.5) -> tuple[bool, str | None]:
 
 def check(settings: Settings) -> dict:
     try:
-        connect(settings.db_path).execute("select count(*) from scans").fetchone()
+        scan_count(connect(settings.db_path))
         db = {"ok": True, "detail": None}
     except Exception as e:  # noqa: BLE001
         db = {"ok": False, "detail": f"{type(e).__name__}: {e}"}

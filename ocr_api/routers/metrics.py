@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from ocr_core.jobs import JobStore
 from ocr_core.store import ResultCache, connect
 from ..deps import ApiKeyDep
 from ..schemas import MetricsOut
@@ -16,10 +17,7 @@ router = APIRouter(prefix="/metrics", tags=["service"])
 
 def _stored(settings) -> tuple[dict, dict]:
     db = connect(settings.db_path)
-    cache = ResultCache(settings, db).stats()
-    jobs = {r["status"]: r["n"] for r in db.query("select status, count(*) n from ocr_jobs group by status")} \
-        if "ocr_jobs" in db.table_names() else {}
-    return cache, jobs
+    return ResultCache(settings, db).stats(), JobStore(settings, db).counts(present_only=True)
 
 
 def _prometheus(request: Request) -> Response:

@@ -1,0 +1,97 @@
+"""The database schema: one list of sqlite-utils `Migrations`, applied once when a process first
+connects to a database (`store.connect`), whatever module it imports.
+
+Tables and the module that owns them (the only one that reads or writes them; everyone else calls
+that module's functions):
+
+    cache, scans        store.py      result cache; the log of every scan
+    documents           documents.py  the documents kept for review and history
+    corrections, audit  review.py     operator changes; the audit trail
+    ocr_jobs            jobs.py       background OCR jobs
+
+sqlite-utils records every applied migration by name in ``_sqlite_migrations`` (set
+``ocr_core``), so each runs once per database. `apply` runs the pending ones in one write
+transaction (``BEGIN IMMEDIATE``): two processes starting at once take turns, the second finds
+nothing left to do.
+
+To change the schema (a new table, column or index), append a migration at the end of this
+module, named in order (`m002_...`, `m003_...`), and name a new table's owner in the table
+above and in `tests/test_schema.py` (`OWNERS`). Never edit, rename or reorder one that has
+shipped: databases out there have recorded it as applied. For example::
+
+    @migrations()
+    def m002_documents_add_language(db):
+        db["documents"].add_column("language", str)
+
+Migrations run inside that transaction (each in a savepoint: one that raises leaves nothing
+behind), so they must not ``VACUUM``. `tests/test_schema.py` checks that a new migration reaches
+an existing database.
+
+`m001_initial` is the schema as it was before migrations: it uses ``if_not_exists`` throughout
+so a database created by the older code (tables already there, nothing recorded) opens as it is.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("ocr_core")
+
+
+def apply(db: sqlite_utils.Database) -> list[str]:
+    """Apply the pending migrations; returns their names (empty when the schema is up to date)."""
+    if not migrations.pending(db):  # a read: no write lock for a database that is up to date
+        return []
+    db.conn.execute("BEGIN IMMEDIATE")  # waits (busy_timeout) while another process migrates
+    try:
+        pending = [m.name for m in migrations.pending(db)]  # again, under the lock
+        migrations.apply(db)  # each migration in a savepoint inside this transaction
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+    return pending
+
+
+# ---------------------------------------------------------------- the migrations, oldest first
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["cache"].create({"key": str, "file_hash": str, "engine_version": str, "result": str,
+                        "created_at": float, "last_access": float, "hits": int}, pk="key", if_not_exists=True)
+    db["cache"].create_index(["file_hash"], if_not_exists=True)
+    db["cache"].create_index(["last_access"], if_not_exists=True)
+
+    db["scans"].create({"id": int, "time": float, "filename": str, "file_hash": str, "duration": float,
+                        "cached": int, "engine": str, "engine_version": str, "document_type": str,
+                        "pages": int, "n_ids": int, "n_invalid_ids": int, "error": str, "error_code": str,
+                        "source": str}, pk="id", if_not_exists=True)
+    db["scans"].create_index(["time"], if_not_exists=True)
+    db["scans"].create_index(["file_hash"], if_not_exists=True)
+
+    db["documents"].create({
+        "file_hash": str, "filename": str, "media_type": str, "document_type": str, "pages": int,
+        "n_ids": int, "n_invalid_ids": int, "min_confidence": float, "engine": str, "result": str,
+        "created_at": float, "updated_at": float, "review_status": str, "reviewed_by": str,
+        "reviewed_at": float, "review_reason": str,
+    }, pk="file_hash", if_not_exists=True)
+    db["documents"].create_index(["created_at"], if_not_exists=True)
+    db["documents"].create_index(["review_status"], if_not_exists=True)
+
+    db["corrections"].create({"id": int, "file_hash": str, "field": str, "id_type": str, "before": str,
+                              "after": str, "operator": str, "reason": str, "time": float, "meta": str},
+                             pk="id", if_not_exists=True)
+    db["corrections"].create_index(["file_hash"], if_not_exists=True)
+
+    db["audit"].create({"id": int, "time": float, "operator": str, "action": str, "file_hash": str,
+                        "detail": str}, pk="id", if_not_exists=True)
+    db["audit"].create_index(["file_hash"], if_not_exists=True)
+    db["audit"].create_index(["time"], if_not_exists=True)
+
+    db["ocr_jobs"].create({
+        "id": str, "filename": str, "file_hash": str, "status": str, "result": str,
+        "created_at": float, "started_at": float, "completed_at": float, "error": str,
+        "attempts": int, "batch_id": str, "engine": str, "lang": str, "error_code": str, "worker": str,
+    }, pk="id", if_not_exists=True)
+    for cols in (["file_hash"], ["batch_id"], ["status"], ["created_at"]):
+        db["ocr_jobs"].create_index(cols, if_not_exists=True)
