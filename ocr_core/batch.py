@@ -20,8 +20,8 @@ from .config import Settings, get_settings
 from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, get_backend
 from .logs import log
-from .models import ID_TYPES
-from .privacy import MASKED_TYPES, mask_id, mask_text
+from .idtypes import ID_TYPES, export_value
+from .privacy import mask_id, mask_text
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".pdf", ".zip")
 SEP = " | "
@@ -90,10 +90,6 @@ def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[di
 
 
 # ---------------------------------------------------------------- exports
-def _mrz(v: str) -> str:
-    return v.replace("\n", " / ")
-
-
 def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
     """One document: its status, type, and for each ID type the values found (masked where
     required) with their valid flags, in the same order (`SEP`-separated)."""
@@ -116,7 +112,7 @@ def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
         for i in (doc.ids if doc else []):
             if i.type != t:
                 continue
-            v = _mrz(i.value) if t == "MRZ" else (mask_id(t, i.value) if t in MASKED_TYPES else i.value)
+            v = export_value(t, mask_id(t, i.value))
             if v in vals:
                 k = vals.index(v)
                 flags[k] = "true" if i.valid or flags[k] == "true" else "false"
@@ -137,7 +133,7 @@ def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:
         d = i.to_dict()  # masked
         out.append({"filename": filename or job.filename, "file_hash": job.file_hash,
                     "document_type": doc.document_type, "page": i.page, "id_type": i.type,
-                    "value": _mrz(d["value"]) if i.type == "MRZ" else d["value"], "valid": i.valid,
+                    "value": export_value(i.type, d["value"]), "valid": i.valid,
                     "reason": d.get("reason") or "", "confidence": d["confidence"], "repaired": i.repaired})
     return out
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
+from .idtypes import DECISIVE
 from .models import DetectedID
 
 # (phrase, weight) per document type; phrases are matched fuzzily against each line
@@ -21,10 +22,8 @@ ANCHORS: dict[str, list[tuple[str, float]]] = {
     "VOTER_ID": [("Election Commission of India", 3.5), ("Elector Photo Identity Card", 2.5),
                  ("भारत निर्वाचन आयोग", 1.5), ("Elector's Name", 1.0)],
 }
-# a valid ID of this type is strong evidence for that document type
-DECISIVE_IDS = {"PAN": ("PAN", 2.0), "AADHAAR": ("AADHAAR", 2.0), "AADHAAR_MASKED": ("AADHAAR", 2.5),
-                "VID": ("AADHAAR", 1.5), "DL": ("DL", 2.0), "MRZ": ("PASSPORT", 3.0), "PASSPORT": ("PASSPORT", 1.0),
-                "UDYAM": ("UDYAM", 2.0), "GSTIN": ("GSTIN", 1.5), "EPIC": ("VOTER_ID", 2.0)}
+# a valid ID of this type is evidence for the document type its registry entry decides
+DECISIVE_IDS = DECISIVE
 FUZZY_MIN = 86.0
 MIN_SCORE = 3.0
 MIN_MARGIN = 1.0

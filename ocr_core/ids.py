@@ -1,28 +1,20 @@
 """Indian KYC ID numbers: templates, OCR-confusion coercion, validation (python-stdnum) and
 extraction from OCR lines.
 
-A template is a string of position classes: ``#`` digit, ``@`` letter, ``*`` letter or digit, any
-other character a literal. OCR confusions (O/0, I/l/1, S/5, B/8, Z/2, G/6) are coerced per
-position. When the coerced number fails its checksum, the other readings of the characters that
+The ID types themselves (templates, validators, formats) live in the registry, `idtypes`. OCR
+confusions (O/0, I/l/1, S/5, B/8, Z/2, G/6) are coerced per position. When the coerced number fails its checksum, the other readings of the characters that
 were coerced are tried; a repair is accepted only when exactly one candidate validates, and it is
 marked (``repaired``, ``raw``). A number that fails its checksum is never reported valid.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable
 
-from stdnum import luhn
-from stdnum.exceptions import ValidationError
-from stdnum.in_ import aadhaar as _aadhaar
-from stdnum.in_ import epic as _epic
-from stdnum.in_ import gstin as _gstin
-from stdnum.in_ import pan as _pan
-from stdnum.in_ import vid as _vid
-
+from .idtypes import (BY_TYPE, GST_EXTRA_STATE_CODES, MIN_DL_YEAR, STATE_CODES_DL, TEMPLATED, IDSpec,  # noqa: F401
+                      mrz_check_digit, validate_dl, validate_gstin, validate_mrz, validate_passport,
+                      validate_udyam)
 from .models import Box, DetectedID, Line
 
 TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
@@ -31,121 +23,7 @@ TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 ALT_DIGIT = {"O": "08", "Q": "0", "D": "0", "I": "17", "L": "1", "|": "1", "S": "58", "B": "83", "Z": "27", "G": "69"}
 ALT_LETTER = {"0": "OD", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
 
-STATE_CODES_DL = frozenset(
-    "AN AP AR AS BR CG CH DD DL DN GA GJ HP HR JH JK KA KL LA LD MH ML MN MP MZ NL OD OR PB PY RJ SK "
-    "TG TN TR TS UK UA UP WB".split())
-GST_EXTRA_STATE_CODES = frozenset({"38", "97", "99"})  # Ladakh, Other Territory, Centre: valid, stdnum rejects
-MIN_DL_YEAR = 1950
-
-
-# ---------------------------------------------------------------- validators
-def _stdnum(mod) -> Callable[[str], str | None]:
-    def check(v: str) -> str | None:
-        try:
-            mod.validate(v)
-            return None
-        except ValidationError as e:
-            return f"{e.message}".rstrip(".").lower() or "invalid"
-    return check
-
-
-def validate_gstin(v: str) -> str | None:
-    if v[:2] in GST_EXTRA_STATE_CODES:
-        if v[12] == "0" or v[13] != "Z":
-            return "the number's components are invalid"
-        if not _pan.is_valid(v[2:12]):
-            return "embedded PAN is invalid"
-        try:
-            luhn.validate(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            return None
-        except ValidationError:
-            return "the number's checksum or check digit is invalid"
-    return _stdnum(_gstin)(v)
-
-
-def validate_dl(v: str) -> str | None:
-    if v[:2] not in STATE_CODES_DL:
-        return f"unknown state code {v[:2]}"
-    year = int(v[4:8])
-    if not MIN_DL_YEAR <= year <= _dt.date.today().year:
-        return f"implausible year of issue {year}"
-    if v[8:] == "0000000":
-        return "serial number is zero"
-    return None
-
-
-def validate_udyam(v: str) -> str | None:
-    v = v.replace("-", "")
-    state = v[5:7]
-    if state not in STATE_CODES_DL:
-        return f"unknown state code {state}"
-    if v[7:9] == "00":
-        return "district code is zero"
-    return None
-
-
-def validate_passport(v: str) -> str | None:
-    if v[0] in "QXZ":
-        return f"series letter {v[0]} is not issued"
-    if v[1] == "0":
-        return "first digit is zero"
-    return None
-
-
-def validate_aadhaar_masked(v: str) -> str | None:
-    return None
-
-
-def mrz_check_digit(s: str) -> str:
-    """ICAO 9303 check digit (weights 7, 3, 1; '<' = 0, A = 10 ...)."""
-    total = 0
-    for i, c in enumerate(s):
-        n = int(c) if c.isdigit() else (ord(c) - 55 if c.isalpha() else 0)
-        total += n * (7, 3, 1)[i % 3]
-    return str(total % 10)
-
-
-def validate_mrz(line1: str, line2: str) -> str | None:
-    if len(line1) != 44 or len(line2) != 44:
-        return "MRZ lines must be 44 characters"
-    if not line1.startswith("P"):
-        return "not a passport MRZ"
-    fields = [(line2[0:9], line2[9], "passport number"), (line2[13:19], line2[19], "date of birth"),
-              (line2[21:27], line2[27], "date of expiry")]
-    for data, check, what in fields:
-        if mrz_check_digit(data) != check:
-            return f"MRZ check digit for {what} does not match"
-    if line2[28:42].strip("<") and mrz_check_digit(line2[28:42]) != line2[42] and line2[42] != "<":
-        return "MRZ check digit for the personal number does not match"
-    composite = line2[0:10] + line2[13:20] + line2[21:43]
-    if mrz_check_digit(composite) != line2[43]:
-        return "MRZ composite check digit does not match"
-    return None
-
-
-@dataclass(frozen=True)
-class IDSpec:
-    type: str
-    template: str
-    validate: Callable[[str], str | None]
-    groupings: tuple[tuple[int, ...], ...] | None = None  # allowed token lengths; None = any split
-    fmt: Callable[[str], str] = staticmethod(lambda v: v)  # compact value -> normalised display form
-
-    @property
-    def length(self) -> int:
-        return len(self.template)
-
-
-SPECS: tuple[IDSpec, ...] = (
-    IDSpec("GSTIN", "##@@@@@####@*Z*", validate_gstin),
-    IDSpec("VID", "################", _stdnum(_vid), ((16,), (4, 4, 4, 4))),
-    IDSpec("UDYAM", "UDYAM@@#########", validate_udyam, fmt=lambda v: f"{v[:5]}-{v[5:7]}-{v[7:9]}-{v[9:]}"),
-    IDSpec("DL", "@@#############", validate_dl),
-    IDSpec("AADHAAR", "############", _stdnum(_aadhaar), ((12,), (4, 4, 4))),
-    IDSpec("PAN", "@@@@@####@", _stdnum(_pan)),
-    IDSpec("EPIC", "@@@#######", _stdnum(_epic)),
-    IDSpec("PASSPORT", "@#######", validate_passport, ((8,),)),
-)
+SPECS: tuple[IDSpec, ...] = TEMPLATED  # the templated ID types, in matching order (from the registry)
 SPEC_BY_TYPE = {s.type: s for s in SPECS}
 
 
@@ -392,5 +270,5 @@ def _dedupe(found: list[DetectedID]) -> list[DetectedID]:
         if cur is None or (i.valid, not i.repaired, i.confidence) > (cur.valid, not cur.repaired, cur.confidence):
             best[key] = i
     out = list(best.values())
-    order = {s.type: n for n, s in enumerate(SPECS)}
+    order = {t: n for n, t in enumerate(BY_TYPE)}
     return sorted(out, key=lambda i: (i.page, not i.valid, order.get(i.type, -1)))

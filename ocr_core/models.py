@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .idtypes import ID_TYPES
 from .privacy import MASKED_TYPES, mask_id, mask_text
 
-ID_TYPES = ("PAN", "AADHAAR", "AADHAAR_MASKED", "VID", "DL", "PASSPORT", "UDYAM", "GSTIN", "EPIC", "MRZ")
+__all__ = ["ID_TYPES", "DOCUMENT_TYPES", "Box", "Line", "DetectedID", "Page", "DocumentResult"]
 DOCUMENT_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "UDYAM", "GSTIN", "VOTER_ID", "UNKNOWN")
 
 Box = list[list[float]]  # four [x, y] points, clockwise from top-left, in page pixels
@@ -46,7 +47,7 @@ class DetectedID:
 
     @property
     def display(self) -> str:
-        return mask_id(self.type, self.value) if self.type in MASKED_TYPES else self.value
+        return mask_id(self.type, self.value)
 
     def to_dict(self, unmask: bool = False) -> dict[str, Any]:
         masked = self.type in MASKED_TYPES and not unmask

@@ -454,7 +454,7 @@ def export_csv(file_hash: str) -> str:
 
 
 def masked(id_type: str, value: str) -> str:
-    return mask_id(id_type, value) if id_type in MASKED_TYPES else value
+    return mask_id(id_type, value)
 
 
 _ORIGIN = {"left": 0.0, "top": 0.0, "center": 0.5, "right": 1.0, "bottom": 1.0}
