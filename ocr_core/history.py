@@ -6,6 +6,7 @@ name run here in Python over the decrypted names of the rows the other (SQL) fil
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,8 +60,11 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
         where.append("created_at <= ?")
         params.append(_ts(q.date_to, end=True))
     if q.document_types:
-        where.append(f"document_type in ({','.join('?' * len(q.document_types))})")
-        params += list(q.document_types)
+        # a bundle (MIXED) matches the types of its pages: read from its (encrypted) result
+        bundles = _bundles_with(db, q.document_types)
+        where.append(f"(document_type in ({','.join('?' * len(q.document_types))})"
+                     f" or file_hash in ({','.join('?' * len(bundles)) or 'null'}))")
+        params += list(q.document_types) + bundles
     if q.review_statuses:
         where.append(f"coalesce(review_status, 'pending') in ({','.join('?' * len(q.review_statuses))})")
         params += list(q.review_statuses)
@@ -77,6 +81,23 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
     elif q.invalid is False:
         where.append("coalesce(n_invalid_ids, 0) = 0")
     return (" where " + " and ".join(where)) if where else "", params
+
+
+def _bundle_page_types(db: sqlite_utils.Database) -> dict[str, set[str]]:
+    """The page types of each MIXED document (a bundle), read from its encrypted result."""
+    out: dict[str, set[str]] = {}
+    for h, blob in db.execute("select file_hash, result from documents where document_type = 'MIXED'"):
+        try:
+            pages = json.loads(crypto.decrypt_text(blob)).get("pages", [])
+        except Exception:  # an unreadable result matches no page type
+            continue
+        out[h] = {p.get("document_type") for p in pages} - {None, "UNKNOWN"}
+    return out
+
+
+def _bundles_with(db: sqlite_utils.Database, types: list[str]) -> list[str]:
+    """File hashes of MIXED documents with a page of one of these types."""
+    return [h for h, kinds in _bundle_page_types(db).items() if kinds & set(types)]
 
 
 def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = None) -> HistoryPage:
@@ -126,8 +147,10 @@ def operators(db: sqlite_utils.Database | None = None) -> list[str]:
 
 def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
     db = db or connect()
-    return [r[0] for r in db.execute("select distinct document_type from documents where document_type is not null "
-                                      "order by 1")]
+    found = {r[0] for r in db.execute("select distinct document_type from documents where document_type is not null")}
+    if "MIXED" in found:  # a bundle's page types can be filtered on too
+        found |= {t for kinds in _bundle_page_types(db).values() for t in kinds}
+    return sorted(found)
 
 
 def delete_document(file_hash: str, operator: str) -> bool:

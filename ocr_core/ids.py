@@ -16,6 +16,7 @@ from .idtypes import (BY_TYPE, GST_EXTRA_STATE_CODES, MIN_DL_YEAR, STATE_CODES_D
                       mrz_check_digit, validate_dl, validate_gstin, validate_mrz, validate_passport,
                       validate_udyam)
 from .models import Box, DetectedID, Line
+from .textnorm import normalize
 
 TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
@@ -143,6 +144,7 @@ def _bounds(b: Box) -> tuple[float, float, float, float]:
 
 def rows_from_lines(lines: list[Line], page: int) -> list[_Row]:
     """Each line alone, plus neighbouring boxes on the same visual line joined left to right."""
+    lines = [Line(normalize(ln.text), ln.box, ln.confidence) for ln in lines]
     rows = [_Row(ln.text, ln.box, ln.confidence, page) for ln in lines]
     items = sorted(((_bounds(ln.box), ln) for ln in lines), key=lambda t: (t[0][0]))
     used: set[int] = set()
@@ -222,6 +224,27 @@ def _coerce_mrz(line: str, template: str) -> str:
     return "".join(out)
 
 
+def repair_mrz_line1(line1: str) -> tuple[str, bool, bool]:
+    """(line, repaired, sound) for TD3 line 1, which has no check digit: ``P``, a type letter or
+    ``<``, the issuing state, then the surname, ``<<``, the given names separated by ``<``, and after
+    the names only fillers. A filler read as a letter (``<`` as ``K`` or ``A``) after the names is
+    put back; `sound` is False when the line cannot be made to fit that structure."""
+    head, names = line1[:5], line1[5:]
+    sound = len(line1) == 44 and head[0] == "P" and head[2:5].isalpha() and all(
+        c == "<" or ("A" <= c <= "Z") for c in names)
+    sep = names.find("<<")
+    if not sound or sep <= 0:
+        return line1, False, False
+    end = names.find("<<", sep + 2)
+    if end == -1:  # the names run to the end: sound unless it ends in a run of filler misreadings
+        return line1, False, re.search(r"(?:K{3,}|A{3,}|[AK]{4,})$", names) is None
+    tail = names[end:]
+    if tail.strip("<") == "":
+        return line1, False, True
+    fixed = head + names[:end] + "<" * len(tail)
+    return fixed, True, True
+
+
 def _mrz_rows(rows: list[_Row]) -> list[DetectedID]:
     norm = []
     for r in rows:
@@ -232,15 +255,20 @@ def _mrz_rows(rows: list[_Row]) -> list[DetectedID]:
     for (a, ra), (b, rb) in zip(norm, norm[1:]):
         if not a.startswith("P"):
             continue
-        l1 = _coerce_mrz(a.ljust(44, "<")[:44], MRZ_TEMPLATE_1)
+        raw1 = _coerce_mrz(a.ljust(44, "<")[:44], MRZ_TEMPLATE_1)
+        l1, repaired, sound = repair_mrz_line1(raw1)
         l2 = _coerce_mrz(b.ljust(44, "<")[:44], MRZ_TEMPLATE_2)
         reason = validate_mrz(l1, l2)
-        found.append(DetectedID("MRZ", f"{l1}\n{l2}", reason is None, min(ra.confidence, rb.confidence),
-                                ra.page, _union([ra.box, rb.box]), reason))
+        conf = min(ra.confidence, rb.confidence)
+        if not sound:  # line 1 has no check digit and does not fit its structure: trust it less
+            conf *= 0.5
+        found.append(DetectedID("MRZ", f"{l1}\n{l2}", reason is None, conf, ra.page, _union([ra.box, rb.box]),
+                                reason, raw=f"{raw1}\n{l2}" if repaired else None, repaired=repaired))
         if reason is None:
+            # the number is confirmed by its MRZ check digit: valid whatever its series letter
             pno = l2[0:9].rstrip("<")
-            found.append(DetectedID("PASSPORT", pno, validate_passport(pno) is None, rb.confidence, rb.page, rb.box,
-                                    validate_passport(pno)))
+            shape = validate_passport(pno) if len(pno) == 8 else None
+            found.append(DetectedID("PASSPORT", pno, shape is None, rb.confidence, rb.page, rb.box, shape))
     return found
 
 

@@ -169,11 +169,11 @@ REGISTRY: tuple[IDSpec, ...] = (
     IDSpec("DL", "Driving licence", "@@#############", validate_dl, "DL", 2.0, match_priority=3),
     IDSpec("PASSPORT", "Passport", "@#######", validate_passport, "PASSPORT", 1.0, groupings=((8,),),
            match_priority=7),
-    IDSpec("UDYAM", "UDYAM", "UDYAM@@#########", validate_udyam, "UDYAM", 2.0, fmt=_udyam, display=_udyam,
+    IDSpec("UDYAM", "UDYAM", "UDYAM@@#########", validate_udyam, "UDYAM", 3.0, fmt=_udyam, display=_udyam,
            match_priority=2),
-    IDSpec("GSTIN", "GSTIN", "##@@@@@####@*Z*", validate_gstin, "GSTIN", 1.5, match_priority=0),
+    IDSpec("GSTIN", "GSTIN", "##@@@@@####@*Z*", validate_gstin, "GSTIN", 2.5, match_priority=0),
     IDSpec("EPIC", "Voter ID (EPIC)", "@@@#######", _stdnum(_epic), "VOTER_ID", 2.0, match_priority=6),
-    IDSpec("MRZ", "Passport MRZ", None, lambda v: validate_mrz(*(v.split("\n") + ["", ""])[:2]), "PASSPORT", 3.0,
+    IDSpec("MRZ", "Passport MRZ", None, lambda v: validate_mrz(*(v.split("\n") + ["", ""])[:2]), "PASSPORT", 4.0,
            export=_mrz_export),
 )
 BY_TYPE: dict[str, IDSpec] = {s.type: s for s in REGISTRY}

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import crypto
-from .classify import classify
+from .classify import classify_pages
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
@@ -19,9 +19,10 @@ from .ids import extract_ids
 from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, sniff
 from .logs import log
 from .models import DocumentResult, Line, Page
+from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "2"  # bump when loading, orientation, extraction or classification change results
+PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction or classification change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
 # upright pages 0.90-0.99, the same pages upside down 0.61-0.76)
@@ -90,19 +91,21 @@ def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[
             pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
         else:
             assert p.image is not None
+            measures = image_measures(p.image)  # the quality gate's part before OCR
             lines, rot = ocr(p.image)
             h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
-            pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot))
+            pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot, quality=measures))
     return pages
 
 
 def document_from_pages(pages: list[Page], **meta) -> DocumentResult:
-    """What the pages say (everything after OCR): IDs and document type. `meta`: the other
+    """What the pages say (everything after OCR): IDs, document type per page and for the
+    document, the quality gate. `meta`: the other
     `DocumentResult` fields (filename, file_hash, engine ...)."""
     ids = extract_ids([(pg.number, pg.lines) for pg in pages])
-    texts = [ln.text for pg in pages for ln in pg.lines]
-    doc_type, score = classify(texts, ids)
-    return DocumentResult(pages=pages, ids=ids, document_type=doc_type, document_type_score=score, **meta)
+    doc_type, score = classify_pages(pages, ids)
+    return DocumentResult(pages=pages, ids=ids, document_type=doc_type, document_type_score=score,
+                          quality=assess(pages), **meta)
 
 
 def _read(source: bytes | str | os.PathLike, filename: str | None) -> tuple[bytes, str]:
