@@ -21,15 +21,15 @@ from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
-from .models import ID_TYPES
-from .privacy import MASKED_TYPES, mask_id, mask_text
+from .idtypes import ID_TYPES, export_value
+from .privacy import mask_id, mask_text
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
 SEP = " | "
-DOC_COLUMNS = ["filename", "status", "error", "document_type", "pages", "n_ids", "n_invalid_ids",
-               "has_invalid_id", "min_confidence", "cached", "seconds", "attempts", "file_hash", "job_id",
+DOC_COLUMNS = ["filename", "status", "error", "document_type", "page_types", "pages", "n_ids", "n_invalid_ids",
+               "has_invalid_id", "min_confidence", "quality_ok", "quality_reasons", "cached", "seconds", "attempts", "file_hash", "job_id",
                "created_at", "completed_at"]
-ID_COLUMNS = ["filename", "file_hash", "document_type", "page", "id_type", "value", "valid", "reason",
+ID_COLUMNS = ["filename", "file_hash", "document_type", "page", "page_type", "id_type", "value", "valid", "reason",
               "confidence", "repaired"]
 
 
@@ -87,18 +87,18 @@ def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[di
 
 
 # ---------------------------------------------------------------- exports
-def _mrz(v: str) -> str:
-    return v.replace("\n", " / ")
-
-
 def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
-    """One document: its status, type, and for each ID type the values found (masked where
+    """One document: its status, type (and each page's, `SEP`-separated: a bundle is MIXED), the
+    quality gate's verdict, and for each ID type the values found (masked where
     required) with their valid flags, in the same order (`SEP`-separated)."""
     doc = job.document() if job.status == SUCCESS else None
     row: dict[str, Any] = {
         "filename": filename or job.filename, "status": job.status,
         "error": mask_text(job.error) if job.error and job.status != SUCCESS else "",
         "document_type": doc.document_type if doc else "", "pages": len(doc.pages) if doc else None,
+        "page_types": SEP.join(doc.page_types) if doc else "",
+        "quality_ok": doc.quality.get("ok", True) if doc else None,
+        "quality_reasons": SEP.join(doc.quality.get("reasons", [])) if doc else "",
         "n_ids": sum(i.valid for i in doc.ids) if doc else None,
         "n_invalid_ids": sum(not i.valid for i in doc.ids) if doc else None,
         "has_invalid_id": any(not i.valid for i in doc.ids) if doc else None,
@@ -113,7 +113,7 @@ def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
         for i in (doc.ids if doc else []):
             if i.type != t:
                 continue
-            v = _mrz(i.value) if t == "MRZ" else (mask_id(t, i.value) if t in MASKED_TYPES else i.value)
+            v = export_value(t, mask_id(t, i.value))
             if v in vals:
                 k = vals.index(v)
                 flags[k] = "true" if i.valid or flags[k] == "true" else "false"
@@ -130,11 +130,13 @@ def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:
     if doc is None:
         return []
     out = []
+    page_type = {p.number: p.document_type for p in doc.pages}
     for i in doc.ids:
         d = i.to_dict()  # masked
         out.append({"filename": filename or job.filename, "file_hash": job.file_hash,
-                    "document_type": doc.document_type, "page": i.page, "id_type": i.type,
-                    "value": _mrz(d["value"]) if i.type == "MRZ" else d["value"], "valid": i.valid,
+                    "document_type": doc.document_type, "page": i.page, "page_type": page_type.get(i.page, ""),
+                    "id_type": i.type,
+                    "value": export_value(i.type, d["value"]), "valid": i.valid,
                     "reason": d.get("reason") or "", "confidence": d["confidence"], "repaired": i.repaired})
     return out
 

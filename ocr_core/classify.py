@@ -1,33 +1,55 @@
-"""Document type from weighted, fuzzy anchor phrases plus decisive validated IDs."""
+"""Document type per page: fuzzy anchor phrases, decisive validated IDs, context rules, and an
+explicit margin that decides UNKNOWN; a document's type from its pages' types (`MIXED` when they
+differ).
+
+What weighs:
+- a valid ID (checksum or structure checked) is evidence for the type its registry entry decides
+  (`idtypes`); an invalid one counts for nothing;
+- phrases printed on the real variants (old and new cards, e-documents, letters, booklets) match
+  fuzzily (rapidfuzz), so OCR slips and re-worded headers still count;
+- context: a valid 12-digit Aadhaar number beside a date-of-birth and gender block is an Aadhaar
+  front even where the UIDAI header is unreadable or absent.
+A page is UNKNOWN when its best score is below `MIN_SCORE` or not `MIN_MARGIN` ahead of the next.
+"""
 from __future__ import annotations
+
+import re
 
 from rapidfuzz import fuzz
 
-from .models import DetectedID
+from .idtypes import DECISIVE
+from .models import MIXED, DetectedID, Page
+from .textnorm import normalize
 
+UNKNOWN = "UNKNOWN"
 # (phrase, weight) per document type; phrases are matched fuzzily against each line
 ANCHORS: dict[str, list[tuple[str, float]]] = {
     "PAN": [("INCOME TAX DEPARTMENT", 3.0), ("Permanent Account Number", 3.0), ("आयकर विभाग", 2.0)],
     "AADHAAR": [("Unique Identification Authority of India", 3.0), ("Aadhaar", 2.0), ("आधार", 2.0),
-                ("Government of India", 0.5), ("VID", 1.0), ("Enrolment No", 1.5), ("मेरा आधार", 1.0)],
+                ("Government of India", 0.5), ("VID", 1.0), ("Enrolment No", 1.5), ("मेरा आधार", 1.0),
+                ("uidai.gov.in", 2.0), ("आम आदमी का अधिकार", 1.0)],
     "DL": [("Driving Licence", 2.5), ("Union of India", 1.0), ("Transport Department", 1.5),
-           ("ड्राइविंग लाइसेंस", 1.5), ("DL No", 1.5), ("COV", 0.5)],
+           ("ड्राइविंग लाइसेंस", 1.5), ("DL No", 1.5), ("COV", 0.5), ("Licence to drive", 2.0),
+           ("Licence No", 1.5), ("Licensing Authority", 1.0), ("Class of vehicle", 1.0)],
     "PASSPORT": [("Republic of India", 2.0), ("Passport", 2.0), ("पासपोर्ट", 1.0), ("Place of Issue", 1.0),
-                 ("Date of Expiry", 0.5)],
+                 ("Date of Expiry", 0.5), ("Country Code", 1.0)],
     "UDYAM": [("UDYAM REGISTRATION CERTIFICATE", 3.5), ("Ministry of Micro, Small and Medium Enterprises", 2.0),
               ("Udyam Registration Number", 2.0), ("Type of Enterprise", 1.0)],
     "GSTIN": [("Form GST REG-06", 3.5), ("Registration Certificate", 1.0), ("Goods and Services Tax", 2.0),
               ("Constitution of Business", 1.0), ("Legal Name", 0.5)],
     "VOTER_ID": [("Election Commission of India", 3.5), ("Elector Photo Identity Card", 2.5),
-                 ("भारत निर्वाचन आयोग", 1.5), ("Elector's Name", 1.0)],
+                 ("भारत निर्वाचन आयोग", 1.5), ("Elector's Name", 1.0), ("Identity Card", 1.0),
+                 ("Electoral Registration Officer", 1.5)],
 }
-# a valid ID of this type is strong evidence for that document type
-DECISIVE_IDS = {"PAN": ("PAN", 2.0), "AADHAAR": ("AADHAAR", 2.0), "AADHAAR_MASKED": ("AADHAAR", 2.5),
-                "VID": ("AADHAAR", 1.5), "DL": ("DL", 2.0), "MRZ": ("PASSPORT", 3.0), "PASSPORT": ("PASSPORT", 1.0),
-                "UDYAM": ("UDYAM", 2.0), "GSTIN": ("GSTIN", 1.5), "EPIC": ("VOTER_ID", 2.0)}
+# a valid ID of this type is evidence for the document type its registry entry decides
+DECISIVE_IDS = DECISIVE
 FUZZY_MIN = 86.0
 MIN_SCORE = 3.0
 MIN_MARGIN = 1.0
+# context: a date of birth (or year of birth) and a gender on the same page as a valid Aadhaar number
+_DOB = re.compile(r"\b(?:DOB|D0B|Date of Birth|Year of Birth|YOB|जन्म)\b|\b\d{2}[/-]\d{2}[/-](?:19|20)\d{2}\b", re.I)
+_GENDER = re.compile(r"\b(?:MALE|FEMALE|TRANSGENDER)\b|पुरुष|महिला", re.I)
+AADHAAR_FRONT_CONTEXT = 1.5
 
 
 def _phrase_score(phrase: str, lines: list[str]) -> float:
@@ -44,6 +66,7 @@ def _phrase_score(phrase: str, lines: list[str]) -> float:
 
 
 def score_types(texts: list[str], ids: list[DetectedID]) -> dict[str, float]:
+    texts = [normalize(t) for t in texts]
     scores = {t: 0.0 for t in ANCHORS}
     for doc_type, anchors in ANCHORS.items():
         for phrase, weight in anchors:
@@ -56,6 +79,10 @@ def score_types(texts: list[str], ids: list[DetectedID]) -> dict[str, float]:
             seen.add(i.type)
             doc_type, weight = DECISIVE_IDS[i.type]
             scores[doc_type] += weight
+    if "AADHAAR" in seen:
+        joined = "\n".join(texts)
+        if _DOB.search(joined) and _GENDER.search(joined):
+            scores["AADHAAR"] += AADHAAR_FRONT_CONTEXT
     return scores
 
 
@@ -65,5 +92,24 @@ def classify(texts: list[str], ids: list[DetectedID]) -> tuple[str, float]:
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     (best, s1), (_, s2) = ranked[0], ranked[1]
     if s1 < MIN_SCORE or s1 - s2 < MIN_MARGIN:
-        return "UNKNOWN", s1
+        return UNKNOWN, s1
     return best, s1
+
+
+def classify_pages(pages: list[Page], ids: list[DetectedID]) -> tuple[str, float]:
+    """Type every page on its own (sets `page.document_type` and its score), then the document: the
+    type its known pages share, `MIXED` when they differ (UNKNOWN pages, such as blank backs, do not
+    count). When no page is known on its own, the whole document's text and IDs are classified
+    together (a certificate whose header and number fall on different pages)."""
+    for pg in pages:
+        t, s = classify([ln.text for ln in pg.lines], [i for i in ids if i.page == pg.number])
+        pg.document_type, pg.document_type_score = t, s
+    known = [pg for pg in pages if pg.document_type != UNKNOWN]
+    kinds = {pg.document_type for pg in known}
+    if len(kinds) == 1:
+        return kinds.pop(), max(pg.document_type_score for pg in known)
+    if len(kinds) > 1:
+        return MIXED, min(pg.document_type_score for pg in known)
+    if len(pages) == 1:
+        return UNKNOWN, pages[0].document_type_score if pages else 0.0
+    return classify([ln.text for pg in pages for ln in pg.lines], ids)

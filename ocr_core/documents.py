@@ -58,6 +58,19 @@ def load(file_hash: str, db: sqlite_utils.Database | None = None) -> DocumentRes
     return DocumentResult.from_dict(crypto.unseal(row[0]))
 
 
+def bundle_page_types(db: sqlite_utils.Database | None = None) -> dict[str, set[str]]:
+    """The page types of each MIXED document (a bundle), read from its encrypted result."""
+    db = db or connect()
+    out: dict[str, set[str]] = {}
+    for h, blob in db.execute("select file_hash, result from documents where document_type = 'MIXED'"):
+        try:
+            pages = crypto.unseal(blob).get("pages", [])
+        except Exception:  # noqa: BLE001 - an unreadable result matches no page type
+            continue
+        out[h] = {p.get("document_type") for p in pages} - {None, "UNKNOWN"}
+    return out
+
+
 def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
     db = db or connect()
     rows = list(db.query("select * from documents where file_hash = ?", [file_hash]))

@@ -58,8 +58,11 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
         where.append("created_at <= ?")
         params.append(_ts(q.date_to, end=True))
     if q.document_types:
-        where.append(f"document_type in ({','.join('?' * len(q.document_types))})")
-        params += list(q.document_types)
+        # a bundle (MIXED) matches the types of its pages: read from its (encrypted) result
+        bundles = _bundles_with(db, q.document_types)
+        where.append(f"(document_type in ({','.join('?' * len(q.document_types))})"
+                     f" or file_hash in ({','.join('?' * len(bundles)) or 'null'}))")
+        params += list(q.document_types) + bundles
     if q.review_statuses:
         where.append(f"coalesce(review_status, 'pending') in ({','.join('?' * len(q.review_statuses))})")
         params += list(q.review_statuses)
@@ -74,6 +77,11 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
     elif q.invalid is False:
         where.append("coalesce(n_invalid_ids, 0) = 0")
     return " and ".join(where), params
+
+
+def _bundles_with(db: sqlite_utils.Database, types: list[str]) -> list[str]:
+    """File hashes of MIXED documents with a page of one of these types."""
+    return [h for h, kinds in documents.bundle_page_types(db).items() if kinds & set(types)]
 
 
 def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = None) -> HistoryPage:
@@ -116,7 +124,10 @@ def operators(db: sqlite_utils.Database | None = None) -> list[str]:
 
 
 def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
-    return documents.distinct("document_type", db)
+    found = set(documents.distinct("document_type", db))
+    if "MIXED" in found:  # a bundle's page types can be filtered on too
+        found |= {t for kinds in documents.bundle_page_types(db).values() for t in kinds}
+    return sorted(found)
 
 
 def delete_document(file_hash: str, operator: str) -> bool:

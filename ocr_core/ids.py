@@ -1,29 +1,22 @@
 """Indian KYC ID numbers: templates, OCR-confusion coercion, validation (python-stdnum) and
 extraction from OCR lines.
 
-A template is a string of position classes: ``#`` digit, ``@`` letter, ``*`` letter or digit, any
-other character a literal. OCR confusions (O/0, I/l/1, S/5, B/8, Z/2, G/6) are coerced per
-position. When the coerced number fails its checksum, the other readings of the characters that
+The ID types themselves (templates, validators, formats) live in the registry, `idtypes`. OCR
+confusions (O/0, I/l/1, S/5, B/8, Z/2, G/6) are coerced per position. When the coerced number fails its checksum, the other readings of the characters that
 were coerced are tried; a repair is accepted only when exactly one candidate validates, and it is
 marked (``repaired``, ``raw``). A number that fails its checksum is never reported valid.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable
 
-from stdnum import luhn
-from stdnum.exceptions import ValidationError
-from stdnum.in_ import aadhaar as _aadhaar
-from stdnum.in_ import epic as _epic
-from stdnum.in_ import gstin as _gstin
-from stdnum.in_ import pan as _pan
-from stdnum.in_ import vid as _vid
-
+from .idtypes import (BY_TYPE, GST_EXTRA_STATE_CODES, MIN_DL_YEAR, STATE_CODES_DL, TEMPLATED, IDSpec,  # noqa: F401
+                      mrz_check_digit, validate_dl, validate_gstin, validate_mrz, validate_passport,
+                      validate_udyam)
 from .models import Box, DetectedID, Line
+from .textnorm import normalize
 
 TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
@@ -31,121 +24,7 @@ TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 ALT_DIGIT = {"O": "08", "Q": "0", "D": "0", "I": "17", "L": "1", "|": "1", "S": "58", "B": "83", "Z": "27", "G": "69"}
 ALT_LETTER = {"0": "OD", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
 
-STATE_CODES_DL = frozenset(
-    "AN AP AR AS BR CG CH DD DL DN GA GJ HP HR JH JK KA KL LA LD MH ML MN MP MZ NL OD OR PB PY RJ SK "
-    "TG TN TR TS UK UA UP WB".split())
-GST_EXTRA_STATE_CODES = frozenset({"38", "97", "99"})  # Ladakh, Other Territory, Centre: valid, stdnum rejects
-MIN_DL_YEAR = 1950
-
-
-# ---------------------------------------------------------------- validators
-def _stdnum(mod) -> Callable[[str], str | None]:
-    def check(v: str) -> str | None:
-        try:
-            mod.validate(v)
-            return None
-        except ValidationError as e:
-            return f"{e.message}".rstrip(".").lower() or "invalid"
-    return check
-
-
-def validate_gstin(v: str) -> str | None:
-    if v[:2] in GST_EXTRA_STATE_CODES:
-        if v[12] == "0" or v[13] != "Z":
-            return "the number's components are invalid"
-        if not _pan.is_valid(v[2:12]):
-            return "embedded PAN is invalid"
-        try:
-            luhn.validate(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            return None
-        except ValidationError:
-            return "the number's checksum or check digit is invalid"
-    return _stdnum(_gstin)(v)
-
-
-def validate_dl(v: str) -> str | None:
-    if v[:2] not in STATE_CODES_DL:
-        return f"unknown state code {v[:2]}"
-    year = int(v[4:8])
-    if not MIN_DL_YEAR <= year <= _dt.date.today().year:
-        return f"implausible year of issue {year}"
-    if v[8:] == "0000000":
-        return "serial number is zero"
-    return None
-
-
-def validate_udyam(v: str) -> str | None:
-    v = v.replace("-", "")
-    state = v[5:7]
-    if state not in STATE_CODES_DL:
-        return f"unknown state code {state}"
-    if v[7:9] == "00":
-        return "district code is zero"
-    return None
-
-
-def validate_passport(v: str) -> str | None:
-    if v[0] in "QXZ":
-        return f"series letter {v[0]} is not issued"
-    if v[1] == "0":
-        return "first digit is zero"
-    return None
-
-
-def validate_aadhaar_masked(v: str) -> str | None:
-    return None
-
-
-def mrz_check_digit(s: str) -> str:
-    """ICAO 9303 check digit (weights 7, 3, 1; '<' = 0, A = 10 ...)."""
-    total = 0
-    for i, c in enumerate(s):
-        n = int(c) if c.isdigit() else (ord(c) - 55 if c.isalpha() else 0)
-        total += n * (7, 3, 1)[i % 3]
-    return str(total % 10)
-
-
-def validate_mrz(line1: str, line2: str) -> str | None:
-    if len(line1) != 44 or len(line2) != 44:
-        return "MRZ lines must be 44 characters"
-    if not line1.startswith("P"):
-        return "not a passport MRZ"
-    fields = [(line2[0:9], line2[9], "passport number"), (line2[13:19], line2[19], "date of birth"),
-              (line2[21:27], line2[27], "date of expiry")]
-    for data, check, what in fields:
-        if mrz_check_digit(data) != check:
-            return f"MRZ check digit for {what} does not match"
-    if line2[28:42].strip("<") and mrz_check_digit(line2[28:42]) != line2[42] and line2[42] != "<":
-        return "MRZ check digit for the personal number does not match"
-    composite = line2[0:10] + line2[13:20] + line2[21:43]
-    if mrz_check_digit(composite) != line2[43]:
-        return "MRZ composite check digit does not match"
-    return None
-
-
-@dataclass(frozen=True)
-class IDSpec:
-    type: str
-    template: str
-    validate: Callable[[str], str | None]
-    groupings: tuple[tuple[int, ...], ...] | None = None  # allowed token lengths; None = any split
-    fmt: Callable[[str], str] = staticmethod(lambda v: v)  # compact value -> normalised display form
-
-    @property
-    def length(self) -> int:
-        return len(self.template)
-
-
-SPECS: tuple[IDSpec, ...] = (
-    IDSpec("GSTIN", "##@@@@@####@*Z*", validate_gstin),
-    IDSpec("VID", "################", _stdnum(_vid), ((16,), (4, 4, 4, 4))),
-    IDSpec("UDYAM", "UDYAM@@#########", validate_udyam, fmt=lambda v: f"{v[:5]}-{v[5:7]}-{v[7:9]}-{v[9:]}"),
-    IDSpec("DL", "@@#############", validate_dl),
-    IDSpec("AADHAAR", "############", _stdnum(_aadhaar), ((12,), (4, 4, 4))),
-    IDSpec("PAN", "@@@@@####@", _stdnum(_pan)),
-    IDSpec("EPIC", "@@@#######", _stdnum(_epic)),
-    IDSpec("PASSPORT", "@#######", validate_passport, ((8,),)),
-)
+SPECS: tuple[IDSpec, ...] = TEMPLATED  # the templated ID types, in matching order (from the registry)
 SPEC_BY_TYPE = {s.type: s for s in SPECS}
 
 
@@ -265,6 +144,7 @@ def _bounds(b: Box) -> tuple[float, float, float, float]:
 
 def rows_from_lines(lines: list[Line], page: int) -> list[_Row]:
     """Each line alone, plus neighbouring boxes on the same visual line joined left to right."""
+    lines = [Line(normalize(ln.text), ln.box, ln.confidence) for ln in lines]
     rows = [_Row(ln.text, ln.box, ln.confidence, page) for ln in lines]
     items = sorted(((_bounds(ln.box), ln) for ln in lines), key=lambda t: (t[0][0]))
     used: set[int] = set()
@@ -344,6 +224,27 @@ def _coerce_mrz(line: str, template: str) -> str:
     return "".join(out)
 
 
+def repair_mrz_line1(line1: str) -> tuple[str, bool, bool]:
+    """(line, repaired, sound) for TD3 line 1, which has no check digit: ``P``, a type letter or
+    ``<``, the issuing state, then the surname, ``<<``, the given names separated by ``<``, and after
+    the names only fillers. A filler read as a letter (``<`` as ``K`` or ``A``) after the names is
+    put back; `sound` is False when the line cannot be made to fit that structure."""
+    head, names = line1[:5], line1[5:]
+    sound = len(line1) == 44 and head[0] == "P" and head[2:5].isalpha() and all(
+        c == "<" or ("A" <= c <= "Z") for c in names)
+    sep = names.find("<<")
+    if not sound or sep <= 0:
+        return line1, False, False
+    end = names.find("<<", sep + 2)
+    if end == -1:  # the names run to the end: sound unless it ends in a run of filler misreadings
+        return line1, False, re.search(r"(?:K{3,}|A{3,}|[AK]{4,})$", names) is None
+    tail = names[end:]
+    if tail.strip("<") == "":
+        return line1, False, True
+    fixed = head + names[:end] + "<" * len(tail)
+    return fixed, True, True
+
+
 def _mrz_rows(rows: list[_Row]) -> list[DetectedID]:
     norm = []
     for r in rows:
@@ -354,15 +255,20 @@ def _mrz_rows(rows: list[_Row]) -> list[DetectedID]:
     for (a, ra), (b, rb) in zip(norm, norm[1:]):
         if not a.startswith("P"):
             continue
-        l1 = _coerce_mrz(a.ljust(44, "<")[:44], MRZ_TEMPLATE_1)
+        raw1 = _coerce_mrz(a.ljust(44, "<")[:44], MRZ_TEMPLATE_1)
+        l1, repaired, sound = repair_mrz_line1(raw1)
         l2 = _coerce_mrz(b.ljust(44, "<")[:44], MRZ_TEMPLATE_2)
         reason = validate_mrz(l1, l2)
-        found.append(DetectedID("MRZ", f"{l1}\n{l2}", reason is None, min(ra.confidence, rb.confidence),
-                                ra.page, _union([ra.box, rb.box]), reason))
+        conf = min(ra.confidence, rb.confidence)
+        if not sound:  # line 1 has no check digit and does not fit its structure: trust it less
+            conf *= 0.5
+        found.append(DetectedID("MRZ", f"{l1}\n{l2}", reason is None, conf, ra.page, _union([ra.box, rb.box]),
+                                reason, raw=f"{raw1}\n{l2}" if repaired else None, repaired=repaired))
         if reason is None:
+            # the number is confirmed by its MRZ check digit: valid whatever its series letter
             pno = l2[0:9].rstrip("<")
-            found.append(DetectedID("PASSPORT", pno, validate_passport(pno) is None, rb.confidence, rb.page, rb.box,
-                                    validate_passport(pno)))
+            shape = validate_passport(pno) if len(pno) == 8 else None
+            found.append(DetectedID("PASSPORT", pno, shape is None, rb.confidence, rb.page, rb.box, shape))
     return found
 
 
@@ -392,5 +298,5 @@ def _dedupe(found: list[DetectedID]) -> list[DetectedID]:
         if cur is None or (i.valid, not i.repaired, i.confidence) > (cur.valid, not cur.repaired, cur.confidence):
             best[key] = i
     out = list(best.values())
-    order = {s.type: n for n, s in enumerate(SPECS)}
+    order = {t: n for n, t in enumerate(BY_TYPE)}
     return sorted(out, key=lambda i: (i.page, not i.valid, order.get(i.type, -1)))

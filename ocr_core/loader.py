@@ -18,6 +18,7 @@ from .engines.base import quad_from_rect
 from .errors import (CorruptFileError, EmptyFileError, EncryptedPDFError, FileTooLargeError,
                      ImageTooLargeError, TooManyPagesError, UnsupportedFileTypeError)
 from .models import Line
+from .textnorm import normalize
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _text_layer_lines(page, scale: float) -> list[Line]:
         rows.setdefault((w[5], w[6]), []).append(w)
     lines = []
     for ws in rows.values():
-        text = " ".join(w[4] for w in ws).strip()
+        text = normalize(" ".join(w[4] for w in ws)).strip()
         if not text:
             continue
         x0, y0 = min(w[0] for w in ws) * scale, min(w[1] for w in ws) * scale

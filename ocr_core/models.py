@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .idtypes import ID_TYPES
 from .privacy import MASKED_TYPES, mask_id, mask_text
 
-ID_TYPES = ("PAN", "AADHAAR", "AADHAAR_MASKED", "VID", "DL", "PASSPORT", "UDYAM", "GSTIN", "EPIC", "MRZ")
-DOCUMENT_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "UDYAM", "GSTIN", "VOTER_ID", "UNKNOWN")
+__all__ = ["ID_TYPES", "DOCUMENT_TYPES", "Box", "Line", "DetectedID", "Page", "DocumentResult"]
+DOCUMENT_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "UDYAM", "GSTIN", "VOTER_ID", "MIXED", "UNKNOWN")
+MIXED = "MIXED"  # a document whose known pages are of different types (a KYC bundle)
 
 Box = list[list[float]]  # four [x, y] points, clockwise from top-left, in page pixels
 
@@ -46,7 +48,7 @@ class DetectedID:
 
     @property
     def display(self) -> str:
-        return mask_id(self.type, self.value) if self.type in MASKED_TYPES else self.value
+        return mask_id(self.type, self.value)
 
     def to_dict(self, unmask: bool = False) -> dict[str, Any]:
         masked = self.type in MASKED_TYPES and not unmask
@@ -75,15 +77,22 @@ class Page:
     source: str  # "ocr" or "text_layer"
     lines: list[Line] = field(default_factory=list)
     rotation: int = 0  # degrees the page image was turned (clockwise) before OCR
+    document_type: str = "UNKNOWN"  # this page's own type (a bundle's pages differ)
+    document_type_score: float = 0.0
+    quality: dict[str, Any] = field(default_factory=dict)  # measures (see `quality`), with ok and reasons
 
     def to_dict(self, unmask: bool = False) -> dict[str, Any]:
         return {"number": self.number, "width": self.width, "height": self.height, "source": self.source,
-                "rotation": self.rotation, "lines": [ln.to_dict(unmask) for ln in self.lines]}
+                "rotation": self.rotation, "document_type": self.document_type,
+                "document_type_score": round(self.document_type_score, 3), "quality": self.quality,
+                "lines": [ln.to_dict(unmask) for ln in self.lines]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Page":
         return cls(number=int(d["number"]), width=int(d["width"]), height=int(d["height"]),
                    source=d["source"], rotation=int(d.get("rotation", 0)),
+                   document_type=d.get("document_type", "UNKNOWN"),
+                   document_type_score=float(d.get("document_type_score", 0.0)), quality=d.get("quality") or {},
                    lines=[Line.from_dict(x) for x in d.get("lines", [])])
 
 
@@ -100,6 +109,15 @@ class DocumentResult:
     engine: str = ""
     engine_version: str = ""
     media_type: str = ""
+    quality: dict[str, Any] = field(default_factory=lambda: {"ok": True, "reasons": []})  # {ok, reasons}
+
+    @property
+    def page_types(self) -> list[str]:
+        return [p.document_type for p in self.pages]
+
+    def has_type(self, doc_type: str) -> bool:
+        """The document is of this type, or one of its pages is (a bundle)."""
+        return self.document_type == doc_type or doc_type in self.page_types
 
     @property
     def lines(self) -> list[Line]:
@@ -145,6 +163,8 @@ class DocumentResult:
             "engine": self.engine,
             "engine_version": self.engine_version,
             "media_type": self.media_type,
+            "page_types": self.page_types,
+            "quality": self.quality,
             "masked": not unmask,
             "pages": [p.to_dict(unmask) for p in self.pages],
             "ids": [i.to_dict(unmask) for i in self.ids],
@@ -161,4 +181,4 @@ class DocumentResult:
                    document_type_score=float(d.get("document_type_score", 0.0)),
                    execution_time=float(d.get("execution_time", 0.0)), cached=bool(d.get("cached", False)),
                    engine=d.get("engine", ""), engine_version=d.get("engine_version", ""),
-                   media_type=d.get("media_type", ""))
+                   media_type=d.get("media_type", ""), quality=d.get("quality") or {"ok": True, "reasons": []})

@@ -5,22 +5,24 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
 from . import crypto
-from .classify import classify
+from .classify import classify_pages
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
 from .ids import extract_ids
-from .loader import MEDIA_TYPES, check_size, load_pages, sniff
+from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, sniff
 from .logs import log
 from .models import DocumentResult, Line, Page
+from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "2"  # bump when loading, orientation, extraction or classification change results
+PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction or classification change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
 # upright pages 0.90-0.99, the same pages upside down 0.61-0.76)
@@ -80,6 +82,32 @@ def ocr_page(engine: OCREngine, image: np.ndarray) -> tuple[list[Line], int]:
     return best, best_rot
 
 
+def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[list[Line], int]]) -> list[Page]:
+    """Pages as read: text-layer lines as they are, the other pages through `ocr` (image -> lines,
+    rotation)."""
+    pages: list[Page] = []
+    for p in pages_in:
+        if p.text_lines is not None:
+            pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
+        else:
+            assert p.image is not None
+            measures = image_measures(p.image)  # the quality gate's part before OCR
+            lines, rot = ocr(p.image)
+            h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
+            pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot, quality=measures))
+    return pages
+
+
+def document_from_pages(pages: list[Page], **meta) -> DocumentResult:
+    """What the pages say (everything after OCR): IDs, document type per page and for the
+    document, the quality gate. `meta`: the other
+    `DocumentResult` fields (filename, file_hash, engine ...)."""
+    ids = extract_ids([(pg.number, pg.lines) for pg in pages])
+    doc_type, score = classify_pages(pages, ids)
+    return DocumentResult(pages=pages, ids=ids, document_type=doc_type, document_type_score=score,
+                          quality=assess(pages), **meta)
+
+
 def _read(source: bytes | str | os.PathLike, filename: str | None, settings: Settings) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), filename or "upload"
@@ -120,23 +148,15 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 _record(db, rec, result, version)
                 return result
         kind, pages_in = load_pages(data, settings)
-        eng: OCREngine | None = None
-        pages: list[Page] = []
-        for p in pages_in:
-            if p.text_lines is not None:
-                pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
-            else:
-                assert p.image is not None
-                eng = eng or get_engine(eng_name, lang)
-                lines, rot = ocr_page(eng, p.image)
-                h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
-                pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot))
-        ids = extract_ids([(pg.number, pg.lines) for pg in pages])
-        texts = [ln.text for pg in pages for ln in pg.lines]
-        doc_type, score = classify(texts, ids)
-        result = DocumentResult(filename=filename, file_hash=file_hash, pages=pages, ids=ids,
-                                document_type=doc_type, document_type_score=score, engine=eng_name,
-                                engine_version=version, media_type=MEDIA_TYPES[kind])
+        eng: list[OCREngine] = []
+
+        def ocr(image: np.ndarray) -> tuple[list[Line], int]:
+            if not eng:
+                eng.append(get_engine(eng_name, lang))
+            return ocr_page(eng[0], image)
+
+        result = document_from_pages(read_pages(pages_in, ocr), filename=filename, file_hash=file_hash,
+                                     engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
         result.execution_time = time.perf_counter() - t0
         cache.put(file_hash, version, result.to_dict(unmask=True))
         _record(db, rec, result, version)

@@ -473,7 +473,7 @@ def export_csv(file_hash: str) -> str:
 
 
 def masked(id_type: str, value: str) -> str:
-    return mask_id(id_type, value) if id_type in MASKED_TYPES else value
+    return mask_id(id_type, value)
 
 
 def read_region(file_hash: str, page_number: int, rect: tuple[float, float, float, float], operator: str, *,
