@@ -14,13 +14,14 @@ from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
+from .fields import extract_fields, read_devanagari
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, check_size, load_pages, sniff
 from .logs import log
 from .models import DocumentResult, Line, Page
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "2"  # bump when loading, orientation, extraction or classification change results
+PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction, classification or fields change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
 # upright pages 0.90-0.99, the same pages upside down 0.61-0.76)
@@ -122,6 +123,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
         kind, pages_in = load_pages(data, settings)
         eng: OCREngine | None = None
         pages: list[Page] = []
+        deva: dict[int, list[Line]] = {}  # lines with Devanagari re-read (applied after IDs and type)
         for p in pages_in:
             if p.text_lines is not None:
                 pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
@@ -131,12 +133,16 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 lines, rot = ocr_page(eng, p.image)
                 h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
                 pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot))
+                deva[p.number] = read_devanagari(lines, rotate(p.image, rot) if rot else p.image)
         ids = extract_ids([(pg.number, pg.lines) for pg in pages])
         texts = [ln.text for pg in pages for ln in pg.lines]
         doc_type, score = classify(texts, ids)
+        for pg in pages:
+            pg.lines = deva.get(pg.number, pg.lines)
+        fields = extract_fields(doc_type, pages, ids)
         result = DocumentResult(filename=filename, file_hash=file_hash, pages=pages, ids=ids,
                                 document_type=doc_type, document_type_score=score, engine=eng_name,
-                                engine_version=version, media_type=MEDIA_TYPES[kind])
+                                engine_version=version, media_type=MEDIA_TYPES[kind], fields=fields)
         result.execution_time = time.perf_counter() - t0
         cache.put(file_hash, version, result.to_dict(unmask=True))
         _record(db, rec, result, version)

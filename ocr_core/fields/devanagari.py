@@ -20,6 +20,7 @@ from .values import is_devanagari
 
 SUSPECT_CONFIDENCE = 0.90  # PP-OCR confidence under which a line may be Devanagari read as Latin
 MIN_TESS_CONFIDENCE = 70.0  # Tesseract's mean word confidence (0-100) to trust a Hindi reading
+MIN_WORD_CONFIDENCE = 50.0
 LINE_HEIGHT = 40  # crops are scaled to this height (px) before stacking
 GAP = 24
 
@@ -56,7 +57,23 @@ def _crop(image: np.ndarray, ln: Line):
         return None
     im = Image.fromarray(image).crop(box).convert("L")
     scale = LINE_HEIGHT / im.height
-    return im.resize((max(1, int(im.width * scale)), LINE_HEIGHT))
+    im = im.resize((max(1, int(im.width * scale)), LINE_HEIGHT))
+    return Image.fromarray(_binarize(np.asarray(im)))
+
+
+def _binarize(a: np.ndarray) -> np.ndarray:
+    """Otsu's threshold per crop (the stacked crops differ in background), dark text on white."""
+    hist = np.bincount(a.ravel(), minlength=256).astype(float)
+    total, cum, cum_mean = a.size, np.cumsum(hist), np.cumsum(hist * np.arange(256))
+    w0 = cum / total
+    w1 = 1 - w0
+    m0 = cum_mean / np.maximum(cum, 1)
+    m1 = (cum_mean[-1] - cum_mean) / np.maximum(total - cum, 1)
+    t = int(np.argmax(w0 * w1 * (m0 - m1) ** 2))
+    out = np.where(a > t, 255, 0).astype(np.uint8)
+    if (out == 0).mean() > 0.5:  # light text on a dark band
+        out = 255 - out
+    return out
 
 
 def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
@@ -95,6 +112,9 @@ def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
         ws.sort()
         text = " ".join(w for _, w, _ in ws)
         conf = sum(c for _, _, c in ws) / len(ws)
-        if conf >= MIN_TESS_CONFIDENCE and is_devanagari(text, 0.8):
+        # every word read with some confidence: a bilingual line ("पुरुष / MALE") reads its Latin
+        # half as junk, and then the recogniser's reading stays
+        if conf >= MIN_TESS_CONFIDENCE and min(c for _, _, c in ws) >= MIN_WORD_CONFIDENCE \
+                and is_devanagari(text, 0.8):
             out[i] = Line(text=text, box=lines[i].box, confidence=conf / 100.0)
     return out

@@ -113,7 +113,7 @@ class Layout:
         """Lines under `ln` in its column, nearest first."""
         out = []
         for o in self.lines:
-            if o is ln or o.page != ln.page or o.y0 < ln.cy + 0.3 * ln.h:
+            if o is ln or o.page != ln.page or o.cy <= ln.y1 - 0.25 * ln.h or o.y0 <= ln.cy - 0.1 * ln.h:
                 continue
             if o.y0 - ln.y1 > max_gap * max(ln.h, o.h):
                 continue
@@ -123,7 +123,8 @@ class Layout:
         return sorted(out, key=lambda o: (o.y0, abs(o.x0 - ln.x0)))
 
     def above(self, ln: TLine, max_gap: float = 2.2) -> list[TLine]:
-        out = [o for o in self.lines if o is not ln and o.page == ln.page and o.y1 <= ln.cy - 0.3 * ln.h
+        out = [o for o in self.lines if o is not ln and o.page == ln.page and o.cy < ln.y0 + 0.25 * ln.h
+               and o.y1 < ln.cy + 0.1 * ln.h
                and ln.y0 - o.y1 <= max_gap * max(ln.h, o.h)
                and (min(o.x1, ln.x1) - max(o.x0, ln.x0) > 0 or abs(o.x0 - ln.x0) <= 1.5 * ln.h)]
         return sorted(out, key=lambda o: -o.y1)
