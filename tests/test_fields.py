@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +16,7 @@ from ocr_core.fields.devanagari import hindi_available
 from ocr_core.ids import mrz_check_digit
 from ocr_core.models import DetectedID, DocumentResult, Field, Line, Page
 
-from .conftest import FIXTURES
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def page(*rows: tuple[str, float, float, float, float], source: str = "ocr") -> list[Page]:

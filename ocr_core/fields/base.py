@@ -59,7 +59,7 @@ KINDS: dict[str, str] = {
     "name_hi": "deva", "gender": "gender", "relation": "relation", "cov": "cov",
     "dob": "date", "date_of_issue": "date", "valid_till": "date", "date_of_expiry": "date",
     "date_of_incorporation": "date", "date_of_udyam_registration": "date", "date_of_liability": "date",
-    "address": "text", "place_of_birth": "text", "nationality": "upper", "trade_name": "text",
+    "address": "address", "place_of_birth": "text", "nationality": "upper", "trade_name": "text",
     "constitution": "text", "enterprise_type": "upper", "major_activity": "upper",
 }
 RELATIONS = ("S/O", "D/O", "W/O", "C/O")
@@ -86,6 +86,9 @@ def normalise(kind: str, text: str) -> tuple[str | None, str | None]:
     if kind == "cov":
         v = V.clean_cov(t)
         return v, V.cov_problem(v)
+    if kind == "address":
+        v = V.clean_address(t)
+        return v, None if any(c.isalpha() for c in v) else "empty"
     if kind == "upper":
         return t.upper(), None if any(c.isalpha() for c in t) else "no letters"
     return t, None if any(c.isalnum() for c in t) else "empty"

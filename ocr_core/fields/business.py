@@ -26,7 +26,8 @@ ACTIVITIES = ("MANUFACTURING", "SERVICES", "TRADING")
 _SUBLABEL = re.compile(r"^\s*(?:flat\s*/\s*door\s*/\s*block\s*no\.?|name\s*of\s*premises\s*/\s*building|"
                        r"road\s*/\s*street\s*/\s*lane|village\s*/\s*town|block|city|district|state|pin)\s*[:;.]?\s*",
                        re.I)
-_ADDRESS_END = re.compile(r"^\s*(?:mobile|e-?mail)\b", re.I)
+_ADDRESS_END = re.compile(r"^\s*(?:mobile|e-?mail|from\s*:|to\s*:)|^\s*\d\d?\s?[/.-]\s?\d\d?\s?[/.-]\s?\d{4}\s*$",
+                          re.I)
 
 # GST REG-06
 LEGAL = rx(r"legal\s*name")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..logs import log
 from ..models import Line
-from .values import is_devanagari
+from .values import is_devanagari, looks_like_name
 
 SUSPECT_CONFIDENCE = 0.90  # PP-OCR confidence under which a line may be Devanagari read as Latin
 MIN_TESS_CONFIDENCE = 70.0  # Tesseract's mean word confidence (0-100) to trust a Hindi reading
@@ -45,11 +45,31 @@ def _suspect(ln: Line) -> bool:
     return h > 0 and len(ln.text.strip()) < 0.25 * w / h and not is_devanagari(ln.text)
 
 
+def _bounds(ln: Line) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in ln.box], [p[1] for p in ln.box]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _probes(lines: list[Line]) -> list[Line]:
+    """Empty boxes above a Latin name with nothing detected there: cards print the name in
+    Devanagari right above it, and the detector sometimes misses that line."""
+    out = []
+    for ln in lines:
+        if not looks_like_name(ln.text) or ln.text.upper() == ln.text and len(ln.text) < 4:
+            continue
+        x0, y0, x1, y1 = _bounds(ln)
+        h = y1 - y0
+        above = [o for o in lines if o is not ln and (b := _bounds(o))[3] <= y0 + 0.3 * h and b[3] >= y0 - 1.8 * h
+                 and min(b[2], x1) - max(b[0], x0) > 0]
+        if not above and y0 - 1.4 * h >= 0:
+            out.append(Line("", [[x0, y0 - 1.4 * h], [x1, y0 - 1.4 * h], [x1, y0 - 0.1 * h], [x0, y0 - 0.1 * h]], 0.0))
+    return out
+
+
 def _crop(image: np.ndarray, ln: Line):
     from PIL import Image
 
-    xs, ys = [p[0] for p in ln.box], [p[1] for p in ln.box]
-    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    x0, y0, x1, y1 = _bounds(ln)
     pad = 0.2 * (y1 - y0)
     H, W = image.shape[:2]
     box = (max(0, int(x0 - pad)), max(0, int(y0 - pad)), min(W, int(x1 + pad)), min(H, int(y1 + pad)))
@@ -80,10 +100,12 @@ def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
     """The page's lines with Devanagari junk replaced by Tesseract Hindi readings."""
     if image is None or not lines or not hindi_available():
         return lines
-    idx = [i for i, ln in enumerate(lines) if _suspect(ln)]
+    probes = _probes(lines)
+    lines = list(lines) + probes  # a probe that does not read as Devanagari is dropped below
+    idx = [i for i, ln in enumerate(lines) if _suspect(ln) or ln in probes]
     crops = [(i, c) for i in idx if (c := _crop(image, lines[i])) is not None]
     if not crops:
-        return lines
+        return lines[:len(lines) - len(probes)]
     from PIL import Image
     import pytesseract
 
@@ -98,7 +120,7 @@ def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
         data = pytesseract.image_to_data(sheet, lang="hin", config="--psm 6", output_type=pytesseract.Output.DICT)
     except (pytesseract.TesseractError, OSError) as e:
         log.warning("devanagari read failed", extra={"event": "devanagari_error", "error": type(e).__name__})
-        return lines
+        return lines[:len(lines) - len(probes)]
     words: dict[int, list[tuple[int, str, float]]] = {}
     for t, top, left, conf in zip(data["text"], data["top"], data["left"], data["conf"]):
         if not t.strip() or float(conf) < 0:
@@ -117,4 +139,4 @@ def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
         if conf >= MIN_TESS_CONFIDENCE and min(c for _, _, c in ws) >= MIN_WORD_CONFIDENCE \
                 and is_devanagari(text, 0.8):
             out[i] = Line(text=text, box=lines[i].box, confidence=conf / 100.0)
-    return out
+    return [ln for ln in out if ln.text]  # probes that read nothing go

@@ -161,7 +161,7 @@ class Layout:
         while len(out) < max_lines:
             cur = out[-1]
             nxt = [o for o in self.lines if o.page == cur.page and o not in out and o.y0 >= cur.cy
-                   and o.y0 - cur.y1 <= 1.0 * cur.h and abs(o.x0 - first.x0) <= 1.2 * first.h]
+                   and o.y0 - cur.y1 <= 0.8 * cur.h and abs(o.x0 - first.x0) <= 1.2 * first.h]
             if not nxt:
                 break
             o = min(nxt, key=lambda t: t.y0)

@@ -143,3 +143,39 @@ def clean_cov(text: str) -> str:
 def cov_problem(value: str) -> str | None:
     unknown = [t for t in value.split() if t not in COV_CODES]
     return f"unknown class of vehicle {unknown[0]}" if unknown else None
+
+
+# states and union territories of India (First Schedule of the Constitution), for addresses
+STATES = ("Andhra Pradesh", "Arunachal Pradesh", "Assam", "Bihar", "Chhattisgarh", "Goa", "Gujarat", "Haryana",
+          "Himachal Pradesh", "Jharkhand", "Karnataka", "Kerala", "Madhya Pradesh", "Maharashtra", "Manipur",
+          "Meghalaya", "Mizoram", "Nagaland", "Odisha", "Punjab", "Rajasthan", "Sikkim", "Tamil Nadu", "Telangana",
+          "Tripura", "Uttar Pradesh", "Uttarakhand", "West Bengal", "Andaman and Nicobar Islands", "Chandigarh",
+          "Dadra and Nagar Haveli and Daman and Diu", "Delhi", "Jammu and Kashmir", "Ladakh", "Lakshadweep",
+          "Puducherry")
+_ABBREV = re.compile(r"\b(?:No|St|Dr|Rd|Opp|Nr|Mr|Mrs|Smt|Shri|Sh|Apt|Bldg|Ph|Sec)$", re.I)
+
+
+def clean_address(text: str) -> str:
+    """Spacing normalised; a full stop the recogniser read for the comma between two parts of the
+    address made a comma again (not after an abbreviation like "No."); a state name read with one
+    letter wrong spelled right (rapidfuzz against the list of states and union territories)."""
+    from rapidfuzz import fuzz
+
+    s = spaces(text)
+    out, last = [], 0
+    for m in re.finditer(r"\.\s+(?=[A-Z][a-z])", s):
+        if not _ABBREV.search(s[:m.start()]):
+            out.append(s[last:m.start()] + ", ")
+            last = m.end()
+    s = "".join(out) + s[last:]
+    s = re.sub(r"\.\s+(?=\d{6}\b)", ", ", s)  # "Karnataka. 570096": the PIN code
+    parts = [p.strip() for p in s.split(",")]
+    for i, p in enumerate(parts):
+        words = re.sub(r"[\s\-.]*\d+$", "", p).strip(" .-")
+        if not words or words in STATES:
+            continue
+        for st in STATES:
+            if abs(len(st) - len(words)) <= 2 and fuzz.ratio(words.casefold(), st.casefold()) >= 85:
+                parts[i] = p.replace(words, st)
+                break
+    return re.sub(r"\s*,\s*(?:,\s*)*", ", ", ", ".join(parts)).strip(" ,")
