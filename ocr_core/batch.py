@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from . import archive
 from .config import Settings, get_settings
 from .errors import InputError
+from .fields import all_field_keys
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
@@ -107,6 +108,10 @@ def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
         "attempts": job.attempts, "file_hash": job.file_hash, "job_id": job.id,
         "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at),
     }
+    fields = {k: f.to_dict() for k, f in doc.fields.items()} if doc else {}  # masked like the rest
+    for k in all_field_keys():
+        row[k] = fields[k]["value"] if k in fields else ""
+    row["invalid_fields"] = SEP.join(k for k, f in fields.items() if not f["valid"])
     for t in ID_TYPES:
         vals: list[str] = []
         flags: list[str] = []
@@ -150,7 +155,9 @@ def all_id_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
 
 
 def doc_columns() -> list[str]:
-    return DOC_COLUMNS + [c for t in ID_TYPES for c in (t, f"{t}_valid")]
+    """The document columns, the ID columns (values and valid flags), then one column per field key
+    and `invalid_fields` (the keys whose value failed validation)."""
+    return DOC_COLUMNS + [c for t in ID_TYPES for c in (t, f"{t}_valid")] + all_field_keys() + ["invalid_fields"]
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:

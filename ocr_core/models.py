@@ -1,4 +1,4 @@
-"""The one typed result hierarchy: document -> page -> line, plus detected IDs.
+"""The one typed result hierarchy: document -> page -> line, plus detected IDs and named fields.
 
 Reused by the UI, the API and the workers (`to_dict` / `from_dict`). `to_dict()` masks Aadhaar
 and VID numbers unless `unmask=True` is asked for explicitly (the cache stores the unmasked form,
@@ -69,6 +69,40 @@ class DetectedID:
                    repaired=bool(d.get("repaired", False)))
 
 
+FIELD_SOURCES = ("ocr", "text_layer", "mrz", "qr")
+
+
+@dataclass
+class Field:
+    """One named field of a document (`name`, `dob`, ...), keyed in `DocumentResult.fields`.
+
+    `value` is normalised (names with single spaces, dates `YYYY-MM-DD`, gender `MALE`/`FEMALE`/
+    `TRANSGENDER`); a field that fails validation keeps its value with `valid` false and the reason.
+    """
+    key: str
+    value: str | None
+    confidence: float = 0.0
+    page: int = 1
+    box: Box | None = None
+    valid: bool = True
+    reason: str | None = None
+    source: str = "ocr"  # one of FIELD_SOURCES
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        d = asdict(self)
+        del d["key"]
+        if not unmask and self.value:
+            d["value"] = mask_text(self.value)  # no field holds an Aadhaar/VID; belt and braces
+        d["confidence"] = round(float(self.confidence), 4)
+        return d
+
+    @classmethod
+    def from_dict(cls, key: str, d: dict[str, Any]) -> "Field":
+        return cls(key=key, value=d.get("value"), confidence=float(d.get("confidence", 0.0)),
+                   page=int(d.get("page", 1)), box=d.get("box"), valid=bool(d.get("valid", True)),
+                   reason=d.get("reason"), source=d.get("source", "ocr"))
+
+
 @dataclass
 class Page:
     number: int  # 1-based
@@ -118,6 +152,7 @@ class DocumentResult:
     def has_type(self, doc_type: str) -> bool:
         """The document is of this type, or one of its pages is (a bundle)."""
         return self.document_type == doc_type or doc_type in self.page_types
+    fields: dict[str, Field] = field(default_factory=dict)  # by key; see ocr_core.fields
 
     @property
     def lines(self) -> list[Line]:
@@ -168,7 +203,12 @@ class DocumentResult:
             "masked": not unmask,
             "pages": [p.to_dict(unmask) for p in self.pages],
             "ids": [i.to_dict(unmask) for i in self.ids],
+            "fields": {k: f.to_dict(unmask) for k, f in self.fields.items()},
         }
+
+    def field_values(self) -> dict[str, str | None]:
+        """Each field's value by key (no Aadhaar/VID can be among them)."""
+        return {k: f.value for k, f in self.fields.items()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DocumentResult":
@@ -181,4 +221,5 @@ class DocumentResult:
                    document_type_score=float(d.get("document_type_score", 0.0)),
                    execution_time=float(d.get("execution_time", 0.0)), cached=bool(d.get("cached", False)),
                    engine=d.get("engine", ""), engine_version=d.get("engine_version", ""),
-                   media_type=d.get("media_type", ""), quality=d.get("quality") or {"ok": True, "reasons": []})
+                   media_type=d.get("media_type", ""), quality=d.get("quality") or {"ok": True, "reasons": []},
+                   fields={k: Field.from_dict(k, f) for k, f in (d.get("fields") or {}).items()})

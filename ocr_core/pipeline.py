@@ -15,6 +15,7 @@ from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
+from .fields import extract_fields, read_devanagari
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, sniff
 from .logs import log
@@ -22,7 +23,7 @@ from .models import DocumentResult, Line, Page
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction or classification change results
+PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction, classification or fields change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
 # upright pages 0.90-0.99, the same pages upside down 0.61-0.76)
@@ -98,14 +99,20 @@ def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[
     return pages
 
 
-def document_from_pages(pages: list[Page], **meta) -> DocumentResult:
+def document_from_pages(pages: list[Page], devanagari: dict[int, list[Line]] | None = None,
+                        **meta) -> DocumentResult:
     """What the pages say (everything after OCR): IDs, document type per page and for the
-    document, the quality gate. `meta`: the other
-    `DocumentResult` fields (filename, file_hash, engine ...)."""
+    document, the quality gate, the named fields. `devanagari`: page number -> the page's lines
+    with Devanagari re-read (applied after IDs, types and quality, before fields). `meta`: the
+    other `DocumentResult` fields (filename, file_hash, engine ...)."""
     ids = extract_ids([(pg.number, pg.lines) for pg in pages])
     doc_type, score = classify_pages(pages, ids)
+    quality = assess(pages)
+    for pg in pages:
+        pg.lines = (devanagari or {}).get(pg.number, pg.lines)
+    fields = extract_fields(doc_type, pages, ids)
     return DocumentResult(pages=pages, ids=ids, document_type=doc_type, document_type_score=score,
-                          quality=assess(pages), **meta)
+                          quality=quality, fields=fields, **meta)
 
 
 def _read(source: bytes | str | os.PathLike, filename: str | None, settings: Settings) -> tuple[bytes, str]:
@@ -149,13 +156,18 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 return result
         kind, pages_in = load_pages(data, settings)
         eng: list[OCREngine] = []
+        deva_seq: list[list[Line]] = []  # each OCR page's lines with Devanagari re-read, in page order
 
         def ocr(image: np.ndarray) -> tuple[list[Line], int]:
             if not eng:
                 eng.append(get_engine(eng_name, lang))
-            return ocr_page(eng[0], image)
+            lines, rot = ocr_page(eng[0], image)
+            deva_seq.append(read_devanagari(lines, rotate(image, rot) if rot else image))
+            return lines, rot
 
-        result = document_from_pages(read_pages(pages_in, ocr), filename=filename, file_hash=file_hash,
+        pages = read_pages(pages_in, ocr)
+        devanagari = dict(zip([pg.number for pg in pages if pg.source == "ocr"], deva_seq))
+        result = document_from_pages(pages, devanagari=devanagari, filename=filename, file_hash=file_hash,
                                      engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
         result.execution_time = time.perf_counter() - t0
         cache.put(file_hash, version, result.to_dict(unmask=True))

@@ -1,0 +1,142 @@
+"""Named-field accuracy: per document type and field, the exact-match rate on the dev set (all
+documents, and clean ones alone) and on a set with layouts the dev generator never made.
+
+    python bench/eval_fields.py [--dev DIR] [--unseen DIR] [--memo DIR] [--misses]
+
+Each folder holds documents with `<name>.gt.json` beside them (`document_type`, `fields`,
+`degradation`). A document is scanned by `ocr_core.scan` (its own database in a temporary folder)
+and the fields come from the type the pipeline found, so a misclassified document counts its
+fields as misses. `--memo DIR` keeps each scan result as JSON and re-extracts the fields from the
+stored pages on the next run (the OCR is what takes time, not the rules). A key whose truth is null
+counts as right when no value is reported. Values are compared with spacing normalised and case
+ignored (the truth of some sets holds a name in title case where the card prints capitals); dates
+in the truth (DD/MM/YYYY) are compared as YYYY-MM-DD. Multi-document bundles (`MIXED`) and
+distractors (`NONE`) have no fields to score and are left out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+SUFFIXES = (".png", ".jpg", ".jpeg", ".pdf")
+
+
+def _iso(v: str | None) -> str | None:
+    if v is None:
+        return None
+    return re.sub(r"^(\d\d)/(\d\d)/(\d{4})$", r"\3-\2-\1", v.strip())
+
+
+def _norm(v: str | None) -> str | None:
+    return None if v is None else re.sub(r"\s+", " ", v).strip().casefold()
+
+
+def documents(folder: Path) -> list[tuple[Path, dict]]:
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() not in SUFFIXES:
+            continue
+        gt_path = p.with_name(p.name.rsplit(".", 1)[0] + ".gt.json")
+        if not gt_path.exists():
+            continue
+        gt = json.loads(gt_path.read_text())
+        if gt.get("document_type") in (None, "NONE", "MIXED"):
+            continue
+        out.append((p, gt))
+    return out
+
+
+def result_for(path: Path, memo: Path | None):
+    from ocr_core import scan
+    from ocr_core.fields import extract_fields
+    from ocr_core.models import DocumentResult
+
+    m = memo / f"{path.parent.name}__{path.name}.json" if memo else None
+    if m is not None and m.exists():
+        r = DocumentResult.from_dict(json.loads(m.read_text()))
+        r.fields = extract_fields(r.document_type, r.pages, r.ids)  # the rules as they are now
+        return r
+    r = scan(path, use_cache=False)
+    if m is not None:
+        m.write_text(json.dumps(r.to_dict(unmask=True), ensure_ascii=False))
+    return r
+
+
+def score(docs: list[tuple[Path, dict]], memo: Path | None, misses: bool) -> dict[tuple[str, str], dict[str, list[int]]]:
+    """(type, key) -> {"all": [right, n], "clean": [right, n]}"""
+    from ocr_core.fields import field_keys
+
+    table: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"all": [0, 0], "clean": [0, 0]})
+    for path, gt in docs:
+        r = result_for(path, memo)
+        t = gt["document_type"]
+        clean = gt.get("degradation", "none") in ("none", None)
+        got = {k: f.value for k, f in r.fields.items()} if r.document_type == t else {}
+        for key in field_keys(t):
+            if key not in gt.get("fields", {}):
+                continue
+            want = _iso(gt["fields"][key])
+            ok = _norm(got.get(key)) == _norm(want)
+            for part in ("all", "clean") if clean else ("all",):
+                table[(t, key)][part][0] += ok
+                table[(t, key)][part][1] += 1
+            if misses and not ok:
+                print(f"  miss {path.name} {key}: want {want!r} got {got.get(key)!r}", file=sys.stderr)
+        print(f"{path.name}: {r.document_type}", file=sys.stderr, flush=True)
+    return table
+
+
+def _cell(v: list[int] | None) -> str:
+    if not v or not v[1]:
+        return "-"
+    return f"{v[0] / v[1]:.2f} ({v[0]}/{v[1]})"
+
+
+def render(tables: dict[str, dict]) -> str:
+    keys = sorted({k for t in tables.values() for k in t})
+    cols = [(name, part) for name in tables for part in ("all", "clean")]
+    head = "| type | field | " + " | ".join(f"{n} {p}" for n, p in cols) + " |"
+    rows = [head, "|" + "---|" * (2 + len(cols))]
+    for k in keys:
+        rows.append(f"| {k[0]} | {k[1]} | " + " | ".join(_cell(tables[n].get(k, {}).get(p)) for n, p in cols) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dev", type=Path, default=SHARED / "dev")
+    ap.add_argument("--unseen", type=Path, default=None, help="a folder of documents in layouts the dev set lacks")
+    ap.add_argument("--memo", type=Path, default=None, help="keep scan results here and reuse them")
+    ap.add_argument("--memo-only", action="store_true", help="score only the documents already in --memo")
+    ap.add_argument("--misses", action="store_true", help="print every miss on stderr")
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="ocr-fields-"))
+    os.environ["DB_PATH"] = str(tmp / "bench.db")
+    os.environ["OCR_KEY_FILE"] = str(tmp / "key")
+    sys.path.insert(0, str(ROOT))
+    if args.memo:
+        args.memo.mkdir(parents=True, exist_ok=True)
+    tables = {}
+    for name, folder in (("dev", args.dev), ("unseen", args.unseen)):
+        if folder is None:
+            continue
+        if not folder.is_dir():
+            raise SystemExit(f"no such folder: {folder}")
+        docs = documents(folder)
+        if args.memo_only and args.memo:
+            docs = [(p, gt) for p, gt in docs if (args.memo / f"{p.parent.name}__{p.name}.json").exists()]
+        tables[name] = score(docs, args.memo, args.misses)
+    print(render(tables))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

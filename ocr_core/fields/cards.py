@@ -1,0 +1,184 @@
+"""PAN, Aadhaar, voter ID (EPIC) and driving licence: label-and-value rules over the card's lines."""
+from __future__ import annotations
+
+import re
+
+from . import values as V
+from .base import Doc, Found, any_text, has_date, has_gender, person, rx
+from .layout import TLine, Value
+
+# a label at the start of the line or after the slash of a bilingual label ("नाम / Name")
+NAME = rx(r"(?:^|/)\s*name\b")
+FATHER = rx(r"father'?\s*'?s?\s*name", r"पिता का नाम")
+DOB = rx(r"date\s*of\s*birth", r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*birth", r"\bYoB\b", r"जन्म")
+GENDER = rx(r"\bgender\b", r"\bsex\b", r"लिंग")
+ELECTOR = rx(r"elector'?\s*'?s?\s*name", r"निर्वाचक का नाम")
+RELATIVE = rx(r"\bS\s*/\s*D\s*/\s*W\b(?:\s*of\b)?", r"son\s*/\s*daughter\s*/\s*wife(?:\s*of\b)?", r"\b[SDWC]\s*/\s*[O0]\b\s*:?",
+              r"\b(?:son|daughter|wife|care)\s+of\b")
+ISSUE = rx(r"date\s*of\s*issue", r"issue\s*date", r"\bDOI\b", r"issued\s*on")
+VALID = rx(r"valid\s*till", r"valid\s*up\s*to", r"valid\s*upto", r"validity")
+COV = rx(r"\bCOV\b", r"class\s*of\s*vehicle")
+ADDRESS = rx(r"\baddress\b", r"पता")
+BLOOD = rx(r"blood\s*group")
+HEADER = rx(r"government", r"\bgovt\b", r"income\s*tax", r"department", r"authority", r"permanent\s*account",
+            r"signature", r"election", r"union of india", r"driving\s*licen", r"\bindia\b")
+
+PAN_LABELS = (NAME, FATHER, DOB)
+AADHAAR_LABELS = (DOB, GENDER, ADDRESS, rx(r"enrolment", r"\bVID\b", r"aadhaar", r"\bmobile\b"))
+VOTER_LABELS = (ELECTOR, NAME, FATHER, GENDER, DOB, rx(r"husband'?s?\s*name", r"mother'?s?\s*name", r"EPIC"))
+DL_LABELS = (NAME, RELATIVE, DOB, ISSUE, VALID, COV, BLOOD, rx(r"\bDL\s*No", r"licen[cs]e\s*no"))
+
+
+def _found(v: Value | None, text: str | None = None) -> Found | None:
+    return Found(text if text is not None else v.text, v.lines) if v else None
+
+
+def _date_anywhere(doc: Doc, after: TLine | None = None) -> Found | None:
+    for ln in doc.lines:
+        if after is not None and (ln.page, ln.y0) <= (after.page, after.y0):
+            continue
+        if has_date(ln.text):
+            return Found(ln.text, [ln])
+    return None
+
+
+def pan(doc: Doc) -> dict[str, Found | None]:
+    lay = doc.layout
+    out: dict[str, Found | None] = {
+        "name": _found(lay.value(NAME, person, ("inline", "below"))),
+        "father_name": _found(lay.value(FATHER, person, ("inline", "below"))),
+        "dob": _found(lay.value(DOB, has_date, ("inline", "below", "right"))),
+    }
+    if out["dob"] is None:
+        out["dob"] = _date_anywhere(doc)
+    if out["name"] is None or out["father_name"] is None:
+        # the older card prints no labels: name, then father's name, then the date of birth
+        date_line = out["dob"].lines[0] if out["dob"] and out["dob"].lines else None
+        used = {id(f.lines[0]) for f in out.values() if f and f.lines}
+        cands = [ln for ln in doc.lines if id(ln) not in used and ln.text == ln.text.upper() and person(ln.text)
+                 and not HEADER.search(ln.text) and not lay.is_label(ln.text)
+                 and (date_line is None or (ln.page == date_line.page and ln.y1 <= date_line.y0 + 2))]
+        if date_line is not None:  # the two lines right above the date, in its column
+            col = [ln for ln in cands if abs(ln.x0 - date_line.x0) <= 2 * date_line.h]
+            cands = col or cands
+            cands = sorted(cands, key=lambda ln: ln.y0)[-2:]
+        for key, ln in zip(("name", "father_name"), cands):
+            if out[key] is None:
+                out[key] = Found(ln.text, [ln])
+    return out
+
+
+_REL = re.compile(r"\b([SDC])\s*/\s*[O0]\b\s*[:.;,]?\s*(.*)", re.I)
+_STOP = re.compile(r"\d{4}\s?\d{4}\s?\d{4}|X{4}|\bVID\b|mobile|aadhaar|download|issue date|\bDOB\b", re.I)
+
+
+def _relative_line(doc: Doc) -> tuple[TLine, str, str] | None:
+    for ln in doc.lines:
+        m = _REL.search(ln.text)
+        if m and person(m.group(2)):
+            return ln, m.group(1).upper() + "/O", m.group(2)
+    return None
+
+
+def _address(doc: Doc) -> Found | None:
+    lay = doc.layout
+    stop = lambda o: bool(_STOP.search(o.text)) or V.find_gender(o.text) is not None and len(o.text) < 20  # noqa: E731
+    for ln, m in lay.find(ADDRESS):
+        rest = ln.text[m.end():].strip(" :;-/")
+        under = lay.below(ln, max_gap=1.5)
+        lines = [ln] if rest else []
+        if under:
+            lines += lay.block(under[0], stop)
+        parts = [rest] if rest else []
+        parts += [o.text for o in lines if o is not ln]
+        parts = [p for p in parts if not _REL.match(p.strip())]  # "S/O: ..." opens the address
+        if parts:
+            return Found(_join(parts), [o for o in lines if not _REL.match(o.text.strip())] or lines)
+    return None
+
+
+def _join(parts: list[str]) -> str:
+    s = ", ".join(p.strip(" ,") for p in parts if p.strip(" ,"))
+    return re.sub(r"\s*,\s*(,\s*)*", ", ", s)
+
+
+def aadhaar(doc: Doc) -> dict[str, Found | None]:
+    lay = doc.layout
+    out: dict[str, Found | None] = {k: None for k in ("name", "name_hi", "dob", "gender", "father_name", "address")}
+    dob_v = lay.value(DOB, has_date, ("inline", "right", "below"))
+    if dob_v is None:  # "Year of Birth : 1987"
+        for ln, m in lay.find(DOB):
+            y = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", ln.text[m.end():])
+            if y:
+                out["dob"] = Found(y.group(0), [ln], valid=False, reason="only the year of birth is printed")
+                break
+    else:
+        out["dob"] = _found(dob_v)
+    name_line = None
+    anchor = dob_v.lines[0] if dob_v else None
+    if anchor is not None:  # the name is printed right above the date of birth
+        for o in lay.above(anchor, max_gap=2.5)[:2]:
+            if person(o.text) and not HEADER.search(o.text):
+                name_line = o
+                break
+    if name_line is None:
+        for ln, _m in lay.find(rx(r"(?:^|/)\s*to\b")):
+            for o in lay.below(ln, max_gap=3.0)[:2]:
+                if person(o.text):
+                    name_line = o
+                    break
+    if name_line is not None:
+        out["name"] = Found(name_line.text, [name_line])
+        for o in lay.above(name_line, max_gap=1.5)[:1]:
+            if V.is_devanagari(o.text):
+                out["name_hi"] = Found(o.text, [o])
+    for ln in ([anchor] if anchor else []) + lay.lines:
+        if anchor is not None and ln is not anchor and not (ln.page == anchor.page and ln.y0 > anchor.y0):
+            continue
+        g = V.find_gender(ln.text)
+        if g and len(ln.text) <= 30:
+            out["gender"] = Found(ln.text, [ln])
+            break
+    rel = _relative_line(doc)
+    if rel:
+        out["father_name"] = Found(rel[2], [rel[0]])
+    out["address"] = _address(doc)
+    return out
+
+
+def voter(doc: Doc) -> dict[str, Found | None]:
+    lay = doc.layout
+    name = lay.value(ELECTOR, person) or lay.value(NAME, person)
+    return {
+        "name": _found(name),
+        "father_name": _found(lay.value(FATHER, person)),
+        "gender": _found(lay.value(GENDER, has_gender)),
+        "dob": _found(lay.value(DOB, has_date)),
+    }
+
+
+def dl(doc: Doc) -> dict[str, Found | None]:
+    lay = doc.layout
+    out: dict[str, Found | None] = {
+        "name": _found(lay.value(NAME, person)),
+        "dob": _found(lay.value(DOB, has_date)),
+        "date_of_issue": _found(lay.value(ISSUE, has_date)),
+        "valid_till": _found(lay.value(VALID, has_date)),
+        "cov": _found(lay.value(COV, any_text)),
+        "father_name": None, "relation": None,
+    }
+    for ln, m in lay.find(RELATIVE):
+        v = lay.value_at(ln, m, person)
+        if v is None:
+            continue
+        out["father_name"] = _found(v)
+        label = re.sub(r"\s+", "", m.group(0)).upper().rstrip(":")
+        rel = {"S/O": "S/O", "SONOF": "S/O", "D/O": "D/O", "DAUGHTEROF": "D/O", "W/O": "W/O", "WIFEOF": "W/O",
+               "C/O": "C/O", "CAREOF": "C/O"}.get(label.replace("0", "O"))
+        if rel:
+            out["relation"] = Found(rel, [ln])
+        else:  # "S/D/W of": the card does not say which
+            out["relation"] = Found("S/D/W", [ln], valid=False,
+                                    reason="the card prints S/D/W of: son, daughter or wife is not stated")
+        break
+    return out

@@ -1,0 +1,142 @@
+"""Devanagari lines: the Latin recogniser reads them as junk ("HGA SHR FAaR"); Tesseract's Hindi
+model (Debian `tesseract-ocr-hin`) reads the cropped line instead.
+
+Only lines the recogniser was unsure of are tried, all crops of a page stacked into one image for
+one Tesseract call. A crop is taken as Devanagari when Tesseract reads it confidently and mostly in
+Devanagari; its text and confidence then replace the junk. Without the Hindi model, or for a line
+that does not read as Devanagari, the line is left as it was.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import lru_cache
+
+import numpy as np
+
+from ..logs import log
+from ..models import Line
+from .values import is_devanagari, looks_like_name
+
+SUSPECT_CONFIDENCE = 0.90  # PP-OCR confidence under which a line may be Devanagari read as Latin
+MIN_TESS_CONFIDENCE = 70.0  # Tesseract's mean word confidence (0-100) to trust a Hindi reading
+MIN_WORD_CONFIDENCE = 50.0
+LINE_HEIGHT = 40  # crops are scaled to this height (px) before stacking
+GAP = 24
+
+
+@lru_cache(maxsize=1)
+def hindi_available() -> bool:
+    if not shutil.which("tesseract"):
+        return False
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "hin" in (out.stdout + out.stderr).split()
+
+
+def _suspect(ln: Line) -> bool:
+    if ln.confidence < SUSPECT_CONFIDENCE:
+        return not is_devanagari(ln.text)
+    xs, ys = [p[0] for p in ln.box], [p[1] for p in ln.box]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    # far fewer characters than the box holds: the recogniser dropped most of the glyphs
+    return h > 0 and len(ln.text.strip()) < 0.25 * w / h and not is_devanagari(ln.text)
+
+
+def _bounds(ln: Line) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in ln.box], [p[1] for p in ln.box]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _probes(lines: list[Line]) -> list[Line]:
+    """Empty boxes above a Latin name with nothing detected there: cards print the name in
+    Devanagari right above it, and the detector sometimes misses that line."""
+    out = []
+    for ln in lines:
+        if not looks_like_name(ln.text) or ln.text.upper() == ln.text and len(ln.text) < 4:
+            continue
+        x0, y0, x1, y1 = _bounds(ln)
+        h = y1 - y0
+        above = [o for o in lines if o is not ln and (b := _bounds(o))[3] <= y0 + 0.3 * h and b[3] >= y0 - 1.8 * h
+                 and min(b[2], x1) - max(b[0], x0) > 0]
+        if not above and y0 - 1.4 * h >= 0:
+            out.append(Line("", [[x0, y0 - 1.4 * h], [x1, y0 - 1.4 * h], [x1, y0 - 0.1 * h], [x0, y0 - 0.1 * h]], 0.0))
+    return out
+
+
+def _crop(image: np.ndarray, ln: Line):
+    from PIL import Image
+
+    x0, y0, x1, y1 = _bounds(ln)
+    pad = 0.2 * (y1 - y0)
+    H, W = image.shape[:2]
+    box = (max(0, int(x0 - pad)), max(0, int(y0 - pad)), min(W, int(x1 + pad)), min(H, int(y1 + pad)))
+    if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+        return None
+    im = Image.fromarray(image).crop(box).convert("L")
+    scale = LINE_HEIGHT / im.height
+    im = im.resize((max(1, int(im.width * scale)), LINE_HEIGHT))
+    return Image.fromarray(_binarize(np.asarray(im)))
+
+
+def _binarize(a: np.ndarray) -> np.ndarray:
+    """Otsu's threshold per crop (the stacked crops differ in background), dark text on white."""
+    hist = np.bincount(a.ravel(), minlength=256).astype(float)
+    total, cum, cum_mean = a.size, np.cumsum(hist), np.cumsum(hist * np.arange(256))
+    w0 = cum / total
+    w1 = 1 - w0
+    m0 = cum_mean / np.maximum(cum, 1)
+    m1 = (cum_mean[-1] - cum_mean) / np.maximum(total - cum, 1)
+    t = int(np.argmax(w0 * w1 * (m0 - m1) ** 2))
+    out = np.where(a > t, 255, 0).astype(np.uint8)
+    if (out == 0).mean() > 0.5:  # light text on a dark band
+        out = 255 - out
+    return out
+
+
+def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
+    """The page's lines with Devanagari junk replaced by Tesseract Hindi readings."""
+    if image is None or not lines or not hindi_available():
+        return lines
+    probes = _probes(lines)
+    lines = list(lines) + probes  # a probe that does not read as Devanagari is dropped below
+    idx = [i for i, ln in enumerate(lines) if _suspect(ln) or ln in probes]
+    crops = [(i, c) for i in idx if (c := _crop(image, lines[i])) is not None]
+    if not crops:
+        return lines[:len(lines) - len(probes)]
+    from PIL import Image
+    import pytesseract
+
+    width = max(c.width for _, c in crops) + 2 * GAP
+    sheet = Image.new("L", (width, GAP + len(crops) * (LINE_HEIGHT + GAP)), 255)
+    spans = []
+    for k, (i, c) in enumerate(crops):
+        top = GAP + k * (LINE_HEIGHT + GAP)
+        sheet.paste(c, (GAP, top))
+        spans.append((i, top))
+    try:
+        data = pytesseract.image_to_data(sheet, lang="hin", config="--psm 6", output_type=pytesseract.Output.DICT)
+    except (pytesseract.TesseractError, OSError) as e:
+        log.warning("devanagari read failed", extra={"event": "devanagari_error", "error": type(e).__name__})
+        return lines[:len(lines) - len(probes)]
+    words: dict[int, list[tuple[int, str, float]]] = {}
+    for t, top, left, conf in zip(data["text"], data["top"], data["left"], data["conf"]):
+        if not t.strip() or float(conf) < 0:
+            continue
+        for i, stop in spans:
+            if stop - GAP / 2 <= top < stop + LINE_HEIGHT:
+                words.setdefault(i, []).append((left, t.strip(), float(conf)))
+                break
+    out = list(lines)
+    for i, ws in words.items():
+        ws.sort()
+        text = " ".join(w for _, w, _ in ws)
+        conf = sum(c for _, _, c in ws) / len(ws)
+        # every word read with some confidence: a bilingual line ("पुरुष / MALE") reads its Latin
+        # half as junk, and then the recogniser's reading stays
+        if conf >= MIN_TESS_CONFIDENCE and min(c for _, _, c in ws) >= MIN_WORD_CONFIDENCE \
+                and is_devanagari(text, 0.8):
+            out[i] = Line(text=text, box=lines[i].box, confidence=conf / 100.0)
+    return [ln for ln in out if ln.text]  # probes that read nothing go
