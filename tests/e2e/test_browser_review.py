@@ -206,7 +206,7 @@ def test_reject_and_next_document_shortcuts(streamlit_server, chromium, dev_dir,
     h_pan, h_voter = (hashlib.sha256(p.read_bytes()).hexdigest() for p in (pan, voter))
     page = _open(chromium, streamlit_server.url, "asha")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(pan), str(voter)])
-    expect(page.get_by_text("Read 2 of 2 file(s)")).to_be_visible()
+    expect(page.get_by_text("Read 2 of 2 file(s)")).to_be_visible(timeout=120_000)  # two OCR reads
     expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
     _settled(page)
 
