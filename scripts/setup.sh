@@ -8,6 +8,8 @@ DEV=0; [ "${1:-}" = "--dev" ] && DEV=1
 
 apt_pkgs=()
 command -v tesseract >/dev/null 2>&1 || apt_pkgs+=(tesseract-ocr tesseract-ocr-eng)
+# Tesseract's Hindi model reads the Devanagari lines (the name in Devanagari) that PP-OCR's Latin model cannot
+(tesseract --list-langs 2>/dev/null | grep -qx hin) || apt_pkgs+=(tesseract-ocr-hin)
 if [ "$DEV" = 1 ]; then
   command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
   [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium chromium-driver)

@@ -51,6 +51,10 @@ def test_submit_uploads_expands_zips_and_exports_masked(settings, dev_dir, engin
     assert by["docs.zip/gst.pdf"]["document_type"] == "GSTIN" and by["docs.zip/gst.pdf"]["cached"] is False
     assert json.loads((dev_dir / "gst_000_digital.gt.json").read_text())["ids"]["GSTIN"] == [by["docs.zip/gst.pdf"]["GSTIN"]]
     assert by["notes.txt"]["status"] == FAILURE and "Unsupported" in by["notes.txt"]["error"]
+    # one column per field key: the named fields of each document
+    assert by["aadhaar_000.png"]["name"] == "Sanjay Kumar Tiwari" and by["aadhaar_000.png"]["dob"] == "1958-03-01"
+    assert by["aadhaar_000.png"]["gender"] == "MALE" and by["aadhaar_000.png"]["invalid_fields"] == ""
+    assert by["docs.zip/gst.pdf"]["name"] == "GALAXY FABRICATORS LLP" and by["docs.zip/gst.pdf"]["gender"] == ""
     doc_csv = batch.to_csv(rows, batch.doc_columns()).decode()
     id_csv = batch.to_csv(batch.all_id_rows(done), batch.ID_COLUMNS).decode()
     js = batch.to_json(done).decode()
@@ -58,6 +62,8 @@ def test_submit_uploads_expands_zips_and_exports_masked(settings, dev_dir, engin
         assert "215521093999" not in text and "2155 2109 3999" not in text and "7112284965890411" not in text
     assert "XXXX XXXX 3999" in id_csv and "XXXX XXXX 3999" in js
     assert len(list(csv.DictReader(io.StringIO(doc_csv)))) == 5
+    assert {"name", "dob", "address", "invalid_fields"} <= set(doc_csv.splitlines()[0].split(","))
+    assert json.loads(js)[0]["result"]["fields"]["name"]["value"] == "Sanjay Kumar Tiwari"
     assert {r["id_type"] for r in csv.DictReader(io.StringIO(id_csv))} >= {"AADHAAR", "VID", "GSTIN", "UDYAM"}
 
 

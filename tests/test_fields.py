@@ -260,3 +260,21 @@ def test_dev_documents_fields_match_the_ground_truth(settings, engine, dev_dir, 
         if key == "name_hi" and not hindi_available():
             continue
         assert got.get(key) == _iso(want), (name, key)
+
+
+# ------------------------------------------------------------------ one case, several documents
+def test_case_documents_compared_by_fuzzy_name_and_birth_date():
+    from ocr_core.fields.case import compare_case
+
+    def doc(h: str, t: str, name: str, dob: str) -> DocumentResult:
+        return DocumentResult(f"{h}.png", h, [], [], document_type=t,
+                              fields={"name": Field("name", name), "dob": Field("dob", dob)})
+
+    pan, aad = doc("p", "PAN", "SUNITA JAIN", "1972-11-22"), doc("a", "AADHAAR", "Sunita  Jain", "1972-11-22")
+    dl = doc("d", "DL", "SUNlTA JAIN", "1972-11-22")  # one letter misread: still the same person
+    assert compare_case([pan, aad, dl]) == []
+    other = doc("o", "VOTER_ID", "Rekha Shah", "1972-11-23")
+    firm = doc("g", "GSTIN", "LOTUS AGENCIES", "")  # an enterprise's name is not compared
+    got = [m.to_dict() for m in compare_case([pan, other, firm])]
+    assert [(m["field"], m["documents"]) for m in got] == [("name", ["p", "o"]), ("dob", ["p", "o"])]
+    assert got[1]["values"] == ["1972-11-22", "1972-11-23"] and got[0]["score"] < 85

@@ -115,11 +115,12 @@ _PAIRS = (("date_of_issue", "date_of_expiry"), ("date_of_issue", "valid_till"), 
 
 
 def cross_check(fields: dict[str, Field]) -> None:
-    """Dates in order: expiry after issue, issue after birth."""
+    """Dates in order: expiry after issue, issue not before birth, registration not before
+    incorporation."""
     for a, b in _PAIRS:
         fa, fb = fields.get(a), fields.get(b)
         da, db = V.parse_iso(fa.value if fa else None), V.parse_iso(fb.value if fb else None)
-        if da and db and db <= da:
+        if da and db and (db < da or db == da and b in ("date_of_expiry", "valid_till")):
             bad = fb if b != "date_of_issue" else fa
             assert bad is not None
             if bad.valid:

@@ -73,7 +73,7 @@ def _value_column(doc: Doc, label_pattern, stop) -> list[TLine]:
             start = ln
         elif row and not lay.is_label(row[0].text):
             start = row[0]
-        else:
+        elif not (start := _right_below(lay, ln)):
             for o in lay.below(ln, max_gap=3.0)[:3]:  # the label may run on ("Place of / Business :")
                 if not lay.is_label(o.text) and not _ADDRESS_END.match(o.text):
                     start = o
@@ -87,6 +87,13 @@ def _value_column(doc: Doc, label_pattern, stop) -> list[TLine]:
                     and min(p.y1, o.y1) - max(p.y0, o.y0) >= 0.5 * min(p.h, o.h) for p in lay.lines)
             return lay.block(start, new_row, max_lines=10)
     return []
+
+
+def _right_below(lay, ln: TLine) -> TLine | None:
+    """The value column's next line when the line beside the label went unread."""
+    cands = [o for o in lay.lines if o.page == ln.page and o.x0 >= ln.x1 - 0.5 * ln.h and ln.y0 <= o.y0 <= ln.y1 + ln.h
+             and not lay.is_label(o.text)]
+    return min(cands, key=lambda o: (o.y0, o.x0)) if cands else None
 
 
 def _continuation(lay, ln: TLine) -> list[TLine]:

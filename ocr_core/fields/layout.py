@@ -2,8 +2,10 @@
 same row, or on the line below (the layouts of Indian KYC cards and certificates)."""
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..models import Box, Page
@@ -19,6 +21,7 @@ class TLine:
     confidence: float
     page: int
     source: str  # "ocr" or "text_layer"
+    orig: Box | None = field(default=None, repr=False, compare=False)  # the box as OCR gave it
 
     @property
     def h(self) -> float:
@@ -34,21 +37,40 @@ class TLine:
 
 
 def union_box(lines: Iterable[TLine]) -> Box | None:
-    ls = list(lines)
-    if not ls:
+    """The page-pixel rectangle around the lines' original boxes."""
+    pts = [q for ln in lines for q in (ln.orig or ln.box)]
+    if not pts:
         return None
-    x0, y0 = min(ln.x0 for ln in ls), min(ln.y0 for ln in ls)
-    x1, y1 = max(ln.x1 for ln in ls), max(ln.y1 for ln in ls)
+    x0, y0 = min(q[0] for q in pts), min(q[1] for q in pts)
+    x1, y1 = max(q[0] for q in pts), max(q[1] for q in pts)
     return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
+def skew(page: Page) -> float:
+    """The page's skew in radians: the median slope of the top edges of its long boxes (a photo or
+    scan a few degrees off; the boxes are quadrilaterals that follow the text)."""
+    angles = []
+    for ln in page.lines:
+        (x0, y0), (x1, y1) = ln.box[0], ln.box[1]
+        if x1 - x0 > 3 * abs(ln.box[3][1] - y0) > 0:
+            angles.append(math.atan2(y1 - y0, x1 - x0))
+    return statistics.median(angles) if len(angles) >= 3 else 0.0
+
+
 def page_lines(pages: list[Page]) -> list[TLine]:
-    """Every line of every page in reading order (page, top, left)."""
+    """Every line of every page in reading order (page, top, left), in coordinates turned by the
+    page's skew so that a row of the layout is level. (Each line's `box` on output is level too;
+    `Field.box` comes from the original boxes, see `original_box`.)"""
     out = []
     for p in pages:
+        a = -skew(p)
+        c, s_ = math.cos(a), math.sin(a)
         for ln in p.lines:
-            xs, ys = [q[0] for q in ln.box], [q[1] for q in ln.box]
-            out.append(TLine(ln.text.strip(), min(xs), min(ys), max(xs), max(ys), ln.confidence, p.number, p.source))
+            pts = [(x * c - y * s_, x * s_ + y * c) for x, y in ln.box] if a else [(x, y) for x, y in ln.box]
+            xs, ys = [q[0] for q in pts], [q[1] for q in pts]
+            t = TLine(ln.text.strip(), min(xs), min(ys), max(xs), max(ys), ln.confidence, p.number, p.source)
+            t.orig = ln.box
+            out.append(t)
     out.sort(key=lambda t: (t.page, round(t.cy / max(t.h * 0.6, 1.0)), t.x0))
     return [t for t in out if t.text]
 
