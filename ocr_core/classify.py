@@ -57,9 +57,11 @@ def _phrase_score(phrase: str, lines: list[str]) -> float:
     best = 0.0
     for ln in lines:
         lo = ln.lower()
-        if len(lo) < len(p) * 0.6:
+        if len(lo) < len(p) * 0.85:
             continue
-        best = max(best, fuzz.partial_ratio(p, lo))
+        # a line at least as long as the phrase may hold it anywhere; a shorter one (a truncated
+        # reading) must match it as a whole, so that a part of a phrase is not taken for all of it
+        best = max(best, fuzz.partial_ratio(p, lo) if len(lo) >= len(p) else fuzz.ratio(p, lo))
         if best >= 100:
             break
     return best

@@ -160,7 +160,7 @@ class IDSpec:
 
 REGISTRY: tuple[IDSpec, ...] = (
     IDSpec("PAN", "PAN", "@@@@@####@", _stdnum(_pan), "PAN", 2.0, match_priority=5),
-    IDSpec("AADHAAR", "Aadhaar", "############", _stdnum(_aadhaar), "AADHAAR", 2.0, masked=True,
+    IDSpec("AADHAAR", "Aadhaar", "############", _stdnum(_aadhaar), "AADHAAR", 2.5, masked=True,
            groupings=((12,), (4, 4, 4)), display=_groups_of_four, match_priority=4),
     IDSpec("AADHAAR_MASKED", "Aadhaar (masked)", None, validate_aadhaar_masked, "AADHAAR", 2.5,
            display=_groups_of_four),

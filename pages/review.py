@@ -98,6 +98,10 @@ st.markdown(f"{STATUS_BADGE.get(row.get('review_status'), row.get('review_status
             + (" · :blue-badge[cached result]" if res.cached else ""))
 if row.get("review_reason"):
     st.caption(f"Reason: {row['review_reason']}")
+if len(res.pages) > 1:  # a bundle is MIXED: say what each page is
+    st.caption("Pages: " + " · ".join(f"{p.number}: {p.document_type}" for p in res.pages))
+if not res.quality.get("ok", True):
+    st.warning("Check this document closely: " + ", ".join(res.quality.get("reasons", [])))
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

@@ -13,6 +13,9 @@ command -v tesseract >/dev/null 2>&1 || apt_pkgs+=(tesseract-ocr tesseract-ocr-e
 if [ "$DEV" = 1 ]; then
   command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
   [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium chromium-driver)
+  # fonts for bench/unseen.py (layouts in fonts the dev set does not use; OCR-B for the MRZ)
+  [ -f /usr/share/fonts/truetype/freefont/FreeSans.ttf ] && [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || \
+    apt_pkgs+=(fonts-freefont-ttf fonts-croscore fonts-lato fonts-open-sans fonts-ocr-b fonts-lohit-deva)
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"

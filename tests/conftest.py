@@ -93,3 +93,16 @@ def app_nav(monkeypatch):
     from ocr_core.jobs import reset_backends
 
     reset_backends()
+
+
+@pytest.fixture(scope="session")
+def unseen_gen():
+    """bench/unseen.py, the generator of labelled documents in layouts the dev set does not have."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("unseen", ROOT / "bench" / "unseen.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["unseen"] = mod  # its dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod

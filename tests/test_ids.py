@@ -105,3 +105,50 @@ def test_validate_id_for_typed_values():
 def test_coerce_rejects_what_cannot_fit():
     assert coerce("ABCDE", "@@@@@") == ("ABCDE", [])
     assert coerce("AB?DE", "@@@@@") is None
+
+
+def _mrz(number, surname="IYER", given="KARTHIK", dob="771228", exp="340211"):
+    l1 = f"P<IND{surname}<<{given}".ljust(44, "<")
+    pno = number.ljust(9, "<")
+    l2 = pno + mrz_check_digit(pno) + "IND" + dob + mrz_check_digit(dob) + "M" + exp + mrz_check_digit(exp)
+    l2 += "<" * 14 + "<"
+    l2 += mrz_check_digit(l2[0:10] + l2[13:20] + l2[21:43])
+    return l1, l2
+
+
+def test_z_series_passport_confirmed_by_its_mrz_is_valid():
+    # India issues Z series passports; no rule about series letters has a source
+    l1, l2 = _mrz("Z1234567")
+    found = ids_of("REPUBLIC OF INDIA", l1, l2)
+    assert ("PASSPORT", "Z1234567", True) in found
+    assert validate_id("PASSPORT", "Z1234567")[1]
+    # a wrong check digit is still caught
+    bad = l2[:9] + str((int(l2[9]) + 1) % 10) + l2[10:]
+    assert not any(t == "PASSPORT" and v for t, _, v in ids_of("REPUBLIC OF INDIA", l1, bad))
+
+
+def test_mrz_line1_fillers_read_as_letters_are_repaired_and_marked():
+    l1, l2 = _mrz("A2764277")
+    misread = l1[:22] + "KK<<A" + l1[27:]  # '<' after the names read as K and A
+    assert misread != l1 and len(misread) == 44
+    found = extract_ids([(1, [line("REPUBLIC OF INDIA"), line(misread, y=40), line(l2, y=80)])])
+    mrz = next(i for i in found if i.type == "MRZ")
+    assert mrz.valid and mrz.repaired
+    assert mrz.value.split("\n")[0] == l1
+    assert mrz.raw.split("\n")[0] == misread
+
+
+def test_mrz_line1_that_cannot_be_repaired_gets_lower_confidence():
+    l1, l2 = _mrz("A2764277")
+    broken = l1[:18] + "K" * 26  # every filler read as K: the end of the names cannot be found
+    assert broken.startswith("P<INDIYER<<KARTHIKKK")
+    found = extract_ids([(1, [line("REPUBLIC OF INDIA"), line(broken, y=40), line(l2, y=80)])])
+    mrz = next(i for i in found if i.type == "MRZ")
+    assert not mrz.repaired and mrz.confidence < 0.6
+
+
+def test_soft_hyphens_and_unicode_dashes_in_a_text_layer_are_hyphens():
+    for sep in ("\u00ad", "-\u00ad", "\u2010", "\u2011", "\u2013", "\u2212"):
+        assert ("UDYAM", "UDYAM-MH-02-0012345", True) in ids_of(f"UDYAM{sep}MH{sep}02{sep}0012345"), sep
+    # zero-width characters and full-width digits (NFKC) do not hide a PAN
+    assert ("PAN", "EDYPK5645N", True) in ids_of("PAN: EDY\u200bPK５６４５N")
