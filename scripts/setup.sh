@@ -11,6 +11,7 @@ command -v tesseract >/dev/null 2>&1 || apt_pkgs+=(tesseract-ocr tesseract-ocr-e
 if [ "$DEV" = 1 ]; then
   command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
   [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium chromium-driver)
+  ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || apt_pkgs+=(libzbar0)  # bench_qr_decoders compares zbar
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
