@@ -49,8 +49,40 @@ def exists(file_hash: str) -> bool:
 
 
 def delete(file_hash: str) -> bool:
+    """Remove the stored upload and its masked page images."""
     p = _path(file_hash)
+    gone = False
     if p.exists():
         p.unlink()
-        return True
-    return False
+        gone = True
+    d = _masked_dir(file_hash)
+    if d.is_dir():
+        for f in d.iterdir():
+            f.unlink()
+        d.rmdir()
+        gone = True
+    return gone
+
+
+# ---------------------------------------------------------------- masked page images (redact)
+def _masked_dir(file_hash: str) -> Path:
+    if not _HASH.match(file_hash):
+        raise ValueError("not a sha256 file hash")
+    return files_dir() / "masked" / file_hash[:2] / file_hash
+
+
+def put_masked(file_hash: str, page: int, png: bytes) -> Path:
+    """Keep a page's masked image (PNG), encrypted, replacing an older one."""
+    d = _masked_dir(file_hash)
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / f"{int(page)}.png"
+    tmp = d / f".{int(page)}.{os.getpid()}"
+    tmp.write_bytes(crypto.fernet().encrypt(png))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, p)
+    return p
+
+
+def get_masked(file_hash: str, page: int) -> bytes | None:
+    p = _masked_dir(file_hash) / f"{int(page)}.png"
+    return crypto.fernet().decrypt(p.read_bytes()) if p.exists() else None
