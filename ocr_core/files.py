@@ -64,6 +64,15 @@ def delete(file_hash: str) -> bool:
     return gone
 
 
+def delete_original(file_hash: str) -> bool:
+    """Remove only the uploaded file (its masked page images stay)."""
+    p = _path(file_hash)
+    if p.exists():
+        p.unlink()
+        return True
+    return False
+
+
 # ---------------------------------------------------------------- masked page images (redact)
 def _masked_dir(file_hash: str) -> Path:
     if not _HASH.match(file_hash):

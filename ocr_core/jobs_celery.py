@@ -17,12 +17,13 @@ import redis
 from celery import Celery
 from celery.result import AsyncResult
 
-from . import crypto, documents, files
+from . import crypto, files
 from .config import Settings, get_settings
 from .errors import OCRError
 from .jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, Job, JobStore, submission
 from .logs import log
 from .models import DocumentResult
+from .intake import keep_document
 from .pipeline import cache_version
 from .store import ResultCache, connect
 
@@ -173,7 +174,7 @@ class CeleryBackend:
         doc = DocumentResult.from_dict(result)
         try:  # keep it like any scan here: for review, and in the app's result cache
             ResultCache(self.settings).put(doc.file_hash, doc.engine_version, doc.to_dict(unmask=True))
-            documents.save(doc, files.get(doc.file_hash), db=connect(self.settings.db_path))
+            keep_document(doc, files.get(doc.file_hash), self.settings)
         except Exception:  # noqa: BLE001 - the job's result is kept below even if this fails
             log.exception("keeping a worker result failed", extra={"event": "job_keep_error", "job_id": job.id})
         self.store.update(job.id, status=SUCCESS, result=result, completed_at=now, error=None, error_code=None,

@@ -100,6 +100,7 @@ class DocumentResult:
     engine: str = ""
     engine_version: str = ""
     media_type: str = ""
+    aadhaar_qr: dict[str, Any] | None = None  # the Aadhaar QR found on the document (aadhaar_qr.read_document)
 
     @property
     def lines(self) -> list[Line]:
@@ -148,6 +149,7 @@ class DocumentResult:
             "masked": not unmask,
             "pages": [p.to_dict(unmask) for p in self.pages],
             "ids": [i.to_dict(unmask) for i in self.ids],
+            "aadhaar_qr": self.aadhaar_qr,
         }
 
     @classmethod
@@ -161,4 +163,4 @@ class DocumentResult:
                    document_type_score=float(d.get("document_type_score", 0.0)),
                    execution_time=float(d.get("execution_time", 0.0)), cached=bool(d.get("cached", False)),
                    engine=d.get("engine", ""), engine_version=d.get("engine_version", ""),
-                   media_type=d.get("media_type", ""))
+                   media_type=d.get("media_type", ""), aadhaar_qr=d.get("aadhaar_qr"))

@@ -8,20 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
-from . import crypto
+from . import aadhaar_qr, crypto
 from .classify import classify
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
 from .ids import extract_ids
-from .loader import MEDIA_TYPES, check_size, load_pages, sniff
+from .loader import MEDIA_TYPES, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
 from .models import DocumentResult, Line, Page
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "2"  # bump when loading, orientation, extraction or classification change results
+PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction or classification change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
+QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
 # upright pages 0.90-0.99, the same pages upside down 0.61-0.76)
 
@@ -96,11 +97,23 @@ def cache_version(engine_name: str, lang: str, settings: Settings) -> str:
 
 def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engine: str | None = None,
          lang: str | None = None, use_cache: bool = True, settings: Settings | None = None,
-         source_label: str = "python") -> DocumentResult:
-    """Scan one document. Raises an `InputError` subclass for a bad file (and records it)."""
+         source_label: str = "python", password: str | None = None) -> DocumentResult:
+    """Scan one document. Raises an `InputError` subclass for a bad file (and records it).
+
+    password: for a protected PDF (an e-Aadhaar); the PDF is decrypted in memory and the result
+    is that of the decrypted file (its hash). The password is never logged or stored."""
     settings = settings or get_settings()
     t0 = time.perf_counter()
     data, filename = _read(source, filename)
+    try:
+        data = unlock_pdf(data, password)
+    except OCRError as e:
+        rec = {"filename": crypto.encrypt_text(filename), "file_hash": sha256(data), "engine": engine or
+               settings.ocr_engine, "source": source_label}
+        record_scan(connect(settings.db_path), **rec, duration=time.perf_counter() - t0, cached=0, error=str(e),
+                    error_code=e.code)
+        log.warning("scan failed", extra={"event": "scan_error", "file_hash": rec["file_hash"][:16], "code": e.code})
+        raise
     file_hash = sha256(data)
     eng_name, lang = engine or settings.ocr_engine, lang or settings.ocr_model_lang
     db = connect(settings.db_path)
@@ -122,21 +135,29 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
         kind, pages_in = load_pages(data, settings)
         eng: OCREngine | None = None
         pages: list[Page] = []
+        images: list[tuple[int, np.ndarray]] = []  # upright page images, for the QR codes
         for p in pages_in:
             if p.text_lines is not None:
                 pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
+                if p.number <= QR_PAGES:
+                    images.append((p.number, render_page(data, p.number, settings=settings)))
             else:
                 assert p.image is not None
                 eng = eng or get_engine(eng_name, lang)
                 lines, rot = ocr_page(eng, p.image)
                 h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
                 pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot))
+                if p.number <= QR_PAGES:
+                    images.append((p.number, rotate(p.image, rot) if rot else p.image))
         ids = extract_ids([(pg.number, pg.lines) for pg in pages])
         texts = [ln.text for pg in pages for ln in pg.lines]
         doc_type, score = classify(texts, ids)
+        last4 = [i.value[-4:] for i in ids if i.type in ("AADHAAR", "AADHAAR_MASKED") and i.valid]
+        qr = aadhaar_qr.read_document(images, texts, last4, settings.aadhaar_qr_cert)
+        del images
         result = DocumentResult(filename=filename, file_hash=file_hash, pages=pages, ids=ids,
                                 document_type=doc_type, document_type_score=score, engine=eng_name,
-                                engine_version=version, media_type=MEDIA_TYPES[kind])
+                                engine_version=version, media_type=MEDIA_TYPES[kind], aadhaar_qr=qr)
         result.execution_time = time.perf_counter() - t0
         cache.put(file_hash, version, result.to_dict(unmask=True))
         _record(db, rec, result, version)

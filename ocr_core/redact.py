@@ -299,3 +299,40 @@ def masked_pdf(result: DocumentResult, data: bytes | None = None) -> bytes:
         return doc.tobytes(garbage=3, deflate=True)
     finally:
         doc.close()
+
+
+# ---------------------------------------------------------------- a kept document, as reviewed
+def _reviewed(file_hash: str) -> DocumentResult:
+    from .review import view
+
+    v = view(file_hash)
+    if v is None:
+        raise LookupError("no such document")
+    return v.result
+
+
+def document_page_png(file_hash: str, n: int) -> bytes:
+    """Page n of a kept document as a masked PNG (its reviewed IDs, corrections included)."""
+    return png(masked_page(_reviewed(file_hash), n))
+
+
+def document_masked_pdf(file_hash: str) -> bytes:
+    return masked_pdf(_reviewed(file_hash))
+
+
+def unmask_page(file_hash: str, n: int, operator: str) -> Image.Image:
+    """The original page image, for an operator in UNMASK_ALLOWED only; audited either way.
+    LookupError when the original is not stored (STORE_ORIGINALS=false): it cannot be shown."""
+    from .review import _need_operator, audit
+
+    operator = _need_operator(operator)
+    result = _reviewed(file_hash)
+    if not get_settings().may_unmask(operator):
+        audit("unmask_image_denied", file_hash, operator, {"page": n})
+        raise PermissionError(f"{operator} may not see unmasked page images (ask an administrator to add you to "
+                              "UNMASK_ALLOWED)")
+    img = original_page_image(result, n)
+    if img is None:
+        raise LookupError("the original is not kept (STORE_ORIGINALS=false): only the masked copy exists")
+    audit("unmask_image", file_hash, operator, {"page": n})
+    return Image.fromarray(img)
