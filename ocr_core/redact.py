@@ -122,16 +122,77 @@ def _ink_cols(gray: np.ndarray, q: np.ndarray) -> np.ndarray | None:
     return None if ink is None else ink.sum(axis=0).astype(np.float64)
 
 
+def _text_height(gray: np.ndarray, q: np.ndarray) -> float:
+    """Height of the ink rows in the box (the text's size, without the box's padding)."""
+    ink = _strip(gray, q)
+    if ink is None:
+        return float(np.linalg.norm(q[3] - q[0]))
+    rows = np.flatnonzero(ink.sum(axis=1) > 0.01 * ink.shape[1])
+    return float(rows[-1] - rows[0] + 1) if len(rows) else float(ink.shape[0])
+
+
+def _segments(cols: np.ndarray, gap: float) -> list[tuple[int, int]]:
+    """Runs of ink columns, joined across gaps narrower than `gap` (the words of the line)."""
+    xs = np.flatnonzero(cols > 0)
+    if not len(xs):
+        return []
+    out, start, prev = [], int(xs[0]), int(xs[0])
+    for x in xs[1:]:
+        if x - prev > gap:
+            out.append((start, prev + 1))
+            start = int(x)
+        prev = int(x)
+    out.append((start, prev + 1))
+    return out
+
+
+def _char_x(text: str, cols: np.ndarray | None, h: float) -> tuple[callable, float] | None:
+    """x(i) -> the left edge of character i (a fraction of the line box), from the line's words
+    matched to its ink segments: all of them, or the trailing/leading ones when the counts differ."""
+    if cols is None:
+        return None
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    segs = _segments(cols, max(3.0, 0.25 * h))
+    w = len(cols)
+    if not tokens or not segs:
+        return None
+    if len(segs) == len(tokens):
+        pairs = list(zip(tokens, segs))
+    elif len(segs) > len(tokens):
+        return None
+    else:
+        k = len(segs)
+        pairs = list(zip(tokens[-k:], segs))  # the number is usually at the end of its line
+    def x(i: int | float) -> float:
+        for (a, b), (sa, sb) in pairs:
+            if a <= i <= b:
+                return (sa + (sb - sa) * (i - a) / max(1, b - a)) / w
+        for ((a, b), (sa, sb)), ((c, _), (sc, _)) in zip(pairs, pairs[1:]):
+            if b < i < c:  # in the space between two words
+                return ((sb + sc) / 2) / w
+        return -1.0
+    return x, min((sb - sa) / max(1, b - a) for (a, b), (sa, sb) in pairs) / w
+
+
 def line_masks(gray: np.ndarray, text: str, box: Box, spans: list[tuple[int, int, int]]) -> list[list[tuple[float, float]]]:
     """Polygons covering the masked part of each span of this line."""
     q = _np(box)
     n = max(1, len(text))
     cols = _ink_cols(gray, q)
+    located = _char_x(text, cols, _text_height(gray, q))
     out = []
     for first, end, visible in spans:
-        t0 = (first - PAD_START) / n
-        t_est = (end + visible) / 2 / n  # between the last masked and the first visible digit
-        t1 = _snap(cols, t_est, 0.6 / n) if cols is not None else t_est
+        t0 = t1 = -1.0
+        if located is not None:
+            x, cw = located
+            a, b, c = x(first), x(end), x(visible)
+            if min(a, b, c) >= 0 and a < c:
+                t0 = a - PAD_START * cw
+                t1 = _snap(cols, (b + c) / 2, 0.45 * cw) if b < c else c - 0.1 * cw
+        if t0 < 0 and t1 < 0:  # proportional estimate along the box, snapped to an ink gap
+            t0 = (first - PAD_START) / n
+            t_est = (end + visible) / 2 / n  # between the last masked and the first visible digit
+            t1 = _snap(cols, t_est, 0.6 / n) if cols is not None else t_est
         out.append(_sub_quad(q, t0, t1))
     return out
 
@@ -155,10 +216,10 @@ def box_masks(gray: np.ndarray, box: Box, n_digits: int) -> list[tuple[float, fl
         return _sub_quad(q, 0.0, 1.0)
     ink = cols > 0
     xs = np.flatnonzero(ink)
-    h = max(1.0, float(np.linalg.norm(q[3] - q[0])))
+    h = max(1.0, _text_height(gray, q))
     groups, start, prev = [], xs[0], xs[0]
     for x in xs[1:]:
-        if x - prev > 0.35 * h:  # a word gap
+        if x - prev > 0.25 * h:  # a word gap
             groups.append((start, prev + 1))
             start = x
         prev = x
