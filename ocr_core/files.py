@@ -45,7 +45,8 @@ def get(file_hash: str) -> bytes | None:
 
 
 def exists(file_hash: str) -> bool:
-    return _path(file_hash).exists()
+    """Something of this document is stored: its upload or its masked page images."""
+    return _path(file_hash).exists() or _masked_dir(file_hash).is_dir()
 
 
 def delete(file_hash: str) -> bool:

@@ -20,7 +20,7 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
     document). Raises an `InputError` for a bad file; nothing is kept then (the failed scan is
     recorded)."""
     settings = settings or get_settings()
-    if password:
+    if password and len(data) <= settings.max_file_bytes:
         data = unlock_pdf(data, password)
     result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
                   settings=settings, source_label=source_label, password=password)

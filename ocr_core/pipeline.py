@@ -106,7 +106,8 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
     t0 = time.perf_counter()
     data, filename = _read(source, filename)
     try:
-        data = unlock_pdf(data, password)
+        if 0 < len(data) <= settings.max_file_bytes:  # an oversized file is refused below, unopened
+            data = unlock_pdf(data, password)
     except OCRError as e:
         rec = {"filename": crypto.encrypt_text(filename), "file_hash": sha256(data), "engine": engine or
                settings.ocr_engine, "source": source_label}

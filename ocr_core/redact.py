@@ -381,6 +381,15 @@ def document_masked_pdf(file_hash: str) -> bytes:
     return masked_pdf(_reviewed(file_hash))
 
 
+def remask_stored(file_hash: str, n: int) -> bool:
+    """Mask the kept copy of page n again with the reviewed IDs (after an operator added one with a
+    box), so the copy at rest covers it too. False when no masked copy is kept (originals are)."""
+    if files.get_masked(file_hash, n) is None:
+        return False
+    files.put_masked(file_hash, n, png(masked_page(_reviewed(file_hash), n)))
+    return True
+
+
 def unmask_page(file_hash: str, n: int, operator: str) -> Image.Image:
     """The original page image, for an operator in UNMASK_ALLOWED only; audited either way.
     LookupError when the original is not stored (STORE_ORIGINALS=false): it cannot be shown."""

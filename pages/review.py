@@ -49,10 +49,10 @@ if new:
             t0 = time.perf_counter()
             try:
                 res = process_upload(u.getvalue(), u.name, engine=engine_name, lang=lang, source_label="ui")
-            except EncryptedPDFError:
+            except EncryptedPDFError as e:  # kept in memory only, until its password is entered below
                 failed += 1
                 st.session_state["locked"][u.name] = u.getvalue()
-                st.warning(f"{u.name} is password-protected: enter its password below.")
+                st.error(f"{u.name}: {e}")
                 continue
             except OCRError as e:
                 failed += 1

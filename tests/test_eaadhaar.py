@@ -138,7 +138,7 @@ def test_desk_asks_for_the_password(settings, engine, eaadhaar, app_nav):
     at.sidebar.text_input(key="operator").set_value("asha").run()
     at.file_uploader(key="review_upload").set_value(("eaadhaar.pdf", eaadhaar, "application/pdf")).run()
     assert not at.exception
-    assert any("password-protected" in w.value for w in at.warning)
+    assert any(e.value.startswith("eaadhaar.pdf: The PDF is password-protected") for e in at.error)
     at.text_input(key="unlock_password").set_value("PRIY1993")
     at.button(key="FormSubmitter:unlock_form-Open").click().run()
     assert any("wrong" in e.value for e in at.error), [e.value for e in at.error]

@@ -120,6 +120,8 @@ def test_number_added_by_an_operator_with_a_box(settings, engine):
     line = next(ln for ln in res.pages[0].lines if "4987" in ln.text)
     review.add_id(res.file_hash, "AADHAAR", AADHAAR, "asha", page=1, box=line.box, reason="region re-OCR")
     assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [AADHAAR])
+    # the masked copy kept at rest (STORE_ORIGINALS=false) is masked again too
+    assert_masked(engine, Image.open(io.BytesIO(files.get_masked(res.file_hash, 1))), [AADHAAR])
 
 
 def test_box_without_text_is_split_at_its_ink_gaps(engine):
