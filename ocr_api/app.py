@@ -26,7 +26,7 @@ from .deps import APIError
 from .errors import detail_for, status_for
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
 from .metrics import ApiMetrics
-from .routers import health, jobs, metrics, pdf, predict, tesseract
+from .routers import document_images, health, jobs, metrics, pdf, predict, tesseract
 
 PREFIX = "/ocr-api"
 DOCS_ASSETS = f"{PREFIX}/docs-static"  # Swagger UI and ReDoc served from the fastapi-offline wheel: no CDN, no fonts
@@ -113,7 +113,8 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 
-    for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router):
+    for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router,
+              document_images.router):
         app.include_router(r, prefix=PREFIX)
 
     @app.get("/", include_in_schema=False)

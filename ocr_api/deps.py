@@ -6,7 +6,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, File, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from ocr_core.config import Settings
@@ -101,3 +101,7 @@ async def read_upload(request: Request, file: Annotated[UploadFile, File(descrip
 
 
 UploadDep = Annotated[Upload, Depends(read_upload)]
+
+# the password of a protected PDF (an e-Aadhaar): used in memory only, never logged or stored
+PasswordForm = Annotated[str | None, Form(description="the password of a protected PDF (e-Aadhaar: the first "
+                                                      "four letters of the name in capitals + year of birth)")]

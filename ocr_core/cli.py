@@ -17,10 +17,14 @@ from .logs import configure_logging
 def cmd_scan(args: argparse.Namespace) -> int:
     from .pipeline import scan
 
+    password = args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
     failed = 0
     for path in args.files:
         try:
-            result = scan(path, engine=args.engine, lang=args.lang, use_cache=not args.no_cache, source_label="cli")
+            result = scan(path, engine=args.engine, lang=args.lang, use_cache=not args.no_cache, source_label="cli",
+                          password=password or None)
         except (OCRError, OSError) as e:
             failed += 1
             print(f"{path}: error: {e}", file=sys.stderr)
@@ -77,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--engine", default=None, help="paddleocr (default), paddle, tesseract, rapidocr")
     s.add_argument("--lang", default=None)
     s.add_argument("--no-cache", action="store_true", help="ignore and do not use the result cache")
+    pw = s.add_mutually_exclusive_group()
+    pw.add_argument("--password", default=None, help="password of protected PDFs (e-Aadhaar); never logged")
+    pw.add_argument("--password-stdin", action="store_true", help="read that password from the first line of stdin")
     s.set_defaults(func=cmd_scan)
 
     b = sub.add_parser("batch", help="scan files and folders (and ZIPs) through the job pool; write a CSV")

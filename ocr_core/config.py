@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(90, ge=0, description="documents, files, results, jobs and corrections older "
                                 "than this are purged (0 = keep forever)")
     retention_interval_hours: float = Field(6.0, gt=0, description="how often long-running processes purge")
+    store_originals: bool = Field(False, description="keep the uploaded files (encrypted); false = only the "
+                                  "masked page images and the encrypted result are kept")
+    aadhaar_qr_cert: Path | None = Field(None, description="UIDAI's Secure QR signing certificate (PEM or DER)")
     log_level: str = "INFO"
 
     @property

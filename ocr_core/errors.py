@@ -31,6 +31,16 @@ class EncryptedPDFError(InputError):
     code = "encrypted_pdf"
 
 
+class PasswordRequiredError(EncryptedPDFError):
+    """A password-protected PDF (an e-Aadhaar) was sent without its password."""
+
+    code = "password_required"
+
+
+class WrongPasswordError(EncryptedPDFError):
+    code = "wrong_password"
+
+
 class FileTooLargeError(InputError):
     code = "file_too_large"
 

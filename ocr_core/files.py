@@ -46,12 +46,54 @@ def get(file_hash: str, settings: Settings | None = None) -> bytes | None:
 
 
 def exists(file_hash: str, settings: Settings | None = None) -> bool:
-    return _path(file_hash, settings).exists()
+    """Something of this document is stored: its upload or its masked page images."""
+    return _path(file_hash, settings).exists() or _masked_dir(file_hash, settings).is_dir()
 
 
 def delete(file_hash: str, settings: Settings | None = None) -> bool:
+    """Remove the stored upload and its masked page images."""
+    p = _path(file_hash, settings)
+    gone = False
+    if p.exists():
+        p.unlink()
+        gone = True
+    d = _masked_dir(file_hash, settings)
+    if d.is_dir():
+        for f in d.iterdir():
+            f.unlink()
+        d.rmdir()
+        gone = True
+    return gone
+
+
+def delete_original(file_hash: str, settings: Settings | None = None) -> bool:
+    """Remove only the uploaded file (its masked page images stay)."""
     p = _path(file_hash, settings)
     if p.exists():
         p.unlink()
         return True
     return False
+
+
+# ---------------------------------------------------------------- masked page images (redact)
+def _masked_dir(file_hash: str) -> Path:
+    if not _HASH.match(file_hash):
+        raise ValueError("not a sha256 file hash")
+    return files_dir() / "masked" / file_hash[:2] / file_hash
+
+
+def put_masked(file_hash: str, page: int, png: bytes) -> Path:
+    """Keep a page's masked image (PNG), encrypted, replacing an older one."""
+    d = _masked_dir(file_hash)
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / f"{int(page)}.png"
+    tmp = d / f".{int(page)}.{os.getpid()}"
+    tmp.write_bytes(crypto.fernet().encrypt(png))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, p)
+    return p
+
+
+def get_masked(file_hash: str, page: int) -> bytes | None:
+    p = _masked_dir(file_hash) / f"{int(page)}.png"
+    return crypto.fernet().decrypt(p.read_bytes()) if p.exists() else None

@@ -15,8 +15,8 @@ from PIL import Image, ImageOps, ImageSequence
 
 from .config import Settings, get_settings
 from .engines.base import quad_from_rect
-from .errors import (CorruptFileError, EmptyFileError, EncryptedPDFError, FileTooLargeError,
-                     ImageTooLargeError, TooManyPagesError, UnsupportedFileTypeError)
+from .errors import (CorruptFileError, EmptyFileError, FileTooLargeError, ImageTooLargeError,
+                     PasswordRequiredError, TooManyPagesError, UnsupportedFileTypeError, WrongPasswordError)
 from .models import Line
 from .textnorm import normalize
 
@@ -83,6 +83,38 @@ def check_size(data: bytes, settings: Settings) -> None:
         if size == limit:  # just over: say it in bytes
             size, limit = f"{len(data)} bytes", f"{settings.max_file_bytes} bytes"
         raise FileTooLargeError(f"The file is {size}; the limit is {limit}.")
+
+
+def unlock_pdf(data: bytes, password: str | None) -> bytes:
+    """The PDF without its password (decrypted in memory), or the bytes as they are when they are not
+    a protected PDF. The password is used only here: never logged, stored or put in a message."""
+    if not data or sniff_or_none(data) != "pdf":
+        return data
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception:  # a corrupt PDF: the loader says so later
+        return data
+    try:
+        if not doc.needs_pass:
+            return data
+        if not password:
+            raise PasswordRequiredError("The PDF is password-protected: give its password (for an e-Aadhaar: "
+                                        "the first four letters of the name in capitals and the year of birth).")
+        if not doc.authenticate(password):
+            raise WrongPasswordError("The password of this PDF is wrong.")
+        return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_NONE, garbage=1, no_new_id=True)
+    finally:
+        doc.close()
+
+
+def sniff_or_none(data: bytes) -> str | None:
+    try:
+        return sniff(data)
+    except UnsupportedFileTypeError:
+        return None
 
 
 def load_pages(data: bytes, settings: Settings | None = None) -> tuple[str, Iterator[PageInput]]:
@@ -174,7 +206,8 @@ def _open_pdf(data: bytes, settings: Settings):
         raise CorruptFileError(f"The PDF cannot be opened: it is corrupt or truncated ({e}).") from e
     if doc.needs_pass:
         doc.close()
-        raise EncryptedPDFError("The PDF is password-protected. Remove the password and try again.")
+        raise PasswordRequiredError("The PDF is password-protected: give its password (for an e-Aadhaar: the "
+                                    "first four letters of the name in capitals and the year of birth).")
     if doc.page_count == 0:
         doc.close()
         raise CorruptFileError("The PDF has no readable pages.")

@@ -153,6 +153,7 @@ class DocumentResult:
         """The document is of this type, or one of its pages is (a bundle)."""
         return self.document_type == doc_type or doc_type in self.page_types
     fields: dict[str, Field] = field(default_factory=dict)  # by key; see ocr_core.fields
+    aadhaar_qr: dict[str, Any] | None = None  # the Aadhaar QR found on the document (aadhaar_qr.read_document)
 
     @property
     def lines(self) -> list[Line]:
@@ -204,6 +205,7 @@ class DocumentResult:
             "pages": [p.to_dict(unmask) for p in self.pages],
             "ids": [i.to_dict(unmask) for i in self.ids],
             "fields": {k: f.to_dict(unmask) for k, f in self.fields.items()},
+            "aadhaar_qr": self.aadhaar_qr,
         }
 
     def field_values(self) -> dict[str, str | None]:
@@ -222,4 +224,5 @@ class DocumentResult:
                    execution_time=float(d.get("execution_time", 0.0)), cached=bool(d.get("cached", False)),
                    engine=d.get("engine", ""), engine_version=d.get("engine_version", ""),
                    media_type=d.get("media_type", ""), quality=d.get("quality") or {"ok": True, "reasons": []},
-                   fields={k: Field.from_dict(k, f) for k, f in (d.get("fields") or {}).items()})
+                   fields={k: Field.from_dict(k, f) for k, f in (d.get("fields") or {}).items()},
+                   aadhaar_qr=d.get("aadhaar_qr"))

@@ -33,9 +33,15 @@ def page_image(data: bytes, page: Page) -> np.ndarray:
 
 
 def stored_page_image(file_hash: str, page: Page) -> np.ndarray:
+    """The stored original's page, or (STORE_ORIGINALS=false) the masked copy kept at intake."""
     data = files.get(file_hash)
     if data is None:
-        raise LookupError("the original file of this document is no longer stored")
+        kept = files.get_masked(file_hash, page.number)
+        if kept is None:
+            raise LookupError("the original file of this document is no longer stored")
+        import io
+
+        return np.asarray(Image.open(io.BytesIO(kept)).convert("RGB"))
     return page_image(data, page)
 
 

@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from . import crypto
+from . import aadhaar_qr, crypto
 from .classify import classify_pages
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
@@ -17,14 +17,15 @@ from .engines import engine_version as _engine_version
 from .errors import OCRError
 from .fields import extract_fields, read_devanagari
 from .ids import extract_ids
-from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, sniff
+from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
 from .models import DocumentResult, Line, Page
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "3"  # bump when loading, orientation, extraction, classification or fields change results
+PIPELINE_VERSION = "4"  # bump when loading, orientation, extraction, classification, fields or the QR change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
+QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
 # upright pages 0.90-0.99, the same pages upside down 0.61-0.76)
 
@@ -115,6 +116,19 @@ def document_from_pages(pages: list[Page], devanagari: dict[int, list[Line]] | N
                           quality=quality, fields=fields, **meta)
 
 
+def _read_qr(result: DocumentResult, data: bytes, upright: dict[int, np.ndarray | None],
+             settings: Settings) -> dict | None:
+    """The Aadhaar QR on the first QR_PAGES pages (OCR pages as read upright, text-layer pages
+    rendered), compared with the printed name, date of birth and last 4 digits."""
+    images = []
+    for pg in result.pages[:QR_PAGES]:
+        img = upright.get(pg.number) if pg.source == "ocr" else render_page(data, pg.number, settings=settings)
+        if img is not None:
+            images.append((pg.number, img))
+    last4 = [i.value[-4:] for i in result.ids if i.type in ("AADHAAR", "AADHAAR_MASKED") and i.valid]
+    return aadhaar_qr.read_document(images, result.texts, last4, settings.aadhaar_qr_cert)
+
+
 def _read(source: bytes | str | os.PathLike, filename: str | None, settings: Settings) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), filename or "upload"
@@ -131,11 +145,24 @@ def cache_version(engine_name: str, lang: str, settings: Settings) -> str:
 
 def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engine: str | None = None,
          lang: str | None = None, use_cache: bool = True, settings: Settings | None = None,
-         source_label: str = "python") -> DocumentResult:
-    """Scan one document. Raises an `InputError` subclass for a bad file (and records it)."""
+         source_label: str = "python", password: str | None = None) -> DocumentResult:
+    """Scan one document. Raises an `InputError` subclass for a bad file (and records it).
+
+    password: for a protected PDF (an e-Aadhaar); the PDF is decrypted in memory and the result
+    is that of the decrypted file (its hash). The password is never logged or stored."""
     settings = settings or get_settings()
     t0 = time.perf_counter()
     data, filename = _read(source, filename, settings)
+    try:
+        if 0 < len(data) <= settings.max_file_bytes:  # an oversized file is refused below, unopened
+            data = unlock_pdf(data, password)
+    except OCRError as e:
+        rec = {"filename": crypto.encrypt_text(filename), "file_hash": sha256(data), "engine": engine or
+               settings.ocr_engine, "source": source_label}
+        record_scan(connect(settings.db_path), **rec, duration=time.perf_counter() - t0, cached=0, error=str(e),
+                    error_code=e.code)
+        log.warning("scan failed", extra={"event": "scan_error", "file_hash": rec["file_hash"][:16], "code": e.code})
+        raise
     file_hash = sha256(data)
     eng_name, lang = engine or settings.ocr_engine, lang or settings.ocr_model_lang
     db = connect(settings.db_path)
@@ -157,18 +184,24 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
         kind, pages_in = load_pages(data, settings)
         eng: list[OCREngine] = []
         deva_seq: list[list[Line]] = []  # each OCR page's lines with Devanagari re-read, in page order
+        upright: list[np.ndarray | None] = []  # each OCR page's upright image (first QR_PAGES), in page order
 
         def ocr(image: np.ndarray) -> tuple[list[Line], int]:
             if not eng:
                 eng.append(get_engine(eng_name, lang))
             lines, rot = ocr_page(eng[0], image)
-            deva_seq.append(read_devanagari(lines, rotate(image, rot) if rot else image))
+            up = rotate(image, rot) if rot else image
+            deva_seq.append(read_devanagari(lines, up))
+            upright.append(up if len(upright) < QR_PAGES else None)
             return lines, rot
 
         pages = read_pages(pages_in, ocr)
-        devanagari = dict(zip([pg.number for pg in pages if pg.source == "ocr"], deva_seq))
+        ocr_numbers = [pg.number for pg in pages if pg.source == "ocr"]
+        devanagari = dict(zip(ocr_numbers, deva_seq))
         result = document_from_pages(pages, devanagari=devanagari, filename=filename, file_hash=file_hash,
                                      engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
+        result.aadhaar_qr = _read_qr(result, data, dict(zip(ocr_numbers, upright)), settings)
+        del upright
         result.execution_time = time.perf_counter() - t0
         cache.put(file_hash, version, result.to_dict(unmask=True))
         _record(db, rec, result, version)

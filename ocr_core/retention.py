@@ -70,6 +70,11 @@ def _stray_files(db, cutoff: float, active: set[str], settings: Settings) -> int
     for sub in root.iterdir():
         if not sub.is_dir():
             continue
+        if sub.name == "masked":  # masked page images (redact): one folder per file hash
+            for p in (x for d in sub.iterdir() if d.is_dir() for x in d.iterdir()):
+                if p.name not in kept and p.name not in active and p.stat().st_mtime < cutoff:
+                    n += int(files.delete(p.name))
+            continue
         for p in sub.iterdir():
             try:
                 if p.stat().st_mtime >= cutoff:

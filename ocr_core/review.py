@@ -360,6 +360,10 @@ def add_id(file_hash: str, id_type: str, value: str, operator: str, *, page: int
         cid = _write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator, reason,
                      {"page": int(page or 1), "box": box}, "add_id")
         _refresh_counts(db, file_hash)
+    if id_type in MASKED_TYPES and box:
+        from .redact import remask_stored
+
+        remask_stored(file_hash, int(page or 1))  # the kept masked copy covers it too
     return cid
 
 

@@ -19,9 +19,10 @@ from celery.result import AsyncResult
 
 from ocr_core import crypto, documents, files
 from ocr_core.config import Settings, get_settings
-from ocr_core.errors import QueueUnavailableError
+from ocr_core.errors import OCRError, QueueUnavailableError
 from ocr_core.jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, BaseBackend, Job, JobStore, submission
 from ocr_core.logs import log
+from ocr_core.intake import keep_document
 from ocr_core.models import DocumentResult
 from ocr_core.pipeline import cache_version
 from ocr_core.store import ResultCache, connect
@@ -159,8 +160,7 @@ class CeleryBackend(BaseBackend):
         doc = DocumentResult.from_dict(result)
         try:  # keep it like any scan here: for review, and in the app's result cache
             ResultCache(self.settings).put(doc.file_hash, doc.engine_version, doc.to_dict(unmask=True))
-            documents.save(doc, files.get(doc.file_hash, self.settings), db=connect(self.settings.db_path),
-                           settings=self.settings)
+            keep_document(doc, files.get(doc.file_hash, self.settings), self.settings)
         except Exception:  # noqa: BLE001 - the job's result is kept below even if this fails
             log.exception("keeping a worker result failed", extra={"event": "job_keep_error", "job_id": job.id})
         self.store.update(job.id, status=SUCCESS, result=result, completed_at=now, error=None, error_code=None,

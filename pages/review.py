@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ocr_core import documents, review
-from ocr_core.errors import OCRError
+from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.loader import EXTENSIONS
 from ui import review_parts, shortcuts, state
@@ -51,6 +51,11 @@ if new:
             t0 = time.perf_counter()
             try:
                 res = process_upload(u.getvalue(), u.name, engine=engine_name, lang=lang, source_label="ui")
+            except EncryptedPDFError as e:  # kept in memory only, until its password is entered below
+                failed += 1
+                st.session_state["locked"][u.name] = u.getvalue()
+                st.error(f"{u.name}: {e}")
+                continue
             except OCRError as e:
                 failed += 1
                 st.error(f"{u.name}: {error_text(e)}")
@@ -65,6 +70,8 @@ if new:
                       state="error" if failed else "complete", expanded=bool(failed))
     if opened:
         state.open_doc(opened)
+if st.session_state["locked"]:
+    review_parts.unlock_form(engine_name, lang)
 
 with c_hist:
     recent = review.recent_documents(100)
@@ -108,6 +115,8 @@ with left:
     page_no = review_parts.page_view(v)
 with right:
     review_parts.lines_table(v, page_no)
+
+review_parts.qr_panel(v)
 
 st.markdown("#### Detected IDs")
 review_parts.id_editor(v, operator)

@@ -16,6 +16,7 @@ if [ "$DEV" = 1 ]; then
   # fonts for bench/unseen.py (layouts in fonts the dev set does not use; OCR-B for the MRZ)
   [ -f /usr/share/fonts/truetype/freefont/FreeSans.ttf ] && [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || \
     apt_pkgs+=(fonts-freefont-ttf fonts-croscore fonts-lato fonts-open-sans fonts-ocr-b fonts-lohit-deva)
+  ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || apt_pkgs+=(libzbar0)  # bench_qr_decoders compares zbar
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"

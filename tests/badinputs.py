@@ -181,7 +181,7 @@ def corpus(max_file_bytes: int) -> list[Case]:
         Case("png_49mp_blank", "blank49.png", png_real_bomb(7000, 7000), frozenset({OK}), heavy=True),
         Case("jpeg_65000_header", "huge.jpg", jpeg_huge_header(), frozenset({"image_too_large"}), heavy=True),
         Case("pdf_2000_pages", "long.pdf", _pdf(2000, text=None), frozenset({"too_many_pages"}), heavy=True),
-        Case("pdf_encrypted", "locked.pdf", _pdf(encrypt=True), frozenset({"encrypted_pdf"})),
+        Case("pdf_encrypted", "locked.pdf", _pdf(encrypt=True), frozenset({"password_required"})),
         Case("pdf_javascript", "script.pdf", _pdf(js=True), frozenset({OK})),
         Case("pdf_corrupt_xref", "xref.pdf", _corrupt_xref(pdf), frozenset({OK, "corrupt_file"})),
         Case("pdf_zero_pages", "nopages.pdf", _pdf_raw(["<< /Type /Catalog /Pages 2 0 R >>",

@@ -168,7 +168,7 @@ def test_bad_inputs_are_4xx_json(settings, engine, fixtures_dir):
         doc.new_page().insert_text((72, 72), "secret")
         enc = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
         for path in (url, f"{API}/pdf", f"{API}/paddleocr/predict-async"):
-            _assert_error(c.post(path, files={"file": ("e.pdf", enc, "application/pdf")}), 422, "encrypted_pdf")
+            _assert_error(c.post(path, files={"file": ("e.pdf", enc, "application/pdf")}), 422, "password_required")
         _assert_error(c.post(f"{API}/paddleocr/predict-async", files={"file": ("a.txt", b"hi", "text/plain")}), 415)
         _assert_error(c.get(f"{API}/paddleocr/status/no-such-job"), 404, "job_not_found")
         _assert_error(c.get(f"{API}/nothing-here"), 404, "not_found")

@@ -78,7 +78,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
 
     # downloads carry the corrected value
     dl = {d.proto.label: d for d in at.get("download_button")}
-    assert set(dl) == {"Result as JSON", "IDs as CSV"}
+    assert set(dl) == {"Result as JSON", "IDs as CSV", "Masked copy (PDF)"}
     exported = json.loads(review.export_json(file_hash))
     assert exported["ids"][0]["value"] == "ABCPK1234Z" and exported["review"]["status"] == "approved"
 

@@ -179,7 +179,9 @@ def test_core_gives_typed_errors_bounded_memory_keeps_nothing_and_others_go_on(s
     # nothing was kept for a refused file: only the good ones are documents, with their files
     good_hashes = {r[0] for r in connect().execute("select file_hash from documents")}
     assert good_hashes == kept and kept >= {sha256(c.data) for c in cases if c.ok}
-    stored = {p.name for p in files.files_dir().rglob("*") if p.is_file()}
+    # STORE_ORIGINALS=false: no upload is kept, only the good documents' masked page images
+    assert not [p for p in files.files_dir().rglob("*") if p.is_file() and "masked" not in p.parts]
+    stored = {p.parent.name for p in (files.files_dir() / "masked").rglob("*.png")}
     assert stored == good_hashes
     n_failed = connect().execute("select count(*) from scans where error_code is not null").fetchone()[0]
     assert n_failed == refused >= 2 * 25  # every refusal is in the scan log

@@ -48,8 +48,9 @@ def test_submit_runs_real_ocr_and_keeps_result_encrypted_and_masked(settings, de
     d = done.to_dict()
     assert d["result"]["document_ids"]["AADHAAR"] == ["XXXX XXXX 3999"]
     assert "215521093999" not in str(d) and "2155 2109 3999" not in str(d)
-    # the bytes are kept encrypted, named by hash; the document is kept for review
-    assert files.get(done.file_hash) == data
+    # the document is kept for review; the queued upload is removed once scanned (STORE_ORIGINALS=false),
+    # only its masked page images stay (encrypted)
+    assert files.get(done.file_hash) is None and files.get_masked(done.file_hash, 1)
     assert be.store.db.execute("select count(*) from documents where file_hash = ?", [done.file_hash]).fetchone()[0] == 1
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ocr_core import overlay, review
+from ocr_core import overlay, redact, review
+from ocr_core.errors import EncryptedPDFError, OCRError
+from ocr_core.intake import process_upload
 from ocr_core.models import ID_TYPES
 from ocr_core.privacy import MASKED_TYPES, mask_id, mask_text
 
@@ -21,12 +23,38 @@ LEGEND = ("Boxes: :green[■ confidence ≥ 0.90] · :orange[■ 0.75–0.90] ·
 
 @st.cache_data(max_entries=16, ttl=900, show_spinner=False)
 def _page_png(file_hash: str, page_no: int, show: bool, version: int, _result) -> bytes:
-    import io
+    """The page with Aadhaar/VID masked on the image, its boxes drawn over it."""
+    page = next(p for p in _result.pages if p.number == page_no)
+    img = overlay.draw_overlay(redact.masked_page(_result, page_no), page, _result.ids, show_lines=show,
+                               show_ids=show)
+    return redact.png(img)
 
-    img = overlay.render(_result, page_no, show_lines=show, show_ids=show)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
+
+def unlock_form(engine: str, lang: str) -> None:
+    """Password-protected PDFs (e-Aadhaar) wait here for their password; it is used once, in memory."""
+    locked: dict[str, bytes] = st.session_state["locked"]
+    with st.form("unlock_form", clear_on_submit=True):
+        name = st.selectbox("Password-protected PDF", list(locked), key="unlock_pick")
+        pw = st.text_input("Its password", type="password", key="unlock_password",
+                           help="e-Aadhaar: the first four letters of the name in capitals and the year of birth")
+        go = st.form_submit_button("Open", icon=":material/lock_open:")
+    if not (go and name):
+        return
+    try:
+        res = process_upload(locked[name], name, engine=engine, lang=lang, source_label="ui", password=pw)
+    except EncryptedPDFError as e:
+        st.error(f"{name}: {e}")
+        return
+    except OCRError as e:
+        locked.pop(name, None)
+        st.error(f"{name}: {e}")
+        return
+    locked.pop(name, None)
+    if res.file_hash not in st.session_state["queue"]:
+        st.session_state["queue"].append(res.file_hash)
+    state.open_doc(res.file_hash)
+    state.flash("success", f"Opened {name}.")
+    st.rerun()
 
 
 def page_view(v: review.View) -> int:
@@ -45,9 +73,50 @@ def page_view(v: review.View) -> int:
         return page_no
     page = next(p for p in res.pages if p.number == page_no)
     st.image(png, caption=f"{res.filename} · page {page_no} · {len(page.lines)} lines"
-             + (f" · turned {page.rotation}°" if page.rotation else ""), width="stretch")
+             + (f" · turned {page.rotation}°" if page.rotation else "") + " · Aadhaar/VID masked on the image",
+             width="stretch")
     st.caption(LEGEND)
+    d1, d2 = st.columns([1, 1])
+    d1.download_button("Masked copy (PDF)", icon=":material/picture_as_pdf:", key="dl_masked_pdf",
+                       data=lambda: redact.masked_pdf(res), file_name=f"{res.filename.rsplit('.', 1)[0]}-masked.pdf",
+                       mime="application/pdf", width="stretch")
+    if d2.button("Show original (audited)", key="btn_unmask_image", icon=":material/visibility:",
+                 disabled=not state.operator(), width="stretch"):
+        try:
+            st.image(redact.png(redact.unmask_page(res.file_hash, page_no, state.operator())),
+                     caption="original page, unmasked (this view is in the audit trail)", width="stretch")
+        except (PermissionError, LookupError, ValueError) as e:
+            st.error(str(e))
     return page_no
+
+
+def qr_panel(v: review.View) -> None:
+    """The Aadhaar QR: its data, the signature status, the photo, where it disagrees with the print."""
+    qr = v.result.aadhaar_qr
+    if not qr:
+        return
+    st.markdown("#### Aadhaar QR")
+    if qr.get("kind") == "xml":
+        st.warning("Old XML QR code (not signed; holds the full number, so it is masked on the image).")
+        return
+    status = qr.get("signature")
+    badge = {"verified": ":green-badge[signature verified]", "failed": ":red-badge[signature FAILED]"}.get(
+        status, ":gray-badge[no certificate: signature not checked (set AADHAAR_QR_CERT)]")
+    st.markdown(f"Secure QR {qr.get('version')} on page {qr.get('page')} · {badge}")
+    c1, c2 = st.columns([1, 4])
+    if qr.get("photo_png"):
+        import base64
+
+        c1.image(base64.b64decode(qr["photo_png"]), caption="photo in the QR", width=110)
+    else:
+        c1.caption(qr.get("photo_note") or "no photo")
+    f = dict(qr.get("fields") or {})
+    f["reference_id"] = f"{f.get('reference_id', '')[:4]}…"  # last 4 digits + timestamp
+    c2.dataframe(pd.DataFrame([{"field": k, "value": val} for k, val in f.items() if val]), hide_index=True,
+                 key="qr_fields", height=220)
+    for d in qr.get("disagreements") or []:
+        st.error(f"QR and printed text disagree on {d['field']}: QR {d['qr']!r}, printed {d['printed']!r}",
+                 icon=":material/report:")
 
 
 def lines_table(v: review.View, page_no: int) -> None:
@@ -181,8 +250,7 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     res = v.result
     page = next(p for p in res.pages if p.number == page_no)
     try:
-        img = overlay.draw_overlay(overlay.stored_page_image(res.file_hash, page), page, show_lines=False,
-                                   show_ids=False, max_side=None)
+        img = redact.masked_page(res, page_no)  # the canvas shows the masked page too
     except LookupError as e:
         st.error(str(e))
         return

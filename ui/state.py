@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "editor_seen": {},  # file_hash -> the View.version the ID editor's pending edits were made on
     "qp_doc_seen": None,
     "flash": [],  # (kind, message) shown once after a rerun
+    "locked": {},  # file name -> bytes of a password-protected PDF waiting for its password (memory only)
 }
 
 

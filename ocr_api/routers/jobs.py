@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ocr_core.jobs import Job
-from ocr_core.loader import load_pages
-from ..deps import APIError, BackendDep, RateLimitDep, UploadDep
+from ocr_core.loader import load_pages, unlock_pdf
+from ..deps import APIError, BackendDep, PasswordForm, RateLimitDep, UploadDep
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses
 
@@ -24,10 +24,14 @@ def job_out(job: Job) -> dict:
 
 @router.post("/paddleocr/predict-async", response_model=JobSubmitted, status_code=202, responses=UPLOAD_ERRORS,
              summary="queue one image or PDF; poll its status")
-async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _rl: RateLimitDep) -> dict:
-    # a bad file (empty, wrong type, too large, unreadable, encrypted) is refused now, not in the job
-    await run_in_threadpool(load_pages, upload.data, request.app.state.settings)
-    job = await run_in_threadpool(backend.submit, upload.data, upload.filename)
+async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _rl: RateLimitDep,
+                        password: PasswordForm = None) -> dict:
+    # a protected PDF is decrypted here, in memory: the job (its row, its queued file) never holds
+    # the password, only the decrypted document (stored encrypted like every upload)
+    data = await run_in_threadpool(unlock_pdf, upload.data, password or None)
+    # a bad file (empty, wrong type, too large, unreadable, no password) is refused now, not in the job
+    await run_in_threadpool(load_pages, data, request.app.state.settings)
+    job = await run_in_threadpool(backend.submit, data, upload.filename)
     msg = {"SUCCESS": "already done: the result is ready", "FAILURE": "this file failed before"}.get(
         job.status, "queued: poll status_url for the result")
     return {"job_id": job.id, "status": job.status, "message": msg, "file_hash": job.file_hash,
