@@ -201,7 +201,6 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
         result = document_from_pages(pages, devanagari=devanagari, filename=filename, file_hash=file_hash,
                                      engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
         result.aadhaar_qr = _read_qr(result, data, dict(zip(ocr_numbers, upright)), settings)
-        del upright
         result.execution_time = time.perf_counter() - t0
         cache.put(file_hash, version, result.to_dict(unmask=True))
         _record(db, rec, result, version)
