@@ -1,18 +1,26 @@
 """Speed and accuracy benchmark, run by hand: `python -m ocr_core.bench [--quick]`.
 
-Everything is measured in one run on the same images, so the ratios hold even though absolute
-times on shared machines swing by about 30%:
-- `scan` without the cache against a bare `rapidocr` call with its defaults (median per document,
-  cards and A4 pages separately), and ID accuracy of both on the dev set;
-- a cached repeat against a cold scan;
-- text-layer PDF pages per second;
-- peak RSS.
+Everything is measured in one run on the same files, interleaved (each round runs every
+pipeline once per file), so the ratios hold even though absolute times on a shared machine swing
+a lot; report the ratios, the medians and the load average printed with them.
+- `scan` without the cache (the default engine, and the `paddleocr` engine) against faster-paddle
+  1.0.4 PP-OCRv6 tiny and small (their defaults, fed the same file bytes) and a bare `rapidocr`
+  call with its defaults: median seconds per card and per A4 page, and the ratio to faster-paddle
+  tiny;
+- time per stage of `scan` (load, detect, recognise, extract, classify, store);
+- A4 pages per second with 1 and 2 worker processes (each with OCR_THREADS = 2 / workers);
+- a cached repeat against a cold scan; text-layer PDF pages per second;
+- peak RSS of this process and of the workers; `--rss-scans N`: RSS over N uncached scans;
+- ID recall and precision on the dev set (and on `--unseen DIR`, a folder in the dev set's format):
+  the default engine against the `paddleocr` engine (`--old`), with the IDs one finds and the
+  other loses.
 It writes its own database in a temporary folder.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import resource
 import statistics
@@ -21,6 +29,7 @@ import time
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+CARD_MAX_SIDE = 1200  # an image whose longest side is below this counts as a card
 
 
 def _median(xs: list[float]) -> float:
@@ -29,6 +38,15 @@ def _median(xs: list[float]) -> float:
 
 def _dev_truth(path: Path) -> dict:
     return json.loads(path.with_name(path.name.rsplit(".", 1)[0] + ".gt.json").read_text())
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def id_accuracy(results: dict[Path, "object"]) -> dict[str, float]:
@@ -48,110 +66,304 @@ def id_accuracy(results: dict[Path, "object"]) -> dict[str, float]:
             "type_accuracy": type_ok / max(n, 1), "invalid_reported_valid": invalid_valid}
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="a few images only")
-    ap.add_argument("--repeats", type=int, default=1)
-    args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
-    os.environ["DB_PATH"] = str(tmp / "bench.db")
-    os.environ["OCR_KEY_FILE"] = str(tmp / "key")
-    from . import scan
-    from .config import get_settings
-    from .engines import get_engine
+def found_ids(path: Path, result) -> set[tuple[str, str]]:
+    """The ground-truth IDs of path that result found."""
+    got = result.document_ids(unmask=True)
+    return {(k, v) for k, want in _dev_truth(path)["ids"].items() for v in want if v in got.get(k, [])}
+
+
+def documents(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".png", ".jpg", ".pdf")
+                  and p.with_name(p.name.rsplit(".", 1)[0] + ".gt.json").exists())
+
+
+# ---------------------------------------------------------------- timing
+def _page_bytes(data: bytes) -> list[bytes]:
+    """The file as faster-paddle and rapidocr take it: the image bytes, or a PDF's pages as PNG."""
     from .loader import load_pages
 
-    get_settings.cache_clear()
-    dev = SHARED / "dev"
-    if not dev.is_dir():
-        raise SystemExit("the benchmark needs ../shared/data/dev beside the project")
-    images = sorted(p for p in dev.iterdir() if p.suffix in (".png", ".jpg"))
-    pdfs = sorted(dev.glob("*.pdf"))
-    if args.quick:
-        images = images[::8]
-        pdfs = pdfs[:4]
-    ours, base = get_engine("paddleocr"), get_engine("rapidocr")
-    from PIL import Image
+    kind, pages = load_pages(data)
+    if kind != "pdf":
+        return [data]
+    import cv2
+
+    return [cv2.imencode(".png", p.image[:, :, ::-1])[1].tobytes() for p in pages if p.image is not None]
+
+
+def _size_kind(data: bytes) -> str:
+    from .loader import load_pages
+
+    _, pages = load_pages(data)
+    im = next(p.image for p in pages if p.image is not None)
+    return "card" if max(im.shape[:2]) < CARD_MAX_SIDE else "a4"
+
+
+def timing_table(files: list[Path], repeats: int, default_engine: str, old_engine: str) -> dict:
+    import cv2
+    import faster_paddle
     import numpy as np
 
-    warm = np.asarray(Image.open(images[0]).convert("RGB"))
-    ours.recognize(warm), base.recognize(warm)
+    from . import scan
+    from .engines import get_engine
 
-    t_scan: dict[str, list[float]] = {"card": [], "a4": []}
-    t_bare: dict[str, list[float]] = {"card": [], "a4": []}
-    res_ours, res_base = {}, {}
-    for p in images + pdfs:
-        data = p.read_bytes()
-        kind = "card"
-        for _ in range(args.repeats):
+    fp_tiny, fp_small = faster_paddle.OcrEngine(model_size="tiny"), faster_paddle.OcrEngine(model_size="small")
+    rapid = get_engine("rapidocr")._all[0]._ocr
+
+    def bare_rapid(pages: list[bytes]) -> None:
+        for b in pages:
+            rapid(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR))
+
+    pipelines = {
+        f"scan ({default_engine})": lambda data, pages: scan(data, use_cache=False, engine=default_engine),
+        f"scan ({old_engine})": lambda data, pages: scan(data, use_cache=False, engine=old_engine),
+        "faster-paddle tiny": lambda data, pages: [fp_tiny.ocr(b) for b in pages],
+        "faster-paddle small": lambda data, pages: [fp_small.ocr(b) for b in pages],
+        "rapidocr defaults (bare)": lambda data, pages: bare_rapid(pages),
+    }
+    if old_engine == default_engine:
+        pipelines.pop(f"scan ({old_engine})")
+    inputs = [(p.read_bytes(), _size_kind(p.read_bytes())) for p in files]
+    inputs = [(data, _page_bytes(data), kind) for data, kind in inputs]
+    for data, pages, _ in inputs[:2]:  # warm every pipeline
+        for fn in pipelines.values():
+            fn(data, pages)
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeats):
+        for data, pages, kind in inputs:
+            for name, fn in pipelines.items():
+                t0 = time.perf_counter()
+                fn(data, pages)
+                times.setdefault((name, kind), []).append(time.perf_counter() - t0)
+    table = {}
+    for kind in ("card", "a4"):
+        base = _median(times.get(("faster-paddle tiny", kind), []))
+        for name in pipelines:
+            m = _median(times.get((name, kind), []))
+            table[(name, kind)] = (m, m / base if base else float("nan"))
+    return {"pipelines": list(pipelines), "table": table, "n": {k: sum(1 for *_, kk in inputs if kk == k)
+                                                                  for k in ("card", "a4")}}
+
+
+def stage_times(files: list[Path], engine_name: str, repeats: int) -> dict[str, float]:
+    """Median seconds per document in each stage of scan (as pipeline.scan runs them)."""
+    from . import crypto
+    from .classify import classify
+    from .config import get_settings
+    from .engines import get_engine
+    from .ids import extract_ids
+    from .loader import load_pages
+    from .pipeline import cache_version, ocr_page, sha256
+    from .store import ResultCache, connect, record_scan
+
+    s = get_settings()
+    eng = get_engine(engine_name)
+    inner = eng._all[0] if hasattr(eng, "_all") else eng
+    db = connect(s.db_path)
+    cache = ResultCache(s, db)
+    version = cache_version(engine_name, s.ocr_model_lang, s)
+    stages: dict[str, list[float]] = {k: [] for k in ("load", "detect", "recognise", "extract", "classify", "store")}
+    for _ in range(repeats):
+        for p in files:
+            data = p.read_bytes()
             t0 = time.perf_counter()
-            r = scan(data, filename=p.name, use_cache=False)
-            dt_scan = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            rb = scan(data, filename=p.name, use_cache=False, engine="rapidocr")
-            dt_base_scan = time.perf_counter() - t0
-            # the bare engine call on the same page images (no loading, no extraction)
             _, pages = load_pages(data)
-            imgs = [pg.image for pg in pages if pg.image is not None]
-            t0 = time.perf_counter()
-            for im in imgs:
-                base._ocr(np.ascontiguousarray(im[:, :, ::-1]))
-            dt_bare = time.perf_counter() - t0
-            if imgs:
-                kind = "card" if max(imgs[0].shape[:2]) < 1200 else "a4"
-                t_scan[kind].append(dt_scan)
-                t_bare[kind].append(dt_bare)
-        res_ours[p], res_base[p] = r, rb
-        del dt_base_scan
+            pages = list(pages)
+            t1 = time.perf_counter()
+            timers = getattr(inner, "timings", None)
+            before = dict(timers) if timers is not None else None
+            page_lines = [(pg.number, ocr_page(eng, pg.image)[0]) for pg in pages if pg.image is not None]
+            t2 = time.perf_counter()
+            ids = extract_ids(page_lines)
+            t3 = time.perf_counter()
+            doc_type, _ = classify([ln.text for _, lines in page_lines for ln in lines], ids)
+            t4 = time.perf_counter()
+            cache.put(sha256(data), version, {"lines": [[ln.to_dict(unmask=True) for ln in lines]
+                                                        for _, lines in page_lines]})
+            record_scan(db, filename=crypto.encrypt_text(p.name), file_hash=sha256(data), engine=engine_name,
+                        source="bench", duration=t4 - t0, cached=0, engine_version=version,
+                        document_type=doc_type, pages=len(pages), n_ids=len(ids), n_invalid_ids=0)
+            t5 = time.perf_counter()
+            if before is not None:
+                det = timers["detect"] - before["detect"]
+                stages["detect"].append(det)
+                stages["recognise"].append(t2 - t1 - det)
+            else:  # one engine call: detection and recognition together
+                stages["detect"].append(t2 - t1)
+                stages["recognise"].append(float("nan"))
+            for k, v in (("load", t1 - t0), ("extract", t3 - t2), ("classify", t4 - t3), ("store", t5 - t4)):
+                stages[k].append(v)
+    return {k: _median(v) for k, v in stages.items()}
 
-    # cached against cold
+
+# ---------------------------------------------------------------- throughput in worker processes
+def _worker_init(env: dict[str, str], barrier, warm: bytes) -> None:
+    os.environ.update(env)
+    from . import scan
+    from .config import get_settings
+
+    get_settings.cache_clear()
+    scan(warm, use_cache=False)
+    barrier.wait()
+
+
+def _worker_scan(data: bytes) -> int:
+    from . import scan
+
+    return len(scan(data, use_cache=False).pages)
+
+
+def pages_per_second(pages: list[bytes], workers: int, threads: int) -> tuple[float, float]:
+    """A4 pages per second with `workers` processes, and the workers' peak RSS (MB)."""
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(workers + 1)
+    env = {"OCR_THREADS": str(threads), "OCR_ENGINE_INSTANCES": "1", "LOG_LEVEL": "WARNING",
+           "DB_PATH": os.environ["DB_PATH"] + f".w{workers}", "OCR_KEY_FILE": os.environ["OCR_KEY_FILE"]}
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(env, barrier, pages[0])) as pool:
+        barrier.wait()
+        t0 = time.perf_counter()
+        n = sum(pool.map(_worker_scan, pages, chunksize=1))
+        dt = time.perf_counter() - t0
+    return n / dt, peak_rss_mb(resource.RUSAGE_CHILDREN)
+
+
+def cached_vs_cold(files: list[Path]) -> tuple[float, float]:
+    from . import scan
+
     cold, cached = [], []
-    for p in images[:10]:
+    for p in files:
         data = p.read_bytes() + b"\0"  # a new hash: really cold
         t0 = time.perf_counter()
         scan(data, filename=p.name)
         cold.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        r = scan(data, filename=p.name)
+        assert scan(data, filename=p.name).cached
         cached.append(time.perf_counter() - t0)
-        assert r.cached
+    return _median(cold), _median(cached)
 
-    # text-layer PDF pages per second
-    tl_pdfs = [p for p in (SHARED / "real" / "pdfplumber").glob("*.pdf")] + list((SHARED / "real" / "irs_forms").glob("*.pdf"))
-    tl_pdfs += [p for p in pdfs if "digital" in p.name]
-    n_pages, t_tl = 0, 0.0
-    for p in tl_pdfs:
+
+def text_layer_pages_per_second(files: list[Path]) -> float:
+    from . import scan
+
+    n_pages, dt = 0, 0.0
+    for p in files:
         t0 = time.perf_counter()
         try:
             r = scan(p.read_bytes(), filename=p.name, use_cache=False)
         except Exception:
             continue
-        t_tl += time.perf_counter() - t0
+        dt += time.perf_counter() - t0
         n_pages += sum(pg.source == "text_layer" for pg in r.pages)
+    return n_pages / dt if dt else float("nan")
 
-    clean = {p: r for p, r in res_ours.items() if "_" not in p.stem.split("_", 1)[1]}
-    clean_b = {p: r for p, r in res_base.items() if p in clean}
-    rows = [
-        ("card: scan (no cache) median s", _median(t_scan["card"])),
-        ("card: bare rapidocr defaults median s", _median(t_bare["card"])),
-        ("card: ratio scan / bare", _median(t_scan["card"]) / _median(t_bare["card"])),
-        ("A4: scan (no cache) median s", _median(t_scan["a4"])),
-        ("A4: bare rapidocr defaults median s", _median(t_bare["a4"])),
-        ("A4: ratio scan / bare", _median(t_scan["a4"]) / _median(t_bare["a4"])),
-        ("cold scan median s", _median(cold)),
-        ("cached repeat median s", _median(cached)),
-        ("cached speed-up (cold / cached)", _median(cold) / _median(cached)),
-        ("text-layer PDF pages per second", n_pages / t_tl if t_tl else float("nan")),
-        ("peak RSS MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    ]
-    print(f"{'measure':45s} value")
-    for name, v in rows:
-        print(f"{name:45s} {v:.4g}")
-    for label, a, b in (("all dev", res_ours, res_base), ("clean dev", clean, clean_b)):
-        acc, acc_b = id_accuracy(a), id_accuracy(b)
-        print(f"ID accuracy, {label}: ours {json.dumps({k: round(v, 4) for k, v in acc.items()})}")
-        print(f"ID accuracy, {label}: rapidocr defaults + same extraction "
-              f"{json.dumps({k: round(v, 4) for k, v in acc_b.items()})}")
+
+def rss_over_scans(files: list[Path], n: int) -> list[tuple[int, float]]:
+    """RSS (MB) after every tenth of n uncached scans cycling over files; the first point is after
+    one warm-up round."""
+    from . import scan
+
+    datas = [p.read_bytes() for p in files]
+    for d in datas:
+        scan(d, use_cache=False)
+    points = [(0, rss_mb())]
+    step = max(1, n // 10)
+    for i in range(1, n + 1):
+        scan(datas[i % len(datas)], use_cache=False)
+        if i % step == 0 or i == n:
+            points.append((i, rss_mb()))
+    return points
+
+
+# ---------------------------------------------------------------- accuracy
+def accuracy(folder: Path, engines: list[str]) -> None:
+    from . import scan
+
+    docs = documents(folder)
+    results: dict[str, dict] = {e: {} for e in engines}
+    for p in docs:
+        data = p.read_bytes()
+        for e in engines:
+            results[e][p] = scan(data, filename=p.name, use_cache=False, engine=e)
+    for e in engines:
+        acc = id_accuracy(results[e])
+        print(f"ID accuracy, {folder.name}, {e}: {json.dumps({k: round(v, 4) for k, v in acc.items()})}")
+    if len(engines) == 2:
+        a, b = engines
+        for x, y in ((a, b), (b, a)):
+            lost = [(p.name, k) for p in docs for k, _ in found_ids(p, results[y][p]) - found_ids(p, results[x][p])]
+            print(f"  IDs {y} finds and {x} loses: {len(lost)} {lost}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a few files, one repeat, no accuracy on the whole set")
+    ap.add_argument("--repeats", type=int, default=3, help="rounds of the interleaved timing")
+    ap.add_argument("--old", default="paddleocr", help="the engine the default is compared with")
+    ap.add_argument("--unseen", type=Path, help="also measure ID accuracy on this folder (dev-set format)")
+    ap.add_argument("--rss-scans", type=int, default=0, help="RSS over this many uncached scans")
+    ap.add_argument("--no-accuracy", action="store_true")
+    ap.add_argument("--no-workers", action="store_true", help="skip the pages-per-second runs")
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
+    os.environ["DB_PATH"] = str(tmp / "bench.db")
+    os.environ["OCR_KEY_FILE"] = str(tmp / "key")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from .config import get_settings
+
+    get_settings.cache_clear()
+    s = get_settings()
+    dev = SHARED / "dev"
+    if not dev.is_dir():
+        raise SystemExit("the benchmark needs ../shared/data/dev beside the project")
+    docs = documents(dev)
+    images = [p for p in docs if p.suffix != ".pdf"]
+    cards = [p for p in images if _size_kind(p.read_bytes()) == "card"]
+    a4 = [p for p in images if _size_kind(p.read_bytes()) == "a4" and "_" not in p.stem.split("_", 1)[1]]
+    n = 2 if args.quick else 6
+    timed = cards[::max(1, len(cards) // n)][:n] + a4[::max(1, len(a4) // n)][:n]
+    repeats = 1 if args.quick else args.repeats
+    print(f"load average before: {os.getloadavg()}, cores: {os.cpu_count()}, OCR_THREADS={s.ocr_threads}")
+
+    t = timing_table(timed, repeats, s.ocr_engine, args.old)
+    print(f"\nmedian seconds per document ({t['n']['card']} cards, {t['n']['a4']} A4 pages, {repeats} rounds); "
+          "ratio = to faster-paddle tiny")
+    print(f"{'pipeline':32s} {'card s':>8s} {'ratio':>6s} {'A4 s':>8s} {'ratio':>6s}")
+    for name in t["pipelines"]:
+        (c, cr), (a, ar) = t["table"][(name, "card")], t["table"][(name, "a4")]
+        print(f"{name:32s} {c:8.3f} {cr:6.2f} {a:8.3f} {ar:6.2f}")
+
+    print(f"\nstage medians, seconds per document (scan, engine {s.ocr_engine}):")
+    for kind, fs in (("card", [p for p in timed if p in cards]), ("A4", [p for p in timed if p in a4])):
+        st = stage_times(fs, s.ocr_engine, repeats)
+        print(f"  {kind:5s}" + "  ".join(f"{k} {v:.4f}" for k, v in st.items()))
+
+    if not args.no_workers:
+        pages = [p.read_bytes() for p in (a4 * 4)[: (4 if args.quick else 12)]]
+        print("\nA4 pages per second (uncached scans in worker processes):")
+        for workers in (1, 2):
+            pps, rss = pages_per_second(pages, workers, max(1, s.ocr_threads // workers))
+            print(f"  {workers} worker(s), OCR_THREADS={max(1, s.ocr_threads // workers)}: {pps:.3f} pages/s, "
+                  f"peak worker RSS {rss:.0f} MB")
+
+    cold, cached = cached_vs_cold(images[:6])
+    print(f"\ncold scan median {cold:.3f} s, cached repeat {cached:.4f} s ({cold / cached:.0f}x)")
+    tl = [p for d in ("pdfplumber", "irs_forms") for p in (SHARED / "real" / d).glob("*.pdf")]
+    tl += [p for p in docs if "digital" in p.name]
+    print(f"text-layer PDF pages per second: {text_layer_pages_per_second(tl):.1f}")
+
+    if args.rss_scans:
+        pts = rss_over_scans(cards[:10] + a4[:2], args.rss_scans)
+        half = pts[len(pts) // 2][1]
+        print(f"\nRSS over {args.rss_scans} uncached scans (MB): " + " ".join(f"{i}:{m:.0f}" for i, m in pts))
+        print(f"  growth after warm-up {pts[-1][1] - pts[0][1]:+.1f} MB, over the second half "
+              f"{pts[-1][1] - half:+.1f} MB")
+
+    if not args.no_accuracy and not args.quick:
+        print()
+        engines = [s.ocr_engine] + ([args.old] if args.old != s.ocr_engine else [])
+        accuracy(dev, engines)
+        if args.unseen:
+            accuracy(args.unseen, engines)
+    print(f"\npeak RSS of this process {peak_rss_mb():.0f} MB; load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("scan", help="scan files; one JSON result per line on stdout")
     s.add_argument("files", nargs="+")
-    s.add_argument("--engine", default=None, help="paddleocr (default), paddle, tesseract, rapidocr")
+    s.add_argument("--engine", default=None, help="paddleocr (default), cascade, paddle, tesseract, rapidocr")
     s.add_argument("--lang", default=None)
     s.add_argument("--no-cache", action="store_true", help="ignore and do not use the result cache")
     pw = s.add_mutually_exclusive_group()

@@ -69,3 +69,33 @@ def test_engine_pool_gives_concurrent_callers_their_own_instance(pan_image):
     with ThreadPoolExecutor(2) as ex:
         list(ex.map(lambda _: single.recognize(pan_image), range(3)))
     assert single.instances == 1
+
+
+def test_cascade_engine_reads_the_card_and_rereads_only_lines_in_doubt(pan_image):
+    """PP-OCRv6 tiny (faster-paddle) reads the page; the small recogniser re-reads the ID line."""
+    from ocr_core.engines.cascade import in_doubt
+    from ocr_core.models import Line
+
+    eng = get_engine("cascade", "en")
+    assert eng.version == engine_version("cascade", "en") and "tiny" in eng.version
+    lines = eng.recognize(pan_image)
+    assert "AFZPK7190K" in [ln.text for ln in lines]
+    assert all(len(ln.box) == 4 and 0 < ln.confidence <= 1 for ln in lines)
+    tiny = eng.detect_and_read(pan_image)
+    assert len(tiny) == len(lines) and sum(in_doubt(ln) for ln in tiny) < len(tiny)
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    assert in_doubt(Line("AFZPK7190K", box, 0.99))  # an ID line is always re-read
+    assert in_doubt(Line("RAHUL KAPOOR", box, 0.5))  # a low-confidence line too
+    assert not in_doubt(Line("INCOME TAX DEPARTMENT", box, 0.99))
+
+
+def test_line_recogniser_batches_width_buckets(pan_image):
+    """Crops of different widths in one call give the same readings as one by one."""
+    rec = get_engine("cascade", "en")._all[0]._small
+    bgr = np.ascontiguousarray(pan_image[:, :, ::-1])
+    lines = get_engine("cascade", "en").detect_and_read(pan_image)
+    crops = [bgr[int(ln.box[0][1]):int(ln.box[2][1]) + 1, int(ln.box[0][0]):int(ln.box[2][0]) + 1] for ln in lines]
+    together = rec.read(crops)
+    alone = [rec.read([c])[0] for c in crops]
+    assert [t for t, _ in together] == [t for t, _ in alone]
+    assert "AFZPK7190K" in [t for t, _ in together]

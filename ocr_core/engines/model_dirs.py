@@ -151,6 +151,12 @@ def build_model_dirs(cache_dir: Path, limit_side: int = 960, lang: str = "en") -
     return det_dir, rec_dir
 
 
+def rec_chars(rec_dir: Path) -> list[str]:
+    """The recogniser's character list (without the CTC blank and the trailing space)."""
+    meta = yaml.safe_load((Path(rec_dir) / "inference.yml").read_text(encoding="utf-8"))
+    return [str(c) for c in meta["PostProcess"]["character_dict"]]
+
+
 def _copy_if_changed(src: Path, target: Path) -> None:
     if target.exists() and target.stat().st_size == src.stat().st_size:
         return
