@@ -93,13 +93,8 @@ def _address(doc: Doc) -> Found | None:
         parts += [o.text for o in lines if o is not ln]
         parts = [p for p in parts if not _REL.match(p.strip())]  # "S/O: ..." opens the address
         if parts:
-            return Found(_join(parts), [o for o in lines if not _REL.match(o.text.strip())] or lines)
+            return Found(V.join_address(parts), [o for o in lines if not _REL.match(o.text.strip())] or lines)
     return None
-
-
-def _join(parts: list[str]) -> str:
-    s = ", ".join(p.strip(" ,") for p in parts if p.strip(" ,"))
-    return re.sub(r"\s*,\s*(,\s*)*", ", ", s)
 
 
 def aadhaar(doc: Doc) -> dict[str, Found | None]:
