@@ -142,12 +142,24 @@ def aadhaar(doc: Doc) -> dict[str, Found | None]:
     return out
 
 
+def _name_above(doc: Doc, relative: Found | None) -> Found | None:
+    """The holder's name when its label went unread: the name-like value right above the
+    relative's name, in the same column."""
+    if relative is None or not relative.lines:
+        return None
+    for o in doc.layout.above(relative.lines[0], max_gap=1.5)[:1]:
+        if person(o.text) and not HEADER.search(o.text) and not doc.layout.is_label(o.text):
+            return Found(o.text, [o])
+    return None
+
+
 def voter(doc: Doc) -> dict[str, Found | None]:
     lay = doc.layout
     name = lay.value(ELECTOR, person) or lay.value(NAME, person)
+    father = _found(lay.value(FATHER, person))
     return {
-        "name": _found(name),
-        "father_name": _found(lay.value(FATHER, person)),
+        "name": _found(name) or _name_above(doc, father),
+        "father_name": father,
         "gender": _found(lay.value(GENDER, has_gender)),
         "dob": _found(lay.value(DOB, has_date)),
     }
@@ -178,4 +190,6 @@ def dl(doc: Doc) -> dict[str, Found | None]:
             out["relation"] = Found(printed, [ln], valid=False,
                                     reason=f"the card prints {printed}: son, daughter or wife is not stated")
         break
+    if out["name"] is None:
+        out["name"] = _name_above(doc, out["father_name"])
     return out
