@@ -85,7 +85,7 @@ def _value_column(doc: Doc, label_pattern, stop) -> list[TLine]:
                 return stop(o) or any(
                     p is not o and p not in own and p.x1 <= start.x0 and p.page == o.page
                     and min(p.y1, o.y1) - max(p.y0, o.y0) >= 0.5 * min(p.h, o.h) for p in lay.lines)
-            return lay.block(start, new_row, max_lines=10)
+            return lay.block(start, new_row, max_lines=10, gap=1.6)  # new_row() ends the cell
     return []
 
 
@@ -119,7 +119,7 @@ def _address(doc: Doc, label_pattern) -> Found | None:
             parts.append(t)
     if not parts:
         return None
-    return Found(re.sub(r"\s*,\s*(?:,\s*)*", ", ", ", ".join(parts)), lines)
+    return Found(V.join_address(parts), lines)
 
 
 def udyam(doc: Doc) -> dict[str, Found | None]:

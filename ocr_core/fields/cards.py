@@ -13,7 +13,7 @@ FATHER = rx(r"father'?\s*'?s?\s*name", r"पिता का नाम")
 DOB = rx(r"date\s*of\s*birth", r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*birth", r"\bYoB\b", r"जन्म")
 GENDER = rx(r"\bgender\b", r"\bsex\b", r"लिंग")
 ELECTOR = rx(r"elector'?\s*'?s?\s*name", r"निर्वाचक का नाम")
-RELATIVE = rx(r"\bS\s*/\s*D\s*/\s*W\b(?:\s*of\b)?", r"son\s*/\s*daughter\s*/\s*wife(?:\s*of\b)?", r"\b[SDWC]\s*/\s*[O0]\b\s*:?",
+RELATIVE = rx(r"\b[SDW]\s*/\s*[SDW]\s*/\s*[SDW]\b(?:\s*of\b)?", r"son\s*/\s*daughter\s*/\s*wife(?:\s*of\b)?", r"\b[SDWC]\s*/\s*[O0]\b\s*:?",
               r"\b(?:son|daughter|wife|care)\s+of\b")
 ISSUE = rx(r"date\s*of\s*issue", r"issue\s*date", r"\bDOI\b", r"issued\s*on")
 VALID = rx(r"valid\s*till", r"valid\s*up\s*to", r"valid\s*upto", r"validity")
@@ -93,29 +93,25 @@ def _address(doc: Doc) -> Found | None:
         parts += [o.text for o in lines if o is not ln]
         parts = [p for p in parts if not _REL.match(p.strip())]  # "S/O: ..." opens the address
         if parts:
-            return Found(_join(parts), [o for o in lines if not _REL.match(o.text.strip())] or lines)
+            return Found(V.join_address(parts), [o for o in lines if not _REL.match(o.text.strip())] or lines)
     return None
-
-
-def _join(parts: list[str]) -> str:
-    s = ", ".join(p.strip(" ,") for p in parts if p.strip(" ,"))
-    return re.sub(r"\s*,\s*(,\s*)*", ", ", s)
 
 
 def aadhaar(doc: Doc) -> dict[str, Found | None]:
     lay = doc.layout
     out: dict[str, Found | None] = {k: None for k in ("name", "name_hi", "dob", "gender", "father_name", "address")}
     dob_v = lay.value(DOB, has_date, ("inline", "right", "below"))
+    anchor = dob_v.lines[0] if dob_v else None
     if dob_v is None:  # "Year of Birth : 1987"
         for ln, m in lay.find(DOB):
             y = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", ln.text[m.end():])
             if y:
                 out["dob"] = Found(y.group(0), [ln], valid=False, reason="only the year of birth is printed")
+                anchor = ln
                 break
     else:
         out["dob"] = _found(dob_v)
     name_line = None
-    anchor = dob_v.lines[0] if dob_v else None
     if anchor is not None:  # the name is printed right above the date of birth
         for o in lay.above(anchor, max_gap=2.5)[:2]:
             if person(o.text) and not HEADER.search(o.text):
@@ -146,12 +142,24 @@ def aadhaar(doc: Doc) -> dict[str, Found | None]:
     return out
 
 
+def _name_above(doc: Doc, relative: Found | None) -> Found | None:
+    """The holder's name when its label went unread: the name-like value right above the
+    relative's name, in the same column."""
+    if relative is None or not relative.lines:
+        return None
+    for o in doc.layout.above(relative.lines[0], max_gap=1.5)[:1]:
+        if person(o.text) and not HEADER.search(o.text) and not doc.layout.is_label(o.text):
+            return Found(o.text, [o])
+    return None
+
+
 def voter(doc: Doc) -> dict[str, Found | None]:
     lay = doc.layout
     name = lay.value(ELECTOR, person) or lay.value(NAME, person)
+    father = _found(lay.value(FATHER, person))
     return {
-        "name": _found(name),
-        "father_name": _found(lay.value(FATHER, person)),
+        "name": _found(name) or _name_above(doc, father),
+        "father_name": father,
         "gender": _found(lay.value(GENDER, has_gender)),
         "dob": _found(lay.value(DOB, has_date)),
     }
@@ -177,8 +185,11 @@ def dl(doc: Doc) -> dict[str, Found | None]:
                "C/O": "C/O", "CAREOF": "C/O"}.get(label.replace("0", "O"))
         if rel:
             out["relation"] = Found(rel, [ln])
-        else:  # "S/D/W of": the card does not say which
-            out["relation"] = Found("S/D/W", [ln], valid=False,
-                                    reason="the card prints S/D/W of: son, daughter or wife is not stated")
+        else:  # "S/D/W of": the card does not say which; the value is the label as printed
+            printed = re.sub(r"(?i)\s*of$", "", label) if "/" in label else "S/D/W"
+            out["relation"] = Found(printed, [ln], valid=False,
+                                    reason=f"the card prints {printed}: son, daughter or wife is not stated")
         break
+    if out["name"] is None:
+        out["name"] = _name_above(doc, out["father_name"])
     return out

@@ -177,13 +177,14 @@ class Layout:
                     return Value(clean_rest(self.cut_at_label(under[0].text)), [under[0]])
         return None
 
-    def block(self, first: TLine, stop: Callable[[TLine], bool], max_lines: int = 8) -> list[TLine]:
+    def block(self, first: TLine, stop: Callable[[TLine], bool], max_lines: int = 8,
+              gap: float = 0.8) -> list[TLine]:
         """`first` and the lines that continue it downwards in its column, until `stop` or a gap."""
         out = [first]
         while len(out) < max_lines:
             cur = out[-1]
             nxt = [o for o in self.lines if o.page == cur.page and o not in out and o.y0 >= cur.cy
-                   and o.y0 - cur.y1 <= 0.8 * cur.h and abs(o.x0 - first.x0) <= 1.2 * first.h]
+                   and o.y0 - cur.y1 <= gap * cur.h and abs(o.x0 - first.x0) <= 1.2 * first.h]
             if not nxt:
                 break
             o = min(nxt, key=lambda t: t.y0)

@@ -22,13 +22,18 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l"
 _DATEISH = re.compile(r"[0-9OoDQIl|iSBZzG]{1,2}\s?[/\-.]\s?[0-9OoDQIl|iSBZzG]{1,2}\s?[/\-.]\s?[0-9OoDQIl|iSBZzG]{4}")
 
 
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-") | {0xAD: None}
+
+
 def spaces(s: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", s)).strip()
+    """NFC, Unicode dashes as "-", soft hyphens gone (text layers carry them), single spaces."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", s).translate(_DASHES)).strip()
 
 
 def find_date(text: str) -> tuple[str, str] | None:
     """(ISO date, the printed text) of the first DD/MM/YYYY in text (OCR letter-for-digit repaired),
     or None. The ISO string is built even for an impossible date; `check_date` says so."""
+    text = text.translate(_DASHES)
     iso = re.fullmatch(r"\s*((?:19|20)\d\d)-(\d\d)-(\d\d)\s*", text)
     if iso:
         return iso.group(0).strip(), iso.group(0).strip()
@@ -153,6 +158,25 @@ STATES = ("Andhra Pradesh", "Arunachal Pradesh", "Assam", "Bihar", "Chhattisgarh
           "Dadra and Nagar Haveli and Daman and Diu", "Delhi", "Jammu and Kashmir", "Ladakh", "Lakshadweep",
           "Puducherry")
 _ABBREV = re.compile(r"\b(?:No|St|Dr|Rd|Opp|Nr|Mr|Mrs|Smt|Shri|Sh|Apt|Bldg|Ph|Sec)$", re.I)
+
+
+def join_address(parts: list[str]) -> str:
+    """Address lines joined: after a line that ends with a comma by a space, a PIN code wrapped
+    onto the next line (6 digits in all) without one, otherwise by a comma."""
+    out = ""
+    for p in (spaces(p).strip(" ,") if not spaces(p).endswith(",") else spaces(p) for p in parts):
+        if not p:
+            continue
+        if not out:
+            out = p
+        elif out.endswith(","):
+            out += " " + p
+        elif (a := re.search(r"(\d+)$", out)) and (b := re.match(r"(\d+)\b", p)) \
+                and len(a.group(1)) + len(b.group(1)) == 6 and len(a.group(1)) < 6:
+            out += p
+        else:
+            out += ", " + p
+    return out.strip(" ,")
 
 
 def clean_address(text: str) -> str:
