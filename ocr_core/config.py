@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     celery_result_backend: str | None = None
     rate_limit_requests: int = Field(100, ge=1)
     rate_limit_period: int = Field(60, ge=1)
-    ocr_api_keys: str | None = Field(None, description="comma-separated API keys; none = open API")
+    ocr_api_keys: str | None = Field(None, description="comma-separated `name:role:key`, `name:key` (operator) or "
+                                     "bare keys (anonymous operator); none = open API bound to 127.0.0.1")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
     api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
     celery_visibility_timeout: int = Field(900, ge=5, description="seconds before a job held by a lost worker "
@@ -57,15 +58,21 @@ class Settings(BaseSettings):
     retention_interval_hours: float = Field(6.0, gt=0, description="how often long-running processes purge")
     log_level: str = "INFO"
 
+    # Sign-in, roles, four eyes (ocr_core/auth.py, ocr_core/users.py)
+    session_hours: float = Field(8.0, gt=0, description="a desk sign-in expires this many hours after it began")
+    login_max_attempts: int = Field(5, ge=1, description="failed sign-ins in a row before the account is locked")
+    login_lockout_minutes: float = Field(15.0, gt=0, description="how long a locked account stays locked")
+    password_min_length: int = Field(10, ge=8, description="shortest password accepted")
+    maker_checker: bool = Field(True, description="nobody approves or rejects a document they corrected")
+    oidc_roles: str = Field("", description="for st.login (OIDC) sign-in: comma-separated `email:role` entries; "
+                            "`*@domain:role` matches a domain")
+
     @property
     def broker_url(self) -> str | None:
         return self.celery_broker_url or self.redis_url
 
-    @property
-    def api_keys(self) -> set[str]:
-        return {k.strip() for k in (self.ocr_api_keys or "").split(",") if k.strip()}
-
     def may_unmask(self, operator: str) -> bool:
+        """Named in UNMASK_ALLOWED (admins may unmask whatever this says: see auth.may_unmask)."""
         allowed = {x.strip() for x in self.unmask_allowed.split(",") if x.strip()}
         return bool(operator) and ("*" in allowed or operator in allowed)
 
