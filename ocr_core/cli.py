@@ -50,6 +50,70 @@ def cmd_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_actor() -> str:
+    """Who runs the CLI, for the audit trail: the machine account (it can read the database anyway)."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return "cli"
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask for the password: pipe it in with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from . import users
+
+    actor = _cli_actor()
+    try:
+        if args.users_command == "add":
+            u = users.add(args.name, args.role, _read_password(args), actor=actor)
+            print(f"added {u.name} ({u.role})")
+        elif args.users_command == "list":
+            for u in users.list_users():
+                print(json.dumps(u.to_dict()))
+        elif args.users_command == "disable":
+            users.set_disabled(args.name, True, actor=actor)
+            print(f"disabled {args.name} (signed out everywhere)")
+        elif args.users_command == "enable":
+            users.set_disabled(args.name, False, actor=actor)
+            print(f"enabled {args.name}")
+        elif args.users_command == "passwd":
+            users.set_password(args.name, _read_password(args), actor=actor)
+            print(f"password changed for {args.name} (signed out everywhere, unlocked)")
+        elif args.users_command == "role":
+            users.set_role(args.name, args.role, actor=actor)
+            print(f"{args.name} is now {args.role}")
+    except (ValueError, LookupError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from . import auditlog
+
+    verdict = auditlog.verify()
+    print(json.dumps(verdict.to_dict()), flush=True)
+    if not verdict.ok:
+        print(f"audit trail broken at entry {verdict.broken_at}: {verdict.problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ocr_core", description="OCR Review Desk core commands")
     sub = p.add_subparsers(dest="command", required=True)
@@ -80,6 +144,31 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int, default=8000)
     a.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (one engine each)")
     a.set_defaults(func=cmd_api)
+
+    u = sub.add_parser("users", help="desk accounts: add, list, disable, enable, passwd, role")
+    us = u.add_subparsers(dest="users_command", required=True)
+    ua = us.add_parser("add", help="a new account (asks for the password, or reads it with --password-stdin)")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True, choices=["operator", "checker", "admin"])
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    us.add_parser("list", help="one JSON line per account (no password hashes)")
+    for name, text in (("disable", "refuse sign-in and end the account's sessions"),
+                       ("enable", "allow sign-in again")):
+        x = us.add_parser(name, help=text)
+        x.add_argument("name")
+    up = us.add_parser("passwd", help="set a new password (unlocks; ends the account's sessions)")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true")
+    ur = us.add_parser("role", help="change an account's role")
+    ur.add_argument("name")
+    ur.add_argument("role", choices=["operator", "checker", "admin"])
+    u.set_defaults(func=cmd_users)
+
+    au = sub.add_parser("audit", help="the audit trail: `audit verify` checks its hash chain")
+    aus = au.add_subparsers(dest="audit_command", required=True)
+    aus.add_parser("verify", help="recompute every entry's hash; exit 1 at the first edited, inserted or "
+                   "removed entry")
+    au.set_defaults(func=cmd_audit)
     return p
 
 

@@ -402,12 +402,16 @@ def unmask(file_hash: str, key: str, operator: "auth.Identity | str", reason: st
     """The full Aadhaar/VID number for an admin or a name in UNMASK_ALLOWED, given a reason;
     always audited (who, when, why; a refusal too)."""
     name = _need_operator(operator)
-    d = find_id(file_hash, key)
-    if not may_unmask(operator):
-        audit("unmask_denied", file_hash, operator, {"key": key, "id_type": d.type})
+    if not may_unmask(operator):  # refused before any look-up: a refusal says nothing about the document
+        try:
+            id_type = find_id(file_hash, key).type
+        except LookupError:
+            id_type = None
+        audit("unmask_denied", file_hash, operator, {"key": key, "id_type": id_type})
         role = operator.role if isinstance(operator, auth.Identity) else "not in UNMASK_ALLOWED"
         raise auth.Forbidden(f"{name} may not unmask Aadhaar/VID numbers: unmask needs the admin role "
                              f"(you are {role}) or a name in UNMASK_ALLOWED", "admin")
+    d = find_id(file_hash, key)
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("give a reason to unmask (it is kept in the audit trail)")

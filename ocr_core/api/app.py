@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import retention
+from .. import auth, retention
 from ..config import Settings, get_settings
 from ..engines import get_engine
 from ..errors import EngineError, OCRError
@@ -24,7 +24,7 @@ from ..logs import configure_logging, log
 from .deps import APIError
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
 from .metrics import ApiMetrics
-from .routers import health, jobs, metrics, pdf, predict, tesseract
+from .routers import document_audit, health, jobs, metrics, pdf, predict, tesseract
 
 PREFIX = "/ocr-api"
 UNCOUNTED = (f"{PREFIX}/metrics", f"{PREFIX}/health", f"{PREFIX}/docs", f"{PREFIX}/redoc", f"{PREFIX}/openapi.json")
@@ -104,12 +104,14 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
                               "document type. Synchronous and queued endpoints.",
                   docs_url=f"{PREFIX}/docs", redoc_url=f"{PREFIX}/redoc", openapi_url=f"{PREFIX}/openapi.json")
     app.state.settings = settings
+    app.state.api_keys = auth.parse_api_keys(settings.ocr_api_keys)  # a bad OCR_API_KEYS fails here
     app.state.metrics = ApiMetrics()
     app.state.limiter = RateLimiter(settings.rate_limit_requests, settings.rate_limit_period)
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 
-    for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router):
+    for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router,
+              document_audit.router):
         app.include_router(r, prefix=PREFIX)
 
     @app.get("/", include_in_schema=False)

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ...jobs import Job
 from ...loader import load_pages
-from ..deps import APIError, BackendDep, RateLimitDep, UploadDep
+from ..deps import APIError, BackendDep, Operator, RateLimitDep, UploadDep
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses
 
@@ -24,7 +24,8 @@ def job_out(job: Job) -> dict:
 
 @router.post("/paddleocr/predict-async", response_model=JobSubmitted, status_code=202, responses=UPLOAD_ERRORS,
              summary="queue one image or PDF; poll its status")
-async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _rl: RateLimitDep) -> dict:
+async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _who: Operator,
+                        _rl: RateLimitDep) -> dict:
     # a bad file (empty, wrong type, too large, unreadable, encrypted) is refused now, not in the job
     await run_in_threadpool(load_pages, upload.data, request.app.state.settings)
     job = await run_in_threadpool(backend.submit, upload.data, upload.filename)
@@ -36,7 +37,7 @@ async def predict_async(request: Request, upload: UploadDep, backend: BackendDep
 
 @router.get("/paddleocr/status/{job_id}", response_model=JobOut, responses=error_responses(401, 404, 429, 503),
             summary="a job's status and, once done, its result")
-async def job_status(backend: BackendDep, _rl: RateLimitDep,
+async def job_status(backend: BackendDep, _who: Operator, _rl: RateLimitDep,
                      job_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9-]+$")) -> dict:
     job = await run_in_threadpool(backend.get, job_id)
     if job is None:
@@ -45,7 +46,7 @@ async def job_status(backend: BackendDep, _rl: RateLimitDep,
 
 
 @router.get("/jobs", response_model=JobList, responses=error_responses(401, 429, 503), summary="recent jobs")
-async def list_jobs(backend: BackendDep, _rl: RateLimitDep,
+async def list_jobs(backend: BackendDep, _who: Operator, _rl: RateLimitDep,
                     batch_id: str | None = Query(None, max_length=64),
                     limit: int = Query(100, ge=1, le=1000)) -> dict:
     jobs = await run_in_threadpool(backend.list, batch_id=batch_id, limit=limit)

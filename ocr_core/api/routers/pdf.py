@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 
 from ...errors import UnsupportedFileTypeError
 from ...loader import check_size, sniff
-from ..deps import RateLimitDep, UploadDep
+from ..deps import Operator, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import PdfOut
 from . import UPLOAD_ERRORS
@@ -25,7 +25,7 @@ def per_page(doc: dict) -> list[dict]:
 
 
 @router.post("/pdf", response_model=PdfOut, responses=UPLOAD_ERRORS, summary="OCR a PDF, page by page")
-async def predict_pdf(request: Request, upload: UploadDep, _rl: RateLimitDep) -> dict:
+async def predict_pdf(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep) -> dict:
     check_size(upload.data, request.app.state.settings)
     if sniff(upload.data) != "pdf":
         raise UnsupportedFileTypeError("This endpoint takes PDF files; send images to /paddleocr/predict.")
