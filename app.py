@@ -1,5 +1,6 @@
-"""OCR Review Desk: `streamlit run app.py`. Review is the default page; the bulk, history and
-metrics pages are added when their files exist."""
+"""OCR Review Desk: `streamlit run app.py`. Nobody sees a page before signing in (ui/signin.py).
+Review is the default page; the bulk, history and metrics pages are added when their files exist,
+the users page for admins."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ import streamlit as st
 from ocr_core import retention
 from ocr_core.config import get_settings
 from ocr_core.logs import configure_logging
-from ui import engine, sidebar, state
+from ui import engine, sidebar, signin, state
 
 ROOT = Path(__file__).resolve().parent
 
@@ -24,8 +25,13 @@ for name, title, icon in (("bulk", "Bulk", ":material/stacks:"), ("history", "Hi
     if (ROOT / "pages" / f"{name}.py").exists():
         pages.append(st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name))
 
-nav = st.navigation(pages)
-operator, engine_name, lang = sidebar.render()
+who = signin.current()
+if who is not None and who.role == "admin" and (ROOT / "pages" / "users.py").exists():
+    pages.append(st.Page("pages/users.py", title="Users", icon=":material/group:", url_path="users"))
+nav = st.navigation(pages, position="sidebar" if who else "hidden")  # the URL's page is kept for after sign-in
+if who is None:
+    signin.page()  # stops here
+operator, engine_name, lang = sidebar.render(who)
 err = engine.warm(engine_name, lang)
 if err:
     st.sidebar.error(err)

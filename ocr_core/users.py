@@ -230,7 +230,7 @@ def start_session(who: Identity) -> str:
 def session_identity(token: str | None) -> Identity | None:
     """Who holds this token now: None when unknown, expired, or the account is disabled or gone.
     The role is read from the account each time (a changed role applies at once)."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:
         return None
     db = connect()
     rows = list(db.query("select s.user, s.via, s.expires_at, u.role, u.disabled from sessions s "
