@@ -163,52 +163,57 @@ def set_role(name: str, role: str, *, actor: str) -> None:
 
 # ---------------------------------------------------------------- sign-in
 def authenticate(name: str, password: str) -> Identity:
-    """The account's identity, or LoginError. Counts failures; locks after LOGIN_MAX_ATTEMPTS."""
-    s = get_settings()
-    name = (name or "").strip()
+    """The account's identity, or LoginError. Counts failures; locks after LOGIN_MAX_ATTEMPTS.
+    The count, the lock and the audit row are committed before the refusal is raised."""
     db = connect()
     with auditlog.atomic(db):
-        r = _row(name, db) if name else None
-        if r is None:
-            try:
-                _hasher.verify(_DUMMY, password or "-")
-            except VerificationError:
-                pass
-            # the typed name may be a mistyped password: kept only inside the encrypted detail
-            auditlog.write("login_failed", None, "?", {"reason": "unknown user", "typed": name[:64]}, db=db)
-            raise LoginError("wrong user name or password")
-        now = time.time()
-        if r["locked_until"] and r["locked_until"] > now:
-            auditlog.write("login_locked", None, name, {"until": r["locked_until"]}, role=r["role"], db=db)
-            mins = max(1, round((r["locked_until"] - now) / 60))
-            raise LoginError(f"this account is locked after {s.login_max_attempts} failed sign-ins; "
-                             f"try again in {mins} min or ask an administrator")
+        who, refusal = _attempt((name or "").strip(), password or "", db)
+    if refusal:
+        raise LoginError(refusal)
+    return who  # type: ignore[return-value]
+
+
+def _attempt(name: str, password: str, db: sqlite_utils.Database) -> tuple[Identity | None, str | None]:
+    s = get_settings()
+    r = _row(name, db) if name else None
+    if r is None:
         try:
-            _hasher.verify(r["password_hash"], password or "")
-            ok = True
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            failed = int(r["failed_attempts"] or 0) + 1
-            if failed >= s.login_max_attempts:
-                until = now + s.login_lockout_minutes * 60
-                _update(name, {"failed_attempts": 0, "locked_until": until}, db)
-                auditlog.write("lockout", None, name, {"failed_attempts": failed,
-                                                       "minutes": s.login_lockout_minutes}, role=r["role"], db=db)
-                raise LoginError(f"wrong user name or password; the account is now locked for "
-                                 f"{s.login_lockout_minutes:g} min after {failed} failed sign-ins")
-            _update(name, {"failed_attempts": failed}, db)
-            auditlog.write("login_failed", None, name, {"failed_attempts": failed}, role=r["role"], db=db)
-            raise LoginError("wrong user name or password")
-        if r["disabled"]:
-            auditlog.write("login_disabled", None, name, {}, role=r["role"], db=db)
-            raise LoginError("this account is disabled; ask an administrator")
-        fields: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login": now}
-        if _hasher.check_needs_rehash(r["password_hash"]):
-            fields["password_hash"] = _hasher.hash(password)
-        _update(name, fields, db)
-        auditlog.write("login", None, name, {"via": "password"}, role=r["role"], db=db)
-    return Identity(name, r["role"], "password")
+            _hasher.verify(_DUMMY, password or "-")
+        except VerificationError:
+            pass
+        # the typed name may be a mistyped password: kept only inside the encrypted detail
+        auditlog.write("login_failed", None, "?", {"reason": "unknown user", "typed": name[:64]}, db=db)
+        return None, "wrong user name or password"
+    now = time.time()
+    if r["locked_until"] and r["locked_until"] > now:
+        auditlog.write("login_locked", None, name, {"until": r["locked_until"]}, role=r["role"], db=db)
+        mins = max(1, round((r["locked_until"] - now) / 60))
+        return None, (f"this account is locked after {s.login_max_attempts} failed sign-ins; try again in "
+                      f"{mins} min or ask an administrator")
+    try:
+        ok = _hasher.verify(r["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        failed = int(r["failed_attempts"] or 0) + 1
+        if failed >= s.login_max_attempts:
+            _update(name, {"failed_attempts": 0, "locked_until": now + s.login_lockout_minutes * 60}, db)
+            auditlog.write("lockout", None, name, {"failed_attempts": failed, "minutes": s.login_lockout_minutes},
+                           role=r["role"], db=db)
+            return None, (f"wrong user name or password; the account is now locked for "
+                          f"{s.login_lockout_minutes:g} min after {failed} failed sign-ins")
+        _update(name, {"failed_attempts": failed}, db)
+        auditlog.write("login_failed", None, name, {"failed_attempts": failed}, role=r["role"], db=db)
+        return None, "wrong user name or password"
+    if r["disabled"]:
+        auditlog.write("login_disabled", None, name, {}, role=r["role"], db=db)
+        return None, "this account is disabled; ask an administrator"
+    fields: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login": now}
+    if _hasher.check_needs_rehash(r["password_hash"]):
+        fields["password_hash"] = _hasher.hash(password)
+    _update(name, fields, db)
+    auditlog.write("login", None, name, {"via": "password"}, role=r["role"], db=db)
+    return Identity(name, r["role"], "password"), None
 
 
 # ---------------------------------------------------------------- sessions
