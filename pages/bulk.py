@@ -9,6 +9,9 @@ import streamlit as st
 from ocr_core import batch
 from ocr_core.config import get_settings
 from ocr_core.jobs import ACTIVE, get_backend
+from ui import signin
+
+signin.guard()
 
 TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf", "zip"]
 

@@ -7,10 +7,10 @@ import streamlit as st
 
 from ocr_core import history
 from ocr_core.documents import REVIEW_STATUSES
-from ui import state
+from ui import signin, state
 
+me = signin.guard()
 st.title("History")
-me = state.identity()  # app.py shows no page before sign-in
 
 c1, c2, c3 = st.columns([3, 2, 2])
 text = c1.text_input("Search", placeholder="file name or file hash", key="hist_text")

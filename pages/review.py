@@ -11,10 +11,10 @@ import streamlit as st
 from ocr_core import documents, review
 from ocr_core.errors import OCRError
 from ocr_core.intake import process_upload
-from ui import review_parts, shortcuts, state
+from ui import review_parts, shortcuts, signin, state
 
+who = signin.guard()
 state.init()
-who = state.identity()  # app.py shows no page before sign-in
 operator = who.name
 engine_name, lang = st.session_state["engine_name"], st.session_state["lang"]
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp", "pdf"]

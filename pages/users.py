@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from ocr_core import auth, users
-from ui import state
+from ui import signin, state
 
+me = signin.guard()
 st.title("Users")
-me = state.identity()
 if not state.can("manage_users"):
     st.error(state.why_not("manage_users").capitalize() + ".")
     st.stop()

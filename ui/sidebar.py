@@ -26,7 +26,6 @@ def render(who: Identity) -> tuple[str, str, str]:
                     help="Stamped on every correction, decision and unmask.")
         if c2.button("Sign out", key="btn_signout", icon=":material/logout:"):
             signin.sign_out(who)
-        signin.keep_cookie()
         engines = available_engines()
         if st.session_state["engine_name"] not in engines:
             st.session_state["engine_name"] = engines[0]

@@ -92,7 +92,8 @@ def keep_cookie() -> None:
     if not token:
         return
     left = int((users.session_expires(token) or time.time()) - time.time())
-    _script(_SET % (json.dumps(COOKIE), json.dumps(token), max(left, 0)))
+    with st.sidebar:
+        _script(_SET % (json.dumps(COOKIE), json.dumps(token), max(left, 0)))
 
 
 def sign_out(who: Identity) -> None:
@@ -179,3 +180,16 @@ def page() -> None:
     st.caption(f"A sign-in lasts {get_settings().session_hours:g} h. After {get_settings().login_max_attempts} "
                "failed attempts in a row the account is locked for a while.")
     st.stop()
+
+
+def guard() -> Identity:
+    """The first line of every page: the signed-in identity, else the sign-in page (and stop).
+
+    app.py already signs in before running a page, but on a fresh server Streamlit runs
+    `pages/<name>.py` directly for a deep link (its `pages/` folder mode) until some session has
+    called st.navigation: without this, the first visitor to /history would see it signed out."""
+    who = current()
+    if who is None:
+        page()
+    keep_cookie()
+    return who  # type: ignore[return-value]
