@@ -12,8 +12,10 @@ the desk listens on 127.0.0.1 only (`server.address`).
 """
 from __future__ import annotations
 
+import inspect
 import json
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,6 +24,8 @@ from ocr_core.auth import Identity
 from ocr_core.config import get_settings
 
 COOKIE = "ocr_desk_session"
+SHELL = "_run_by_app"  # set by app.py just before it runs the page
+DEEP_LINK = "_deep_link"  # (page name, query params) asked for before app.py ran
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _SET = """<script>
 (function() {
@@ -185,9 +189,13 @@ def page() -> None:
 def guard() -> Identity:
     """The first line of every page: the signed-in identity, else the sign-in page (and stop).
 
-    app.py already signs in before running a page, but on a fresh server Streamlit runs
-    `pages/<name>.py` directly for a deep link (its `pages/` folder mode) until some session has
-    called st.navigation: without this, the first visitor to /history would see it signed out."""
+    app.py signs in before it runs a page, but on a fresh server Streamlit runs `pages/<name>.py`
+    directly for a deep link (its `pages/` folder mode) until some session has called
+    st.navigation: such a run goes through app.py first (the link is kept for after sign-in)."""
+    if not st.session_state.pop(SHELL, False):  # not run by app.py
+        caller = Path(inspect.stack()[1].filename).stem
+        st.session_state[DEEP_LINK] = (caller, st.query_params.to_dict())
+        st.switch_page("app.py")
     who = current()
     if who is None:
         page()
