@@ -34,7 +34,7 @@ if res.rows:
     df = pd.DataFrame(res.rows)
     for col in ("created_at", "reviewed_at"):
         df[col] = pd.to_datetime(df[col], unit="s", utc=True).dt.tz_convert(None)
-    df.insert(0, "open", [f"./review?doc={h}" for h in df.file_hash])
+    df.insert(0, "open", [state.review_link(h) for h in df.file_hash])
     st.dataframe(df[["open", "filename", "document_type", "pages", "n_ids", "n_invalid_ids", "min_confidence",
                      "review_status", "reviewed_by", "created_at", "reviewed_at", "engine", "file_hash"]],
                  hide_index=True, width="stretch",

@@ -118,10 +118,9 @@ reject_reason = st.text_input("Reason to reject", key="reject_reason", placehold
 b1, b2, b3, b4 = st.columns(4)
 action = None
 if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=bool(decide_block),
-             type="primary", width="stretch", help=decide_block):
+             type="primary", width="stretch"):
     action = ("approved", "")
-if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=bool(decide_block), width="stretch",
-             help=decide_block):
+if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=bool(decide_block), width="stretch"):
     action = ("rejected", reject_reason)
 if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", disabled=not state.can("needs_review"),
              width="stretch"):

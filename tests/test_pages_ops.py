@@ -59,7 +59,7 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     df = at.dataframe[0].value
     assert sorted(df.filename) == ["gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/udyam.pdf", "pan_000.png"]
     row = df.set_index("filename").loc["pan_000.png"]
-    assert row.PAN == "EDYPK5645N" and row.open.endswith("review?doc=" + store.list(batch_id=batch_id)[1].file_hash)
+    assert row.PAN == "EDYPK5645N" and row.open == ("./?doc=" + store.list(batch_id=batch_id)[1].file_hash)
     assert len(at.get("download_button")) == 3
     at.multiselect(key="bulk_types").set_value(["GSTIN", "UDYAM"]).run()
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "more.zip/udyam.pdf"]
@@ -85,7 +85,7 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "gst_001_digital.pdf"]
     at.selectbox(key="hist_operator").set_value("ravi").run()
     df = at.dataframe[0].value
-    assert list(df.filename) == ["gst_001_digital.pdf"] and df.open[0] == f"./review?doc={hashes['gst_001_digital.pdf']}"
+    assert list(df.filename) == ["gst_001_digital.pdf"] and df.open[0] == f"./?doc={hashes['gst_001_digital.pdf']}"
     at.selectbox(key="hist_operator").set_value("").run()
     at.text_input(key="hist_text").set_value("udyam").run()
     at.multiselect(key="hist_types").set_value([]).run()

@@ -141,7 +141,7 @@ def id_editor(v: review.View, who: Identity) -> None:
     c2.write("")
     may = state.can("correct")
     if c2.button("Save corrections", key="btn_save", icon=":material/save:", disabled=not (may and changes),
-                 type="primary", help=None if may else state.why_not("correct")):
+                 type="primary"):
         try:
             ids = review.save_corrections(fh, out, who, reason, seen=base.version)
         except (ValueError, LookupError, PermissionError) as e:

@@ -51,6 +51,12 @@ def why_not(action: str) -> str:
     return auth.why_not(who.role if who else None, action)
 
 
+def review_link(file_hash: str) -> str:
+    """The link that opens a document on the review page, in this tab or a new one. Review is the
+    default page, which Streamlit serves at the app's root ("/review" would be "page not found")."""
+    return f"./?doc={file_hash}"
+
+
 def flash(kind: str, message: str) -> None:
     """A message to show after the next rerun (st.rerun drops what was drawn before)."""
     st.session_state["flash"].append((kind, message))

@@ -29,6 +29,20 @@ def _signed_in_as(page, name: str) -> None:
     expect(page.locator(".st-key-signin_name")).to_have_count(0)
 
 
+def _fresh(key: str, inner: str = "button") -> str:
+    """The widget of this script run (Streamlit keeps the previous run's, marked stale, meanwhile)."""
+    return f'.st-key-{key}:not([data-stale="true"]) {inner}'
+
+
+def _wait_for_audit(server, name: str, n: int, timeout: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while _audit(server, "select count(*) from audit where operator = ?", [name])[0][0] < n:
+        assert time.monotonic() < deadline, f"no audit entry {n} for {name}"
+        time.sleep(0.2)
+
+
 def _audit(server, sql: str, args=()):
     con = sqlite3.connect(server.db_path)
     try:
@@ -74,16 +88,18 @@ def test_sign_in_reload_new_tab_sign_out_and_lockout(streamlit_server, chromium,
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     _signed_in_as(page, "asha")
 
-    # a document in History, and its link (./review?doc=...) opened in a new tab: still signed in
-    page.goto(f"{url}/review")
+    # a document in History, and its link (./?doc=..., the review page) opened in a new tab: still signed in
+    page.goto(url)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(dev_dir / "pan_000.png"))
     expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
     h = hashlib.sha256((dev_dir / "pan_000.png").read_bytes()).hexdigest()
     page.goto(f"{url}/history")
     expect(page.get_by_text("1 documents · page 1 of 1")).to_be_visible()
     tab = ctx.new_page()
-    tab.goto(f"{url}/review?doc={h}")  # what the History row's "open" link points to
+    tab.goto(f"{url}/history")
+    tab.goto(f"{url}/?doc={h}")  # what the History row's "open" link points to, from /history
     expect(tab.get_by_role("heading", name="pan_000.png")).to_be_visible()
+    expect(tab.get_by_text("Page not found")).to_have_count(0)
     _signed_in_as(tab, "asha")
     expect(tab.locator(".st-key-btn_save")).to_be_visible()
 
@@ -103,7 +119,7 @@ def test_sign_in_reload_new_tab_sign_out_and_lockout(streamlit_server, chromium,
     for i in range(3):
         other.locator(".st-key-signin_name input").wait_for()
         accounts.submit(other, "mallory", f"guess number {i}")
-        expect(other.locator(".st-key-signin_name input")).to_have_value("")  # the form was sent and cleared
+        _wait_for_audit(streamlit_server, "mallory", i + 1)  # this attempt was handled
     expect(other.get_by_text("the account is now locked for 10 min after 3 failed sign-ins")).to_be_visible()
     accounts.submit(other, "mallory")
     expect(other.get_by_text("this account is locked after 3 failed sign-ins")).to_be_visible()
@@ -153,28 +169,28 @@ def test_four_eyes_and_an_admins_unmask_is_audited(streamlit_server, chromium, a
     _signed_in_as(ravi, "ravi")
     expect(ravi.get_by_text("Four eyes: you corrected this document (1 change(s)), so another checker must "
                             "approve or reject it (MAKER_CHECKER).")).to_be_visible()
-    expect(ravi.locator(".st-key-btn_approve button")).to_be_disabled()
-    expect(ravi.locator(".st-key-btn_reject button")).to_be_disabled()
+    expect(ravi.locator(_fresh("btn_approve"))).to_be_disabled()
+    expect(ravi.locator(_fresh("btn_reject"))).to_be_disabled()
 
     # chen, another checker, may approve it
     chen = signed_in("chen")
-    chen.goto(f"{streamlit_server.url}/review?doc={h}")
+    chen.goto(f"{streamlit_server.url}/?doc={h}")
     expect(chen.get_by_role("heading", name="aadhaar_000.png")).to_be_visible()
     settled(chen)
-    expect(chen.locator(".st-key-btn_unmask button")).to_be_disabled()  # unmask is an admin's
+    expect(chen.locator(_fresh("btn_unmask"))).to_be_disabled()  # unmask is an admin's
     expect(chen.get_by_text("Unmask needs the admin role")).to_be_visible()
-    chen.locator(".st-key-btn_approve button").click()
+    chen.locator(_fresh("btn_approve")).click()
     expect(chen.get_by_text("Marked approved by chen.")).to_be_visible()
 
     # ada, an admin, unmasks with a reason: audited with who, role and why
     ada = signed_in("ada")
-    ada.goto(f"{streamlit_server.url}/review?doc={h}")
+    ada.goto(f"{streamlit_server.url}/?doc={h}")
     expect(ada.get_by_role("heading", name="aadhaar_000.png")).to_be_visible()
     settled(ada)
-    ada.locator(".st-key-unmask_reason input").fill("customer called to confirm the number")
-    ada.locator(".st-key-unmask_reason input").press("Enter")
+    ada.locator(_fresh("unmask_reason", "input")).fill("customer called to confirm the number")
+    ada.locator(_fresh("unmask_reason", "input")).press("Enter")
     settled(ada)
-    ada.locator(".st-key-btn_unmask button").click()
+    ada.locator(_fresh("btn_unmask")).click()
     expect(ada.get_by_text("1 number(s) shown unmasked (logged in the audit trail).")).to_be_visible()
     rows = _audit(streamlit_server, "select operator, role, action from audit where file_hash = ? order by id", [h])
     assert rows == [("ravi", "checker", "add_id"), ("chen", "checker", "approve"), ("ada", "admin", "unmask")]
