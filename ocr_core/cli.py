@@ -45,6 +45,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn  # the API is optional: imported only for this command
 
+    from .auth import parse_api_keys
+
+    keys = parse_api_keys(get_settings().ocr_api_keys)  # a bad entry stops here, before serving
+    if not keys and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: no OCR_API_KEYS configured and listening on {args.host}: anyone who reaches it is an "
+              "anonymous operator (OCR, jobs, metrics)", file=sys.stderr)
     uvicorn.run("ocr_core.api.app:main_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_config=None, proxy_headers=True)
     return 0
