@@ -59,7 +59,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
 
     # four eyes: asha corrected it, so she may neither approve nor reject, and the page says why
     assert at.button(key="btn_approve").disabled and at.button(key="btn_reject").disabled
-    assert any("four eyes: you corrected this document" in w for w in _texts(at.warning)), _texts(at.warning)
+    assert any("Four eyes: you corrected this document" in w for w in _texts(at.warning)), _texts(at.warning)
     # a second checker: reject without a reason is refused; approve works and is stamped
     at = desk("ravi", "checker", query={"doc": file_hash})
     assert not at.button(key="btn_approve").disabled

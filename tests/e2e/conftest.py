@@ -70,6 +70,17 @@ def streamlit_server(tmp_path, request):
         log.close()
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """Script runs share 2 cores with everything else (a cold engine reads two cards in tens of
+    seconds): Playwright's `expect` waits up to 60 s instead of 5 s before it fails."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def chromium():
     """A headless Chromium browser (Playwright's sync API)."""

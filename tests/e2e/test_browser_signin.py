@@ -12,16 +12,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _patient_expect():
-    """Script runs on 2 shared cores (the first one imports everything): wait up to 60 s."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=60_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 def _signed_in_as(page, name: str) -> None:
     from playwright.sync_api import expect
 
