@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ocr_core import retention
+from ocr_core import auth, retention
 from ocr_core.config import Settings, get_settings
 from ocr_core.engines import get_engine
 from ocr_core.errors import EngineError, OCRError
@@ -26,7 +26,7 @@ from .deps import APIError
 from .errors import detail_for, status_for
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
 from .metrics import ApiMetrics
-from .routers import document_images, health, jobs, metrics, pdf, predict, tesseract
+from .routers import document_audit, document_images, health, jobs, metrics, pdf, predict, tesseract
 
 PREFIX = "/ocr-api"
 DOCS_ASSETS = f"{PREFIX}/docs-static"  # Swagger UI and ReDoc served from the fastapi-offline wheel: no CDN, no fonts
@@ -108,13 +108,14 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
                          docs_url=f"{PREFIX}/docs", redoc_url=f"{PREFIX}/redoc", openapi_url=f"{PREFIX}/openapi.json",
                          swagger_ui_oauth2_redirect_url=f"{PREFIX}/docs/oauth2-redirect", static_url=DOCS_ASSETS)
     app.state.settings = settings
+    app.state.api_keys = auth.parse_api_keys(settings.ocr_api_keys)  # a bad OCR_API_KEYS fails here
     app.state.metrics = ApiMetrics()
     app.state.limiter = RateLimiter(settings.rate_limit_requests, settings.rate_limit_period, settings.redis_url)
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 
     for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router,
-              document_images.router):
+              document_images.router, document_audit.router):
         app.include_router(r, prefix=PREFIX)
 
     @app.get("/", include_in_schema=False)

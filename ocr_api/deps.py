@@ -1,14 +1,19 @@
-"""Dependencies, as `Annotated` aliases: settings, API key, rate limit, OCR slots, metrics, jobs."""
+"""Dependencies, as `Annotated` aliases: settings, the caller (API key) and its role, rate limit,
+OCR slots, metrics, jobs.
+
+Every route but /health (and the API docs) takes one `require(...)` dependency: with OCR_API_KEYS
+set, no key or a wrong key is a 401, a key whose role lacks the right a 403 naming the role
+needed. The keys are parsed by the core (`auth.parse_api_keys`); with none configured the caller
+is an anonymous operator (the API is open for OCR, jobs and metrics, and binds to 127.0.0.1)."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from ocr_core import auth
 from ocr_core.config import Settings
 from ocr_core.jobs import JobBackend, get_backend
 from ocr_core.loader import SUPPORTED
@@ -50,36 +55,65 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
 _bearer = HTTPBearer(auto_error=False, description="an API key as a bearer token (for scrapers)")
 
 
-def require_api_key(request: Request, settings: SettingsDep,
-                    x_api_key: Annotated[str | None, Depends(_api_key_header)] = None,
-                    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> str | None:
-    """When OCR_API_KEYS is set, a valid key in `X-API-Key` (or `Authorization: Bearer`) is needed.
-    Returns a short, non-secret id of the key (for per-client rate limits), or None."""
-    keys = settings.ocr_api_keys
+def api_keys(request: Request) -> list[auth.ApiKey]:
+    keys = getattr(request.app.state, "api_keys", None)
+    if keys is None:  # parsed once per app (a bad OCR_API_KEYS fails at startup, see create_app)
+        keys = request.app.state.api_keys = auth.parse_api_keys(request.app.state.settings.ocr_api_keys)
+    return keys
+
+
+def get_caller(request: Request,
+               x_api_key: Annotated[str | None, Depends(_api_key_header)] = None,
+               bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> auth.Identity:
+    """Who calls: the name and role of the API key in `X-API-Key` (or `Authorization: Bearer`);
+    401 when keys are configured and none matches. With no keys: an anonymous operator."""
+    keys = api_keys(request)
     if not keys:
-        return None
-    given = x_api_key or (bearer.credentials if bearer else None)
-    if given and any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
-        client = "key:" + hashlib.sha256(given.encode()).hexdigest()[:16]
-        request.state.client_id = client
-        return client
-    raise APIError(401, "unauthorized", "a valid API key is required (header X-API-Key)",
-                   {"WWW-Authenticate": "ApiKey"})
+        request.state.client_id = None
+        return auth.Identity("anonymous", "operator", "open")
+    key = auth.match_api_key(keys, x_api_key or (bearer.credentials if bearer else None))
+    if key is None:
+        raise APIError(401, "unauthorized", "a valid API key is required (header X-API-Key)",
+                       {"WWW-Authenticate": "ApiKey"})
+    request.state.client_id = key.key_id
+    return auth.Identity(key.name, key.role, "api_key")
 
 
-ApiKeyDep = Annotated[str | None, Depends(require_api_key)]
+CallerDep = Annotated[auth.Identity, Depends(get_caller)]
 
 
-def client_id(request: Request, key_id: str | None) -> str:
+def require(right: str):
+    """A dependency that lets through callers whose role has `right` (a role name, or an action of
+    `auth.PERMISSIONS`), else 403 naming the role needed; it yields the caller's identity."""
+    need = right if right in auth.ROLES else auth.needed_role(right)
+
+    def dependency(caller: CallerDep) -> auth.Identity:
+        if not auth.role_at_least(caller.role, need):
+            how = "with no OCR_API_KEYS configured every caller is an anonymous operator" \
+                if caller.via == "open" else f"the key {caller.name!r} has the {caller.role} role"
+            raise APIError(403, "forbidden", f"this route needs the {need} role; {how}")
+        return caller
+
+    dependency.required_role = need  # type: ignore[attr-defined]  (read by the route-rule test)
+    return Depends(dependency)
+
+
+Operator = Annotated[auth.Identity, require("operator")]
+Checker = Annotated[auth.Identity, require("checker")]
+Admin = Annotated[auth.Identity, require("admin")]
+
+
+def client_id(request: Request) -> str:
+    key_id = getattr(request.state, "client_id", None)
     if key_id:
         return key_id
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
-def rate_limit(request: Request, key_id: ApiKeyDep) -> None:
+def rate_limit(request: Request, caller: CallerDep) -> None:
     """RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per client (API key, else address): else 429."""
     limiter: RateLimiter = request.app.state.limiter
-    left = limiter.hit(client_id(request, key_id))  # raises RateLimited
+    left = limiter.hit(client_id(request))  # raises RateLimited
     request.state.rate_limit_remaining = left
 
 

@@ -124,3 +124,30 @@ class MetricsOut(BaseModel):
     ocr: dict[str, int]
     cache: dict[str, Any]
     jobs: dict[str, int]
+
+
+class UnmaskIn(BaseModel):
+    key: str = Field(min_length=1, max_length=64, description="the ID's key on the document (e.g. ocr-0)")
+    reason: str = Field(min_length=1, max_length=500, description="why the full number is needed (audited)")
+
+
+class UnmaskOut(BaseModel):
+    value: str = Field(description="the full Aadhaar/VID number")
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    action: str
+    operator: str
+    role: str | None = Field(None, description="the acting identity's role (none: a trusted caller)")
+    time: float
+    id_type: str | None = None
+    before: str | None = Field(None, description="for corrections: the value before, Aadhaar/VID masked")
+    after: str | None = Field(None, description="for corrections: the value after, Aadhaar/VID masked")
+    reason: str | None = None
+
+
+class AuditOut(BaseModel):
+    file_hash: str
+    entries: list[AuditEntryOut]
+    count: int

@@ -59,6 +59,12 @@ def _adapter(module: str, name: str):
 
 
 def cmd_api(args: argparse.Namespace) -> int:
+    from .auth import parse_api_keys
+
+    keys = parse_api_keys(get_settings().ocr_api_keys)  # a bad entry stops here, before serving
+    if not keys and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: no OCR_API_KEYS configured and listening on {args.host}: anyone who reaches it is an "
+              "anonymous operator (OCR, jobs, metrics)", file=sys.stderr)
     _adapter("ocr_api", "serve")(host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -70,6 +76,70 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def _prog() -> str:
     name = os.path.basename(sys.argv[0] or "")
     return "python -m ocr_core" if name in ("__main__.py", "-m", "") else name
+
+
+def _cli_actor() -> str:
+    """Who runs the CLI, for the audit trail: the machine account (it can read the database anyway)."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return "cli"
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask for the password: pipe it in with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from . import users
+
+    actor = _cli_actor()
+    try:
+        if args.users_command == "add":
+            u = users.add(args.name, args.role, _read_password(args), actor=actor)
+            print(f"added {u.name} ({u.role})")
+        elif args.users_command == "list":
+            for u in users.list_users():
+                print(json.dumps(u.to_dict()))
+        elif args.users_command == "disable":
+            users.set_disabled(args.name, True, actor=actor)
+            print(f"disabled {args.name} (signed out everywhere)")
+        elif args.users_command == "enable":
+            users.set_disabled(args.name, False, actor=actor)
+            print(f"enabled {args.name}")
+        elif args.users_command == "passwd":
+            users.set_password(args.name, _read_password(args), actor=actor)
+            print(f"password changed for {args.name} (signed out everywhere, unlocked)")
+        elif args.users_command == "role":
+            users.set_role(args.name, args.role, actor=actor)
+            print(f"{args.name} is now {args.role}")
+    except (ValueError, LookupError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from . import auditlog
+
+    verdict = auditlog.verify()
+    print(json.dumps(verdict.to_dict()), flush=True)
+    if not verdict.ok:
+        print(f"audit trail broken at entry {verdict.broken_at}: {verdict.problem}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +180,31 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
     w.add_argument("--pool", default=None, help="Celery pool: prefork (default), solo, threads")
     w.set_defaults(func=cmd_worker)
+
+    u = sub.add_parser("users", help="desk accounts: add, list, disable, enable, passwd, role")
+    us = u.add_subparsers(dest="users_command", required=True)
+    ua = us.add_parser("add", help="a new account (asks for the password, or reads it with --password-stdin)")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True, choices=["operator", "checker", "admin"])
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    us.add_parser("list", help="one JSON line per account (no password hashes)")
+    for name, text in (("disable", "refuse sign-in and end the account's sessions"),
+                       ("enable", "allow sign-in again")):
+        x = us.add_parser(name, help=text)
+        x.add_argument("name")
+    up = us.add_parser("passwd", help="set a new password (unlocks; ends the account's sessions)")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true")
+    ur = us.add_parser("role", help="change an account's role")
+    ur.add_argument("name")
+    ur.add_argument("role", choices=["operator", "checker", "admin"])
+    u.set_defaults(func=cmd_users)
+
+    au = sub.add_parser("audit", help="the audit trail: `audit verify` checks its hash chain")
+    aus = au.add_subparsers(dest="audit_command", required=True)
+    aus.add_parser("verify", help="recompute every entry's hash; exit 1 at the first edited, inserted or "
+                   "removed entry")
+    au.set_defaults(func=cmd_audit)
     return p
 
 

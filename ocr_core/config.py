@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     celery_result_backend: str | None = None
     rate_limit_requests: int = Field(100, ge=1)
     rate_limit_period: int = Field(60, ge=1)
-    ocr_api_keys: CommaSet = Field(default_factory=set, description="comma-separated API keys; none = open API")
+    ocr_api_keys: CommaSet = Field(default_factory=set, description="comma-separated `name:role:key`, `name:key` "
+                                   "(operator) or bare keys (anonymous operator); none = open API bound to 127.0.0.1")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
     api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
     celery_visibility_timeout: int = Field(900, ge=5, description="seconds before a job held by a lost worker "
@@ -64,6 +65,15 @@ class Settings(BaseSettings):
     aadhaar_qr_cert: Path | None = Field(None, description="UIDAI's Secure QR signing certificate (PEM or DER)")
     log_level: str = "INFO"
 
+    # Sign-in, roles, four eyes (ocr_core/auth.py, ocr_core/users.py)
+    session_hours: float = Field(8.0, gt=0, description="a desk sign-in expires this many hours after it began")
+    login_max_attempts: int = Field(5, ge=1, description="failed sign-ins in a row before the account is locked")
+    login_lockout_minutes: float = Field(15.0, gt=0, description="how long a locked account stays locked")
+    password_min_length: int = Field(10, ge=8, description="shortest password accepted")
+    maker_checker: bool = Field(True, description="nobody approves or rejects a document they corrected")
+    oidc_roles: str = Field("", description="for st.login (OIDC) sign-in: comma-separated `email:role` entries; "
+                            "`*@domain:role` matches a domain")
+
     @property
     def broker_url(self) -> str | None:
         return self.celery_broker_url or self.redis_url
@@ -79,6 +89,7 @@ class Settings(BaseSettings):
         return {str(x).strip() for x in items if str(x).strip()}
 
     def may_unmask(self, operator: str) -> bool:
+        """Named in UNMASK_ALLOWED (admins may unmask whatever this says: see auth.may_unmask)."""
         return bool(operator) and ("*" in self.unmask_allowed or operator in self.unmask_allowed)
 
 

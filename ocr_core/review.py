@@ -3,8 +3,13 @@
 The OCR's original result (``documents.load``) is never overwritten. Every change an operator makes
 is a row in ``corrections`` (before/after encrypted) and is replayed over the original by
 ``view()``. Every act (correct, add_id, remove_id, approve, reject, needs_review, unmask, delete,
-reocr) is a row in ``audit``; audit details carry no ID numbers. This module owns both tables
-(see `schema`); history, metrics and retention use the functions here.
+reocr) is a row in ``audit`` (chained, append-only: see ``auditlog``); audit details carry no ID
+numbers. This module owns ``corrections`` (see `schema`); history, metrics and
+retention use the functions here.
+
+Who acts is a signed-in ``auth.Identity`` (desk, API): its role is checked against the permission
+table, and with MAKER_CHECKER nobody approves or rejects a document they corrected. A plain name
+(the Python API, tests) is taken as a trusted caller: only the four-eyes rule applies to it.
 
 IDs are addressed by a stable key: ``ocr-<i>`` for the i-th ID the OCR found, ``new-<hex>`` for
 one an operator added.
@@ -23,16 +28,14 @@ import json
 import re
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import sqlite_utils
 
-from . import crypto, documents
+from . import auditlog, auth, crypto, documents
 from .config import get_settings
 from .ids import validate_id
-from .logs import log
 from .models import ID_TYPES, DetectedID, DocumentResult
 from .privacy import MASKED_TYPES, mask_id
 from .store import connect
@@ -51,47 +54,53 @@ def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
     return int(cur.lastrowid)
 
 
-@contextmanager
-def _atomic(db: sqlite_utils.Database):
-    """One write transaction, taken before reading: a save reads the document and writes its
-    corrections with no other save in between, and writes all of them or none."""
-    if db.conn.in_transaction:
-        yield
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
+# one write transaction, taken before reading: a save reads the document and writes its
+# corrections with no other save in between, and writes all of them or none
+_atomic = auditlog.atomic
 
-
-def audit(action: str, file_hash: str | None, operator: str, detail: dict[str, Any] | None = None,
+def audit(action: str, file_hash: str | None, operator: "auth.Identity | str", detail: dict[str, Any] | None = None,
           db: sqlite_utils.Database | None = None) -> int:
-    """Write one audit row (detail must not hold ID numbers) and a JSON log line."""
-    db = db or connect()
-    row = {"time": time.time(), "operator": operator, "action": action, "file_hash": file_hash,
-           "detail": crypto.seal(detail or {})}  # reasons may be personal
-    rid = _insert(db, "audit", row)
-    log.info("review", extra={"event": action, "file_hash": (file_hash or "")[:16], "operator": operator})
-    return int(rid)
+    """Write one audit row (detail must not hold ID numbers; stored encrypted, reasons may be
+    personal), chained to the one before, and a JSON log line."""
+    role = operator.role if isinstance(operator, auth.Identity) else None
+    return auditlog.write(action, file_hash, str(operator), detail, role=role, db=db)
 
 
 def audit_rows(file_hash: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    db = connect()
-    where, args = ("where file_hash = ?", [file_hash]) if file_hash else ("", [])
-    rows = list(db.query(f"select * from audit {where} order by id desc limit ?", [*args, limit]))
-    for r in rows:
-        r["detail"] = crypto.unseal(r["detail"] or "{}")  # plain JSON from before it was sealed reads as is
-    return rows
+    return auditlog.rows(file_hash, limit)
 
 
-def _need_operator(operator: str) -> str:
-    operator = (operator or "").strip()
-    if not operator:
-        raise ValueError("enter your name as operator first: every review action is stamped with it")
-    return operator
+def _need_operator(operator: "auth.Identity | str") -> str:
+    name = str(operator or "").strip()
+    if not name:
+        raise ValueError("sign in first: every review action is stamped with who did it")
+    return name
+
+
+def _allow(who: "auth.Identity | str", action: str) -> "auth.Identity | str":
+    """Who acts: a signed-in identity whose role allows `action` (auth.PERMISSIONS), else Forbidden;
+    or a trusted caller's name, stripped."""
+    name = _need_operator(who)
+    if isinstance(who, auth.Identity):
+        return auth.require(who, action)
+    return name
+
+
+def corrected_by(file_hash: str, name: str) -> int:
+    """How many corrections `name` made to this document (the maker in maker-checker)."""
+    return connect().execute("select count(*) from corrections where file_hash = ? and operator = ?",
+                             [file_hash, name]).fetchone()[0]
+
+
+def four_eyes_block(file_hash: str, name: str) -> str | None:
+    """Why `name` may not approve or reject this document (MAKER_CHECKER), or None."""
+    if not get_settings().maker_checker:
+        return None
+    n = corrected_by(file_hash, name)
+    if not n:
+        return None
+    return (f"four eyes: you corrected this document ({n} change(s)), so another checker must approve or "
+            "reject it (MAKER_CHECKER)")
 
 
 # ---------------------------------------------------------------- corrections and the reviewed view
@@ -250,12 +259,13 @@ def check_row(v: View, key: str | None, id_type: str, value: str) -> dict[str, A
     return {"key": key, "type": id_type, "changed": True, "value": norm, "valid": valid, "reason": reason}
 
 
-def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, operator: str, reason: str,
+def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, operator: "auth.Identity | str",
+           reason: str,
            meta: dict[str, Any] | None, action: str) -> int:
     cid = _insert(db, "corrections", {
         "file_hash": file_hash, "field": f"id:{key}", "id_type": id_type,
         "before": crypto.encrypt_text(before) if before else "", "after": crypto.encrypt_text(after) if after else "",
-        "operator": operator, "reason": crypto.encrypt_text(reason) if reason else "", "time": time.time(),
+        "operator": str(operator), "reason": crypto.encrypt_text(reason) if reason else "", "time": time.time(),
         "meta": json.dumps(meta or {})})
     detail = {"correction": cid, "key": key, "id_type": id_type}
     if (meta or {}).get("concurrent"):
@@ -267,7 +277,8 @@ def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, 
 _NOT_STORABLE = ("empty value", "type the full number (or unmask it first)")
 
 
-def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: str, reason: str = "", *,
+def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth.Identity | str", reason: str = "",
+                     *,
                      seen: int | None = None) -> list[int]:
     """Store the operator's own changes: the editor rows (key, type, value) against the document
     as the editor showed it, i.e. `view(file_hash, as_of=seen)` (`seen` is the `View.version` the
@@ -278,7 +289,7 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: str, 
     changed the same ID: then this save wins and its correction's before is the other operator's
     value (meta.concurrent). Validates every row before writing any, and writes in one
     transaction. Returns the new correction ids (empty when nothing changed)."""
-    operator = _need_operator(operator)
+    operator = _allow(operator, "correct")
     db = connect()
     with _atomic(db):
         now = view(file_hash)
@@ -339,13 +350,13 @@ def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> None:
         documents.set_id_counts(file_hash, v.result.ids, db)
 
 
-def add_id(file_hash: str, id_type: str, value: str, operator: str, *, page: int = 1,
+def add_id(file_hash: str, id_type: str, value: str, operator: "auth.Identity | str", *, page: int = 1,
            box: list[list[float]] | None = None, reason: str = "") -> int:
     """Add one ID (e.g. found by region re-OCR) to the reviewed document.
 
     Written as one insert, not as a diff against the document as it looked a moment ago: an ID
     another operator or process added meanwhile is never taken for a removal."""
-    operator = _need_operator(operator)
+    operator = _allow(operator, "correct")
     v = view(file_hash)
     if v is None:
         raise LookupError("no such document")
@@ -373,11 +384,16 @@ def _keep_all(file_hash: str) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- status, unmask, delete
-def set_status(file_hash: str, status: str, operator: str, reason: str = "") -> dict[str, Any]:
-    """Approve, reject (a reason is required), mark for review or reopen a document."""
-    operator = _need_operator(operator)
+def set_status(file_hash: str, status: str, operator: "auth.Identity | str", reason: str = "") -> dict[str, Any]:
+    """Approve, reject (a reason is required), mark for review or reopen a document. With
+    MAKER_CHECKER, approving or rejecting a document one corrected is refused (auth.Forbidden)."""
     if status not in documents.REVIEW_STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    operator = _allow(operator, auth.STATUS_ACTION[status])
+    if status in ("approved", "rejected"):
+        block = four_eyes_block(file_hash, str(operator))
+        if block:
+            raise auth.Forbidden(block)
     reason = (reason or "").strip()
     if status == "rejected" and not reason:
         raise ValueError("give a reason to reject the document")
@@ -388,30 +404,75 @@ def set_status(file_hash: str, status: str, operator: str, reason: str = "") -> 
         bad = ", ".join(sorted({i.type for i in v.invalid}))
         raise ValueError(f"cannot approve with invalid IDs ({bad}): correct or remove them, or mark needs review")
     db = connect()
-    documents.set_review(file_hash, status, operator, reason, db=db)
+    documents.set_review(file_hash, status, str(operator), reason, db=db)
     audit(STATUS_ACTIONS[status], file_hash, operator, {"status": status, "reason": reason} if reason
           else {"status": status}, db=db)
     return documents.get_row(file_hash) or {}
 
 
-def unmask(file_hash: str, key: str, operator: str) -> str:
-    """The full Aadhaar/VID number for an allowed operator (UNMASK_ALLOWED); always audited."""
-    operator = _need_operator(operator)
+def find_id(file_hash: str, key: str) -> DetectedID:
+    """The reviewed document's ID addressed by `key` (``ocr-<i>`` / ``new-<hex>``, see the module
+    doc): the one look-up the desk and the API's unmask use. LookupError when there is none."""
     v = view(file_hash)
     d = v.id_by_key(key) if v else None
     if d is None:
-        raise LookupError("no such ID on this document")
-    if not get_settings().may_unmask(operator):
-        audit("unmask_denied", file_hash, operator, {"key": key, "id_type": d.type})
-        raise PermissionError(f"{operator} may not unmask Aadhaar/VID numbers (ask an administrator to add "
-                              "you to UNMASK_ALLOWED)")
-    audit("unmask", file_hash, operator, {"key": key, "id_type": d.type, "last4": d.value[-4:]})
+        raise LookupError("no such document" if v is None else "no such ID on this document")
+    return d
+
+
+def may_unmask(who: "auth.Identity | str") -> bool:
+    """Admins and names in UNMASK_ALLOWED (a plain name: only UNMASK_ALLOWED)."""
+    s = get_settings()
+    if isinstance(who, auth.Identity):
+        return auth.may_unmask(who, s.unmask_allowed)
+    return s.may_unmask(str(who or "").strip())
+
+
+def unmask(file_hash: str, key: str, operator: "auth.Identity | str", reason: str = "") -> str:
+    """The full Aadhaar/VID number for an admin or a name in UNMASK_ALLOWED, given a reason;
+    always audited (who, when, why; a refusal too)."""
+    name = _need_operator(operator)
+    if not may_unmask(operator):  # refused before any look-up: a refusal says nothing about the document
+        try:
+            id_type = find_id(file_hash, key).type
+        except LookupError:
+            id_type = None
+        audit("unmask_denied", file_hash, operator, {"key": key, "id_type": id_type})
+        role = operator.role if isinstance(operator, auth.Identity) else "not in UNMASK_ALLOWED"
+        raise auth.Forbidden(f"{name} may not unmask Aadhaar/VID numbers: unmask needs the admin role "
+                             f"(you are {role}) or a name in UNMASK_ALLOWED", "admin")
+    d = find_id(file_hash, key)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("give a reason to unmask (it is kept in the audit trail)")
+    audit("unmask", file_hash, operator, {"key": key, "id_type": d.type, "last4": d.value[-4:], "reason": reason})
     return d.value
 
 
-def delete_document(file_hash: str, operator: str) -> bool:
+def audit_trail(file_hash: str, limit: int = 500) -> list[dict[str, Any]]:
+    """A document's trail for people: action, operator, role, time, and for corrections the
+    before/after values, masked (Aadhaar/VID) — newest first."""
+    rows = audit_rows(file_hash, limit)
+    corr = {c["id"]: c for c in corrections(file_hash)}
+    out = []
+    for r in rows:
+        d = dict(r["detail"])
+        item = {"id": r["id"], "action": r["action"], "operator": r["operator"], "role": r.get("role"),
+                "time": r["time"], "before": None, "after": None, "id_type": d.get("id_type"),
+                "reason": d.get("reason")}
+        c = corr.get(d.get("correction"))
+        if c is not None:
+            before_type = c["meta"].get("before_type", c["id_type"])
+            item["before"] = masked(before_type, c["before"]) if c["before"] else ""
+            item["after"] = masked(c["id_type"], c["after"]) if c["after"] else ""
+            item["reason"] = c["reason"] or None
+        out.append(item)
+    return out
+
+
+def delete_document(file_hash: str, operator: "auth.Identity | str") -> bool:
     """Remove the document, its file, cached results and corrections; the audit keeps the act."""
-    operator = _need_operator(operator)
+    operator = _allow(operator, "delete")
     db = connect()
     delete_corrections(file_hash, db)
     gone = documents.delete(file_hash, db=db)
@@ -480,14 +541,15 @@ def masked(id_type: str, value: str) -> str:
     return mask_id(id_type, value)
 
 
-def read_region(file_hash: str, page_number: int, rect: tuple[float, float, float, float], operator: str, *,
+def read_region(file_hash: str, page_number: int, rect: tuple[float, float, float, float],
+                operator: "auth.Identity | str", *,
                 engine: str | None = None, lang: str | None = None):
     """Region re-OCR of the reviewed document (see overlay.read_region); audited as 'reocr'.
 
     rect is a plain rectangle (x0, y0, x1, y1) in page pixels (the desk reads it off its canvas)."""
     from . import overlay
 
-    operator = _need_operator(operator)
+    operator = _allow(operator, "correct")
     v = view(file_hash)
     if v is None:
         raise LookupError("no such document")

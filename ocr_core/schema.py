@@ -6,8 +6,10 @@ that module's functions):
 
     cache, scans        store.py      result cache; the log of every scan
     documents           documents.py  the documents kept for review and history
-    corrections, audit  review.py     operator changes; the audit trail
+    corrections         review.py     operator changes
+    audit               auditlog.py   the audit trail (append-only, hash-chained)
     ocr_jobs            jobs.py       background OCR jobs
+    users, sessions     users.py      desk accounts and their sign-in sessions
 
 sqlite-utils records every applied migration by name in ``_sqlite_migrations`` (set
 ``ocr_core``), so each runs once per database. `apply` runs the pending ones in one write
@@ -95,3 +97,21 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     }, pk="id", if_not_exists=True)
     for cols in (["file_hash"], ["batch_id"], ["status"], ["created_at"]):
         db["ocr_jobs"].create_index(cols, if_not_exists=True)
+
+
+@migrations()
+def m020_sign_in(db: sqlite_utils.Database) -> None:
+    """Accounts and sessions (users.py); the audit trail chained and append-only (auditlog.py)."""
+    db["users"].create({"name": str, "role": str, "password_hash": str, "disabled": int, "failed_attempts": int,
+                        "locked_until": float, "created_at": float, "updated_at": float,
+                        "last_login": float}, pk="name", not_null={"role", "password_hash"}, if_not_exists=True)
+    db["sessions"].create({"token_hash": str, "user": str, "via": str, "created_at": float, "expires_at": float},
+                          pk="token_hash", if_not_exists=True)
+    db["sessions"].create_index(["user"], if_not_exists=True)
+    cols = db["audit"].columns_dict
+    for c in ("role", "prev_hash", "hash"):
+        if c not in cols:
+            db["audit"].add_column(c, str)
+    for op in ("UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS audit_no_{op.lower()} BEFORE {op} ON audit "
+                   "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")

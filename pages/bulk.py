@@ -10,6 +10,9 @@ from ocr_core import archive, batch
 from ocr_core.config import get_settings
 from ocr_core.jobs import ACTIVE, get_backend
 from ocr_core.loader import EXTENSIONS
+from ui import signin, state
+
+signin.guard()
 
 TYPES = [*EXTENSIONS, *archive.EXTENSIONS]
 
@@ -63,7 +66,7 @@ def results(batch_id: str) -> None:
     if not rows:
         return
     df = pd.DataFrame(rows, columns=batch.doc_columns())
-    df.insert(0, "open", [f"./review?doc={h}" if s == "SUCCESS" else None for h, s in zip(df.file_hash, df.status)])
+    df.insert(0, "open", [state.review_link(h) if s == "SUCCESS" else None for h, s in zip(df.file_hash, df.status)])
     c1, c2, c3 = st.columns([2, 2, 1])
     types = c1.multiselect("Document type", sorted(t for t in df.document_type.unique() if t), key="bulk_types")
     statuses = c2.multiselect("Status", sorted(df.status.unique()), key="bulk_status")

@@ -7,9 +7,10 @@ import streamlit as st
 
 from ocr_core import history
 from ocr_core.documents import REVIEW_STATUSES
+from ui import signin, state
 
+me = signin.guard()
 st.title("History")
-operator = (st.session_state.get("operator") or "").strip()
 
 c1, c2, c3 = st.columns([3, 2, 2])
 text = c1.text_input("Search", placeholder="file name or file hash", key="hist_text")
@@ -33,7 +34,7 @@ if res.rows:
     df = pd.DataFrame(res.rows)
     for col in ("created_at", "reviewed_at"):
         df[col] = pd.to_datetime(df[col], unit="s", utc=True).dt.tz_convert(None)
-    df.insert(0, "open", [f"./review?doc={h}" for h in df.file_hash])
+    df.insert(0, "open", [state.review_link(h) for h in df.file_hash])
     st.dataframe(df[["open", "filename", "document_type", "pages", "n_ids", "n_invalid_ids", "min_confidence",
                      "review_status", "reviewed_by", "created_at", "reviewed_at", "engine", "file_hash"]],
                  hide_index=True, width="stretch",
@@ -53,13 +54,13 @@ if p2.button("Next", disabled=res.page >= res.pages, key="hist_next"):
 with st.expander("Delete a document"):
     st.caption("Removes the document, its stored file, cached results, corrections and job results. "
                "The audit log keeps who deleted what.")
+    may = state.can("delete")
+    if not may:
+        st.caption(state.why_not("delete").capitalize() + ".")
     names = {r["file_hash"]: f"{r['filename']} ({r['file_hash'][:10]})" for r in res.rows}
-    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc")
-    sure = st.checkbox("I understand this cannot be undone", key="hist_delete_sure")
-    if st.button("Delete", disabled=not (target and sure), key="hist_delete"):
-        if not operator:
-            st.error("Enter your operator name in the sidebar first.")
-        else:
-            history.delete_document(target, operator)
-            st.success(f"Deleted {names[target]}.")
-            st.rerun()
+    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc", disabled=not may)
+    sure = st.checkbox("I understand this cannot be undone", key="hist_delete_sure", disabled=not may)
+    if st.button("Delete", disabled=not (may and target and sure), key="hist_delete"):
+        history.delete_document(target, me)
+        st.success(f"Deleted {names[target]}.")
+        st.rerun()

@@ -6,6 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from ocr_core import metrics
+from ui import signin
+
+signin.guard()
 
 st.title("Metrics")
 window = st.segmented_control("Throughput per", ["minute", "hour", "day"], default="hour", key="met_bucket")

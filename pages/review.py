@@ -3,7 +3,6 @@
 Opens a stored document when the URL has ?doc=<file_hash> (links from history and bulk)."""
 from __future__ import annotations
 
-import json
 import time
 
 import pandas as pd
@@ -13,11 +12,12 @@ from ocr_core import documents, review
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.loader import EXTENSIONS
-from ui import review_parts, shortcuts, state
+from ui import review_parts, shortcuts, signin, state
 from ui.messages import error_text
 
+who = signin.guard()
 state.init()
-operator = state.operator()
+operator = who.name
 engine_name, lang = st.session_state["engine_name"], st.session_state["lang"]
 UPLOAD_TYPES = list(EXTENSIONS)
 STATUS_BADGE = {"pending": ":gray-badge[pending]", "approved": ":green-badge[approved]",
@@ -119,20 +119,26 @@ with right:
 review_parts.qr_panel(v)
 
 st.markdown("#### Detected IDs")
-review_parts.id_editor(v, operator)
+review_parts.id_editor(v, who)
 
 # ---------------------------------------------------------------- status
 st.markdown("#### Decision")
-if not operator:
-    st.warning("Enter your name as operator in the sidebar to approve, reject or correct.")
+# who may decide: the checker role, and (MAKER_CHECKER) not on a document one corrected
+decide_block = None if state.can("approve") else state.why_not("approve").replace("approve needs",
+                                                                                   "Approve and reject need")
+decide_block = decide_block or review.four_eyes_block(doc_hash, operator)
+if decide_block:
+    st.warning(decide_block[0].upper() + decide_block[1:] + ".", icon=":material/lock:")
 reject_reason = st.text_input("Reason to reject", key="reject_reason", placeholder="required to reject")
 b1, b2, b3, b4 = st.columns(4)
 action = None
-if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=not operator, type="primary", width="stretch"):
+if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=bool(decide_block),
+             type="primary", width="stretch"):
     action = ("approved", "")
-if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=not operator, width="stretch"):
+if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=bool(decide_block), width="stretch"):
     action = ("rejected", reject_reason)
-if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", disabled=not operator, width="stretch"):
+if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", disabled=not state.can("needs_review"),
+             width="stretch"):
     action = ("needs_review", reject_reason)
 if b4.button("Next document (N)", key="btn_next", icon=":material/skip_next:", width="stretch"):
     nxt = review.next_document(doc_hash)
@@ -142,8 +148,8 @@ if b4.button("Next document (N)", key="btn_next", icon=":material/skip_next:", w
     st.info("No other document is waiting for review.")
 if action:
     try:
-        review.set_status(doc_hash, action[0], operator, action[1])
-    except (ValueError, LookupError) as e:
+        review.set_status(doc_hash, action[0], who, action[1])
+    except (ValueError, LookupError, PermissionError) as e:
         st.error(str(e))
     else:
         state.flash("success", f"Marked {action[0].replace('_', ' ')} by {operator}.")
@@ -152,7 +158,7 @@ st.caption("Shortcuts (outside text fields): **A** approve · **R** reject · **
 
 # ---------------------------------------------------------------- region re-OCR, downloads, audit, delete
 if st.toggle("Region re-OCR: draw a rectangle on the page", key="region_mode"):
-    review_parts.region_reocr(v, page_no, operator, engine_name, lang)
+    review_parts.region_reocr(v, page_no, who, engine_name, lang)
 
 d1, d2 = st.columns(2)
 stem = res.filename.rsplit(".", 1)[0]
@@ -162,17 +168,22 @@ d2.download_button("IDs as CSV", icon=":material/download:", data=review.export_
                    file_name=f"{stem}.csv", mime="text/csv", key="dl_csv", width="stretch")
 
 with st.expander("Audit trail"):
-    audit_df = pd.DataFrame(review.audit_rows(doc_hash), columns=["time", "operator", "action", "detail"])
-    audit_df["time"] = pd.to_datetime(audit_df["time"], unit="s")
-    audit_df["detail"] = audit_df["detail"].map(lambda d: json.dumps(d, ensure_ascii=False))
-    st.dataframe(audit_df, hide_index=True, key="audit_table",
-                 column_order=["time", "operator", "action", "detail"],
-                 column_config={"time": st.column_config.DatetimeColumn("time", format="YYYY-MM-DD HH:mm:ss")})
+    if state.can("audit"):
+        audit_df = pd.DataFrame(review.audit_trail(doc_hash), columns=["time", "operator", "role", "action",
+                                                                       "id_type", "before", "after", "reason"])
+        audit_df["time"] = pd.to_datetime(audit_df["time"], unit="s")
+        st.dataframe(audit_df, hide_index=True, key="audit_table",
+                     column_config={"time": st.column_config.DatetimeColumn("time", format="YYYY-MM-DD HH:mm:ss")})
+    else:
+        st.caption(state.why_not("audit").capitalize() + ".")
 
 with st.expander("Delete this document"):
-    sure = st.checkbox("Delete the stored file, its result and corrections", key="delete_confirm")
-    if st.button("Delete", key="btn_delete", icon=":material/delete:", disabled=not (sure and operator)):
-        review.delete_document(doc_hash, operator)
+    if not state.can("delete"):
+        st.caption(state.why_not("delete").capitalize() + ".")
+    sure = st.checkbox("Delete the stored file, its result and corrections", key="delete_confirm",
+                       disabled=not state.can("delete"))
+    if st.button("Delete", key="btn_delete", icon=":material/delete:", disabled=not (sure and state.can("delete"))):
+        review.delete_document(doc_hash, who)
         st.session_state["queue"] = [h for h in st.session_state["queue"] if h != doc_hash]
         state.open_doc(None)
         state.flash("success", "Document deleted.")

@@ -1,6 +1,6 @@
-"""The review page through Streamlit's AppTest, from app.py: upload, OCR, edit an ID, live
-validation, save, status change, and the audit rows written, on the real engine and a real
-SQLite file."""
+"""The review page through Streamlit's AppTest, from app.py, signed in: upload, OCR, edit an ID,
+live validation, save, status change (by a second checker: four eyes), and the audit rows
+written, on the real engine and a real SQLite file."""
 from __future__ import annotations
 
 import json
@@ -11,28 +11,19 @@ from streamlit.testing.v1 import AppTest
 from ocr_core import crypto, review
 from ocr_core.store import connect
 
+from desk import TIMEOUT, desk, make_user, sign_in, texts as _texts
+
 ROOT = Path(__file__).resolve().parents[1]
 
-TIMEOUT = 180
 
-
-def _texts(elements) -> list[str]:
-    return [e.value for e in elements]
-
-
-def _app(operator: str | None = "asha") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, _texts(at.exception)
-    if operator:
-        at.sidebar.text_input(key="operator").set_value(operator).run()
-    return at
+def _app(operator: str | None = "asha", role: str = "checker") -> AppTest:
+    return desk(operator, role)
 
 
 def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav):
     data = (dev_dir / "pan_000.png").read_bytes()
     at = _app()
-    assert "Enter your name" not in " ".join(_texts(at.sidebar.caption))
+    assert "**asha** :blue-badge[checker]" in _texts(at.sidebar.markdown)
     at.file_uploader(key="review_upload").set_value(("pan_000.png", data, "image/png")).run()
     assert not at.exception, _texts(at.exception)
     assert not at.error, _texts(at.error)
@@ -66,13 +57,18 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
     assert crypto.decrypt_text(rows[0]["before"]) == "EDYPK5645N"
     assert review.view(file_hash).original.ids[0].value == "EDYPK5645N"
 
-    # reject without a reason is refused; approve works and is stamped
+    # four eyes: asha corrected it, so she may neither approve nor reject, and the page says why
+    assert at.button(key="btn_approve").disabled and at.button(key="btn_reject").disabled
+    assert any("Four eyes: you corrected this document" in w for w in _texts(at.warning)), _texts(at.warning)
+    # a second checker: reject without a reason is refused; approve works and is stamped
+    at = desk("ravi", "checker", query={"doc": file_hash})
+    assert not at.button(key="btn_approve").disabled
     at.button(key="btn_reject").click().run()
     assert any("reason to reject" in e for e in _texts(at.error))
     at.button(key="btn_approve").click().run()
     assert not at.exception, _texts(at.exception)
     row = db.execute("select review_status, reviewed_by from documents where file_hash = ?", [file_hash]).fetchone()
-    assert row == ("approved", "asha")
+    assert row == ("approved", "ravi")
     actions = [r["action"] for r in review.audit_rows(file_hash)]
     assert actions == ["approve", "correct"]
 
@@ -92,25 +88,45 @@ def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir,
     from ocr_core.intake import process_upload
 
     res = process_upload((dev_dir / "aadhaar_000.png").read_bytes(), "aadhaar_000.png")
+    make_user("ravi", "operator")
     at2 = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at2.query_params["doc"] = res.file_hash
     at2.run()
+    assert not at2.exception, _texts(at2.exception)
+    # not signed in: the sign-in form, no document
+    assert [t.value for t in at2.title] == ["Sign in"] and not at2.data_editor
+    sign_in(at2, "ravi")
     assert not at2.exception, _texts(at2.exception)
     assert at2.session_state["doc_hash"] == res.file_hash
     df = at2.data_editor[0].value
     aadhaar = next(i for i in res.ids if i.type == "AADHAAR")
     shown = df[df["type"] == "AADHAAR"]["value"].iloc[0]
     assert shown == f"XXXX XXXX {aadhaar.value[-4:]}"
-    # no operator yet: decisions are disabled; unmask is refused by default and audited
-    assert at2.button(key="btn_approve").disabled
-    at2.sidebar.text_input(key="operator").set_value("ravi").run()
-    at2.selectbox(key="unmask_pick").set_value(review.view(res.file_hash).keys[
-        [i.type for i in review.view(res.file_hash).result.ids].index("AADHAAR")]).run()
-    at2.button(key="btn_unmask").click().run()
-    assert any("may not unmask" in e for e in _texts(at2.error))
-    assert [r["action"] for r in review.audit_rows(res.file_hash)] == ["unmask_denied"]
+    # an operator: decisions and unmask are disabled, and the page says which role they need
+    assert at2.button(key="btn_approve").disabled and at2.button(key="btn_reject").disabled
+    assert any("Approve and reject need the checker role (you are operator)" in w for w in _texts(at2.warning))
+    assert at2.button(key="btn_unmask").disabled
+    assert any("Unmask needs the admin role" in c for c in _texts(at2.caption))
+    assert "Audit needs the checker role (you are operator)." in _texts(at2.caption), _texts(at2.caption)
     at2.button(key="btn_needs_review").click().run()
     assert review.view(res.file_hash).row["review_status"] == "needs_review"
+    assert [(r["operator"], r["role"], r["action"]) for r in review.audit_rows(res.file_hash)] == [
+        ("ravi", "operator", "needs_review")]
+
+    # an admin unmasks with a reason: shown in full, audited with who and why
+    at3 = desk("meena", "admin", query={"doc": res.file_hash})
+    key = review.view(res.file_hash).keys[[i.type for i in review.view(res.file_hash).result.ids].index("AADHAAR")]
+    at3.selectbox(key="unmask_pick").set_value(key).run()
+    at3.button(key="btn_unmask").click().run()
+    assert any("give a reason to unmask" in e for e in _texts(at3.error)), _texts(at3.error)
+    at3.text_input(key="unmask_reason").set_value("customer called to confirm").run()
+    at3.button(key="btn_unmask").click().run()
+    assert not at3.exception, _texts(at3.exception)
+    df = at3.data_editor[0].value
+    assert df[df["type"] == "AADHAAR"]["value"].iloc[0] == aadhaar.value
+    last = review.audit_rows(res.file_hash)[0]
+    assert (last["operator"], last["role"], last["action"]) == ("meena", "admin", "unmask")
+    assert last["detail"]["reason"] == "customer called to confirm"
 
 
 def test_two_operators_on_one_document_keep_each_others_changes(settings, engine, dev_dir, app_nav):
@@ -122,12 +138,7 @@ def test_two_operators_on_one_document_keep_each_others_changes(settings, engine
     h = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png").file_hash
 
     def session(operator: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-        at.query_params["doc"] = h
-        at.run()
-        at.sidebar.text_input(key="operator").set_value(operator).run()
-        assert not at.exception, _texts(at.exception)
-        return at
+        return desk(operator, "operator", query={"doc": h})
 
     asha, ravi = session("asha"), session("ravi")
     key_a = asha.data_editor[0].key

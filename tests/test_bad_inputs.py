@@ -298,12 +298,10 @@ def test_api_answers_4xx_json_never_500_and_serves_others(settings, engine, dev_
 
 # ---------------------------------------------------------------- Streamlit
 def _app():
-    from streamlit.testing.v1 import AppTest
+    from desk import desk
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.sidebar.text_input(key="operator").set_value("asha").run()
+    at = desk("asha", "operator")
+    at.default_timeout = 300
     return at
 
 

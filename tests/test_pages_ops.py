@@ -13,16 +13,14 @@ from ocr_core import review
 from ocr_core.intake import process_upload
 from ocr_core.jobs import JobStore
 
+from desk import desk
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180
 
 
-def _page(name: str, operator: str = "asha", query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.sidebar.text_input(key="operator").set_value(operator).run()
+def _page(name: str, operator: str = "asha", query: dict | None = None, role: str = "operator") -> AppTest:
+    at = desk(operator, role, query=query)
     at.switch_page(f"pages/{name}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -61,7 +59,7 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     df = at.dataframe[0].value
     assert sorted(df.filename) == ["gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/udyam.pdf", "pan_000.png"]
     row = df.set_index("filename").loc["pan_000.png"]
-    assert row.PAN == "EDYPK5645N" and row.open.endswith("review?doc=" + store.list(batch_id=batch_id)[1].file_hash)
+    assert row.PAN == "EDYPK5645N" and row.open == ("./?doc=" + store.list(batch_id=batch_id)[1].file_hash)
     assert len(at.get("download_button")) == 3
     at.multiselect(key="bulk_types").set_value(["GSTIN", "UDYAM"]).run()
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "more.zip/udyam.pdf"]
@@ -77,14 +75,17 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     hashes = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash
               for n in ("gst_000_digital.pdf", "udyam_000_digital.pdf", "gst_001_digital.pdf")}
     review.set_status(hashes["gst_001_digital.pdf"], "approved", "ravi")
-    at = _page("history")
+    checker = _page("history", "chen", role="checker")  # delete is an admin's: disabled, and why
+    assert checker.button(key="hist_delete").disabled
+    assert "Delete needs the admin role (you are checker)." in [c.value for c in checker.caption]
+    at = _page("history", "ada", role="admin")
     assert len(at.dataframe[0].value) == 3
     assert "3 documents · page 1 of 1" in [c.value for c in at.caption]
     at.multiselect(key="hist_types").set_value(["GSTIN"]).run()
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "gst_001_digital.pdf"]
     at.selectbox(key="hist_operator").set_value("ravi").run()
     df = at.dataframe[0].value
-    assert list(df.filename) == ["gst_001_digital.pdf"] and df.open[0] == f"./review?doc={hashes['gst_001_digital.pdf']}"
+    assert list(df.filename) == ["gst_001_digital.pdf"] and df.open[0] == f"./?doc={hashes['gst_001_digital.pdf']}"
     at.selectbox(key="hist_operator").set_value("").run()
     at.text_input(key="hist_text").set_value("udyam").run()
     at.multiselect(key="hist_types").set_value([]).run()

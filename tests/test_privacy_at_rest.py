@@ -88,7 +88,7 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     secrets.add("ABCPK1234Z")
     aad = docs[0]
     key = review.view(aad.file_hash).keys[[i.type for i in aad.ids].index("AADHAAR")]
-    full = review.unmask(aad.file_hash, key, "asha")
+    full = review.unmask(aad.file_hash, key, "asha", "KYC recheck for Sanjay Kumar Tiwari")
     assert len(full) == 12
     review.set_status(pan.file_hash, "needs_review", "asha", "photo is not Priya Nair")
     secrets.add("Priya Nair")

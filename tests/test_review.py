@@ -49,7 +49,7 @@ def test_correction_is_encrypted_replayed_and_never_overwrites_the_original(pan)
 
 def test_add_remove_and_invalid_values(pan):
     h = pan.file_hash
-    with pytest.raises(ValueError, match="operator"):
+    with pytest.raises(ValueError, match="sign in"):
         review.save_corrections(h, [], "  ")
     with pytest.raises(ValueError, match="empty"):
         review.save_corrections(h, [{"key": "ocr-0", "type": "PAN", "value": ""}], "asha")
@@ -70,7 +70,7 @@ def test_add_remove_and_invalid_values(pan):
     from ocr_core import history
     assert [r["file_hash"] for r in history.search(history.HistoryQuery(invalid=True)).rows] == [h]
     with pytest.raises(ValueError, match="invalid IDs"):
-        review.set_status(h, "approved", "ravi")
+        review.set_status(h, "approved", "meena")
     assert review.view(h).row["review_status"] == "pending"
 
 
@@ -88,10 +88,13 @@ def test_status_changes_update_the_document_and_audit(pan):
     review.save_corrections(h, [{"key": "ocr-0", "type": "AADHAAR", "value": "234567890123"}], "ravi")
     assert not review.view(h).result.ids[0].valid
     with pytest.raises(ValueError, match="invalid IDs"):
-        review.set_status(h, "approved", "ravi")
+        review.set_status(h, "approved", "meena")
     review.save_corrections(h, [{"key": "ocr-0", "type": "PAN", "value": "EDYPK5645N"}], "ravi")
-    row = review.set_status(h, "approved", "ravi")
-    assert row["review_status"] == "approved" and row["reviewed_by"] == "ravi" and row["reviewed_at"] > 0
+    # four eyes (MAKER_CHECKER, the default): ravi corrected it, so someone else decides
+    with pytest.raises(PermissionError, match="four eyes"):
+        review.set_status(h, "approved", "ravi")
+    row = review.set_status(h, "approved", "meena")
+    assert row["review_status"] == "approved" and row["reviewed_by"] == "meena" and row["reviewed_at"] > 0
     assert [a["action"] for a in review.audit_rows(h)] == ["approve", "correct", "correct", "needs_review", "reject"]
 
 
@@ -111,11 +114,14 @@ def test_unmask_is_refused_by_default_allowed_by_setting_and_always_audited(aadh
     with pytest.raises(PermissionError):
         review.unmask(h, key, "asha")
     with caplog.at_level(logging.INFO, logger="ocr_core"):
-        assert review.unmask(h, key, "ravi") == full
+        with pytest.raises(ValueError, match="reason"):
+            review.unmask(h, key, "ravi")
+        assert review.unmask(h, key, "ravi", "customer asked to confirm") == full
     assert full in json.dumps(review.id_rows(review.view(h), {key: full}))
     audit = review.audit_rows(h)
     assert [a["action"] for a in audit] == ["unmask", "unmask_denied", "unmask_denied"]
     assert audit[0]["operator"] == "ravi" and audit[0]["detail"]["last4"] == full[-4:]
+    assert audit[0]["detail"]["reason"] == "customer asked to confirm"
     assert full not in json.dumps(audit) and full not in caplog.text
     # an unchanged masked value stores nothing; a masked placeholder cannot be saved as a new value
     assert review.save_corrections(h, review.id_rows(review.view(h)), "ravi") == []

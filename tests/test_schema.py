@@ -122,7 +122,7 @@ def test_a_failing_migration_leaves_nothing_half_done(settings):
 
 # ---------------------------------------------------------------- one owner per table
 OWNERS = {"cache": "store.py", "scans": "store.py", "documents": "documents.py", "corrections": "review.py",
-          "audit": "review.py", "ocr_jobs": "jobs.py"}
+          "audit": "auditlog.py", "ocr_jobs": "jobs.py", "users": "users.py", "sessions": "users.py"}
 _SQL = re.compile(r"""(?:\bfrom|\binto|\bupdate|\bjoin|\btable)\s+\[?(\w+)\]?|\bdb\[["'](\w+)["']\]""", re.I)
 
 

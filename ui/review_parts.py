@@ -11,6 +11,7 @@ import streamlit as st
 from ocr_core import overlay, redact, review
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
+from ocr_core.auth import Identity
 from ocr_core.models import ID_TYPES
 from ocr_core.privacy import MASKED_TYPES, mask_id, mask_text
 
@@ -160,7 +161,7 @@ def editor_base(v: review.View) -> review.View:
     return v
 
 
-def id_editor(v: review.View, operator: str) -> None:
+def id_editor(v: review.View, who: Identity) -> None:
     """Detected IDs in st.data_editor; each changed row is validated as it is typed. The save sends
     the version the editor was shown, so another operator's concurrent changes are kept."""
     fh = v.result.file_hash
@@ -208,19 +209,21 @@ def id_editor(v: review.View, operator: str) -> None:
     c1, c2 = st.columns([3, 1])
     reason = c1.text_input("Reason for the correction (optional)", key="corr_reason")
     c2.write("")
-    if c2.button("Save corrections", key="btn_save", icon=":material/save:", disabled=not (operator and changes), type="primary"):
+    may = state.can("correct")
+    if c2.button("Save corrections", key="btn_save", icon=":material/save:", disabled=not (may and changes),
+                 type="primary"):
         try:
-            ids = review.save_corrections(fh, out, operator, reason, seen=base.version)
-        except (ValueError, LookupError) as e:
+            ids = review.save_corrections(fh, out, who, reason, seen=base.version)
+        except (ValueError, LookupError, PermissionError) as e:
             st.error(str(e))
         else:
             st.session_state["editor_seen"].pop(fh, None)
             state.flash("success", f"Saved {len(ids)} correction(s).")
             st.rerun()
-    unmask_box(v, operator, revealed)
+    unmask_box(v, who, revealed)
 
 
-def unmask_box(v: review.View, operator: str, revealed: dict[str, str]) -> None:
+def unmask_box(v: review.View, who: Identity, revealed: dict[str, str]) -> None:
     fh = v.result.file_hash
     masked = [(k, d) for k, d in zip(v.keys, v.result.ids) if d.type in MASKED_TYPES and k not in revealed]
     if revealed:
@@ -230,20 +233,26 @@ def unmask_box(v: review.View, operator: str, revealed: dict[str, str]) -> None:
             st.rerun()
     if not masked:
         return
-    c1, c2 = st.columns([3, 1])
+    may = review.may_unmask(who)
+    c1, c2, c3 = st.columns([2, 2, 1])
     key = c1.selectbox("Unmask a number (audited)", [k for k, _ in masked], key="unmask_pick",
                        format_func=lambda k: f"{v.id_by_key(k).type} {v.id_by_key(k).display}")
-    c2.write("")
-    if c2.button("Unmask", key="btn_unmask", icon=":material/visibility:", disabled=not operator):
+    why = c2.text_input("Reason to unmask", key="unmask_reason", placeholder="required, kept in the audit trail",
+                        disabled=not may)
+    c3.write("")
+    if c3.button("Unmask", key="btn_unmask", icon=":material/visibility:", disabled=not may):
         try:
-            st.session_state["revealed"][(fh, key)] = review.unmask(fh, key, operator)
+            st.session_state["revealed"][(fh, key)] = review.unmask(fh, key, who, why)
         except (PermissionError, LookupError, ValueError) as e:
             st.error(str(e))
         else:
             st.rerun()
+    if not may:
+        st.caption("Unmask needs the admin role (or your name in UNMASK_ALLOWED); you are "
+                   f"{who.role}.")
 
 
-def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang: str) -> None:
+def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang: str) -> None:
     """Draw a rectangle on the page; only that crop is OCR'd; its IDs can be added."""
     from streamlit_drawable_canvas import st_canvas
 
@@ -264,10 +273,11 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     if rect is None:
         st.caption("Draw a rectangle around the text to read again.")
         return
-    if st.button("Read this region", key="btn_region", icon=":material/crop:", disabled=not operator):
+    may = state.can("correct")
+    if st.button("Read this region", key="btn_region", icon=":material/crop:", disabled=not may):
         try:
-            region = review.read_region(res.file_hash, page_no, rect, operator, engine=engine, lang=lang)
-        except (ValueError, LookupError) as e:
+            region = review.read_region(res.file_hash, page_no, rect, who, engine=engine, lang=lang)
+        except (ValueError, LookupError, PermissionError) as e:
             st.error(str(e))
             return
         st.session_state["region"] = (res.file_hash, region)
@@ -278,8 +288,8 @@ def region_reocr(v: review.View, page_no: int, operator: str, engine: str, lang:
     st.write("Text in the region: " + (" · ".join(mask_text(ln.text) for ln in region.lines) or "(none)"))
     for i, d in enumerate(region.ids):
         label = f"Add {d.type} {d.display}" + ("" if d.valid else f" (invalid: {d.reason})")
-        if st.button(label, key=f"btn_add_region_{i}", disabled=not operator):
-            review.add_id(res.file_hash, d.type, d.value, operator, page=page_no, box=d.box, reason="region re-OCR")
+        if st.button(label, key=f"btn_add_region_{i}", disabled=not may):
+            review.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box, reason="region re-OCR")
             st.session_state["region"] = None
             state.flash("success", f"Added {d.type} from the region.")
             st.rerun()

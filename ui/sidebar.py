@@ -1,25 +1,30 @@
-"""The sidebar every page shows: operator name, engine and language, cache status."""
+"""The sidebar every page shows: who is signed in (and sign-out), engine and language, cache status."""
 from __future__ import annotations
 
 import streamlit as st
 
+from ocr_core.auth import Identity
 from ocr_core.config import get_settings
 from ocr_core.engines import available_engines
 from ocr_core.store import ResultCache
 
-from . import state
+from . import signin, state
 
 LANGS = ["en", "hi", "ta", "te", "kn", "mr", "bn", "gu", "pa", "ml"]
 
 
-def render() -> tuple[str, str, str]:
-    """Draw the sidebar; returns (operator, engine, lang)."""
+ROLE_BADGE = {"operator": ":gray-badge[operator]", "checker": ":blue-badge[checker]", "admin": ":violet-badge[admin]"}
+
+
+def render(who: Identity) -> tuple[str, str, str]:
+    """Draw the sidebar for the signed-in `who`; returns (operator name, engine, lang)."""
     state.init()
     with st.sidebar:
-        st.text_input("Operator", key="operator", placeholder="your name",
-                      help="Stamped on every correction, status change and unmask.")
-        if not state.operator():
-            st.caption(":orange[Enter your name to review documents.]")
+        c1, c2 = st.columns([3, 2], vertical_alignment="center")
+        c1.markdown(f"**{who.name}** {ROLE_BADGE.get(who.role, who.role)}",
+                    help="Stamped on every correction, decision and unmask.")
+        if c2.button("Sign out", key="btn_signout", icon=":material/logout:"):
+            signin.sign_out(who)
         engines = available_engines()
         if st.session_state["engine_name"] not in engines:
             st.session_state["engine_name"] = engines[0]
@@ -32,4 +37,4 @@ def render() -> tuple[str, str, str]:
                        f"max {stats['max_size']} · TTL {stats['ttl_seconds'] // 3600} h")
         except Exception as e:  # a broken DB must not take the sidebar down
             st.caption(f":red[Cache unavailable: {e}]")
-    return state.operator(), st.session_state["engine_name"], st.session_state["lang"]
+    return who.name, st.session_state["engine_name"], st.session_state["lang"]

@@ -5,10 +5,13 @@ from typing import Any
 
 import streamlit as st
 
+from ocr_core import auth
+from ocr_core.auth import Identity
 from ocr_core.config import get_settings
 
 DEFAULTS: dict[str, Any] = {
-    "operator": "",
+    "identity": None,  # the signed-in ocr_core.auth.Identity (ui/signin.py), checked again on every run
+    "session_token": None,
     "doc_hash": None,  # the document open on the review page
     "queue": [],  # hashes uploaded in this session, in order
     "done_uploads": [],  # file_ids of uploads already processed
@@ -29,8 +32,30 @@ def init() -> None:
     st.session_state.setdefault("lang", s.ocr_model_lang)
 
 
+def identity() -> Identity | None:
+    return st.session_state.get("identity")
+
+
 def operator() -> str:
-    return (st.session_state.get("operator") or "").strip()
+    who = identity()
+    return who.name if who else ""
+
+
+def can(action: str) -> bool:
+    """Whether the signed-in role has `action` (ocr_core.auth.PERMISSIONS)."""
+    who = identity()
+    return who is not None and auth.allowed(who.role, action)
+
+
+def why_not(action: str) -> str:
+    who = identity()
+    return auth.why_not(who.role if who else None, action)
+
+
+def review_link(file_hash: str) -> str:
+    """The link that opens a document on the review page, in this tab or a new one. Review is the
+    default page, which Streamlit serves at the app's root ("/review" would be "page not found")."""
+    return f"./?doc={file_hash}"
 
 
 def flash(kind: str, message: str) -> None:

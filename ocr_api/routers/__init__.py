@@ -6,7 +6,8 @@ from typing import Any
 from ..schemas import ErrorBody
 
 _E: dict[int, str] = {
-    400: "bad request", 401: "missing or invalid API key", 404: "not found", 413: "file too large",
+    400: "bad request", 401: "missing or invalid API key", 403: "the API key's role lacks this right",
+    404: "not found", 413: "file too large",
     415: "unsupported file type", 422: "no file, empty, corrupt or encrypted file", 429: "rate limit exceeded",
     503: "OCR queue full, engine or job queue unavailable",
 }
@@ -16,4 +17,4 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": ErrorBody, "description": _E.get(c, "error")} for c in codes}
 
 
-UPLOAD_ERRORS = error_responses(401, 413, 415, 422, 429, 503)
+UPLOAD_ERRORS = error_responses(401, 403, 413, 415, 422, 429, 503)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ocr_core import redact
-from ..deps import APIError, RateLimitDep
+from ..deps import APIError, Operator, RateLimitDep
 from . import error_responses
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -23,14 +23,14 @@ async def _core(fn, *args):
 
 @router.get("/{file_hash}/pages/{n}/image", response_class=Response, summary="a page as a masked PNG",
             responses={**error_responses(401, 404, 429), 200: {"content": {"image/png": {}}}})
-async def page_image(_rl: RateLimitDep, file_hash: str = HASH, n: int = Path(ge=1, le=10_000)) -> Response:
+async def page_image(_who: Operator, _rl: RateLimitDep, file_hash: str = HASH, n: int = Path(ge=1, le=10_000)) -> Response:
     png = await _core(redact.document_page_png, file_hash, n)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{file_hash}/masked.pdf", response_class=Response, summary="the whole document masked, as a PDF",
             responses={**error_responses(401, 404, 429), 200: {"content": {"application/pdf": {}}}})
-async def masked_pdf(_rl: RateLimitDep, file_hash: str = HASH) -> Response:
+async def masked_pdf(_who: Operator, _rl: RateLimitDep, file_hash: str = HASH) -> Response:
     pdf = await _core(redact.document_masked_pdf, file_hash)
     return Response(pdf, media_type="application/pdf", headers={
         "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{file_hash[:12]}-masked.pdf"'})

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ocr_core.jobs import Job
 from ocr_core.loader import load_pages, unlock_pdf
-from ..deps import APIError, BackendDep, PasswordForm, RateLimitDep, UploadDep
+from ..deps import APIError, BackendDep, Operator, PasswordForm, RateLimitDep, UploadDep
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses
 
@@ -24,8 +24,8 @@ def job_out(job: Job) -> dict:
 
 @router.post("/paddleocr/predict-async", response_model=JobSubmitted, status_code=202, responses=UPLOAD_ERRORS,
              summary="queue one image or PDF; poll its status")
-async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _rl: RateLimitDep,
-                        password: PasswordForm = None) -> dict:
+async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _who: Operator,
+                        _rl: RateLimitDep, password: PasswordForm = None) -> dict:
     # a protected PDF is decrypted here, in memory: the job (its row, its queued file) never holds
     # the password, only the decrypted document (stored encrypted like every upload)
     data = await run_in_threadpool(unlock_pdf, upload.data, password or None)
@@ -40,7 +40,7 @@ async def predict_async(request: Request, upload: UploadDep, backend: BackendDep
 
 @router.get("/paddleocr/status/{job_id}", response_model=JobOut, responses=error_responses(401, 404, 429, 503),
             summary="a job's status and, once done, its result")
-async def job_status(backend: BackendDep, _rl: RateLimitDep,
+async def job_status(backend: BackendDep, _who: Operator, _rl: RateLimitDep,
                      job_id: str = Path(max_length=64, pattern=r"^[A-Za-z0-9-]+$")) -> dict:
     job = await run_in_threadpool(backend.get, job_id)
     if job is None:
@@ -49,7 +49,7 @@ async def job_status(backend: BackendDep, _rl: RateLimitDep,
 
 
 @router.get("/jobs", response_model=JobList, responses=error_responses(401, 429, 503), summary="recent jobs")
-async def list_jobs(backend: BackendDep, _rl: RateLimitDep,
+async def list_jobs(backend: BackendDep, _who: Operator, _rl: RateLimitDep,
                     batch_id: str | None = Query(None, max_length=64),
                     limit: int = Query(100, ge=1, le=1000)) -> dict:
     jobs = await run_in_threadpool(backend.list, batch_id=batch_id, limit=limit)

@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ocr_core.jobs import JobStore
 from ocr_core.store import ResultCache, connect
-from ..deps import ApiKeyDep
+from ..deps import Operator
 from ..schemas import MetricsOut
 from . import error_responses
 
@@ -29,7 +29,7 @@ def _prometheus(request: Request) -> Response:
 @router.get("", response_model=MetricsOut, responses={**error_responses(401),
             200: {"content": {"text/plain": {}}, "description": "JSON, or Prometheus text when Accept asks"}},
             summary="request, error, latency and cache figures")
-async def metrics(request: Request, _key: ApiKeyDep):
+async def metrics(request: Request, _who: Operator):
     accept = request.headers.get("accept", "")
     if "text/plain" in accept or "openmetrics" in accept:
         return _prometheus(request)
@@ -41,5 +41,5 @@ async def metrics(request: Request, _key: ApiKeyDep):
 @router.get("/prometheus", response_class=Response, responses={**error_responses(401),
             200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
             summary="Prometheus text format for scrapers")
-async def metrics_prometheus(request: Request, _key: ApiKeyDep) -> Response:
+async def metrics_prometheus(request: Request, _who: Operator) -> Response:
     return _prometheus(request)

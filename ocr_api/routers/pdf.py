@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 
 from ocr_core.errors import UnsupportedFileTypeError
 from ocr_core.loader import check_size, sniff
-from ..deps import PasswordForm, RateLimitDep, UploadDep
+from ..deps import Operator, PasswordForm, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import PdfOut
 from . import UPLOAD_ERRORS
@@ -25,7 +25,8 @@ def per_page(doc: dict) -> list[dict]:
 
 
 @router.post("/pdf", response_model=PdfOut, responses=UPLOAD_ERRORS, summary="OCR a PDF, page by page")
-async def predict_pdf(request: Request, upload: UploadDep, _rl: RateLimitDep, password: PasswordForm = None) -> dict:
+async def predict_pdf(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep,
+                      password: PasswordForm = None) -> dict:
     check_size(upload.data, request.app.state.settings)
     if sniff(upload.data) != "pdf":
         raise UnsupportedFileTypeError("This endpoint takes PDF files; send images to /paddleocr/predict.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ..deps import PasswordForm, RateLimitDep, UploadDep
+from ..deps import Operator, PasswordForm, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import DocumentOut
 from . import UPLOAD_ERRORS
@@ -13,6 +13,7 @@ router = APIRouter(prefix="/paddleocr", tags=["ocr"])
 
 @router.post("/predict", response_model=DocumentOut, responses=UPLOAD_ERRORS,
              summary="OCR one image or PDF now (default engine, cached)")
-async def predict(request: Request, upload: UploadDep, _rl: RateLimitDep, password: PasswordForm = None) -> dict:
+async def predict(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep,
+                  password: PasswordForm = None) -> dict:
     result = await scan_upload(request, upload, password=password or None)
     return result.to_dict()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,17 @@ def streamlit_server(tmp_path, request):
         log.close()
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """Script runs share 2 cores with everything else (a cold engine reads two cards in tens of
+    seconds): Playwright's `expect` waits up to 60 s instead of 5 s before it fails."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def chromium():
     """A headless Chromium browser (Playwright's sync API)."""
@@ -81,3 +92,45 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Accounts:
+    """Desk accounts on a `streamlit_server`, made with the real CLI, and the browser's sign-in."""
+
+    server: StreamlitServer
+    made: set = field(default_factory=set)
+
+    def add(self, name: str, role: str, password: str = PASSWORD) -> None:
+        if name in self.made:
+            return
+        self.made.add(name)
+        env = {**os.environ, "DB_PATH": str(self.server.db_path), "OCR_KEY_FILE": str(self.server.key_file),
+               "LOG_LEVEL": "WARNING"}
+        p = subprocess.run([sys.executable, "-m", "ocr_core", "users", "add", name, "--role", role,
+                            "--password-stdin"], cwd=ROOT, env=env, input=password + "\n", text=True,
+                           capture_output=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+
+    @staticmethod
+    def submit(page, name: str, password: str = PASSWORD) -> None:
+        """Fill and send the sign-in form shown on `page`."""
+        page.locator(".st-key-signin_name input").fill(name)
+        page.locator(".st-key-signin_password input").fill(password)
+        page.locator(".st-key-btn_signin button").click()
+
+    def sign_in(self, page, name: str, password: str = PASSWORD, path: str = "") -> None:
+        """Open the desk at `path`, sign in, wait for the signed-in sidebar and the session cookie."""
+        page.goto(self.server.url + path)
+        page.locator(".st-key-signin_name input").wait_for()
+        self.submit(page, name, password)
+        page.locator(".st-key-btn_signout button").wait_for()
+        page.wait_for_function("() => document.cookie.includes('ocr_desk_session=')")
+
+
+@pytest.fixture
+def accounts(streamlit_server) -> Accounts:
+    return Accounts(streamlit_server)

@@ -27,11 +27,13 @@ def _expected(gt: dict) -> dict[str, set[str]]:
 
 
 @pytest.mark.app_env(OCR_WORKERS="2", LOG_LEVEL="WARNING")
-def test_bulk_upload_ten_documents_and_download_csv(streamlit_server, chromium, dev_dir, tmp_path):
+def test_bulk_upload_ten_documents_and_download_csv(streamlit_server, chromium, accounts, dev_dir, tmp_path):
     from playwright.sync_api import expect
 
-    page = chromium.new_page(accept_downloads=True)
-    page.goto(f"{streamlit_server.url}/bulk", timeout=120_000)
+    page = chromium.new_context(accept_downloads=True).new_page()
+    page.set_default_timeout(120_000)
+    accounts.add("asha", "operator")
+    accounts.sign_in(page, "asha", path="/bulk")  # the sign-in keeps the page asked for
     expect(page.get_by_text("Bulk upload").first).to_be_visible(timeout=120_000)
     page.locator("input[type=file]").first.set_input_files([str(dev_dir / n) for n in DOCS])
     expect(page.get_by_text(DOCS[-1]).first).to_be_visible(timeout=60_000)

@@ -22,13 +22,12 @@ NEW_PAN = "ABCPK1234Z"
 pytestmark = pytest.mark.browser
 
 
-def _open(browser, url: str, operator: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+def _open(browser, accounts, operator: str, role: str = "checker"):
+    """A new browser context (its own cookies) signed in as `operator` (created with `role`)."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
     page.set_default_timeout(120_000)
-    page.goto(url)
-    op = page.locator(".st-key-operator input")
-    op.fill(operator)
-    op.press("Enter")
+    accounts.add(operator, role)
+    accounts.sign_in(page, operator)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached")
     page.get_by_text("Decision").or_(page.get_by_text("Upload a document or open one")).first.wait_for()
     return page
@@ -43,14 +42,14 @@ def _upload_until_boxes(page, path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def test_review_in_browser(streamlit_server, chromium, dev_dir, monkeypatch):
+def test_review_in_browser(streamlit_server, chromium, accounts, dev_dir, monkeypatch):
     from playwright.sync_api import expect
 
     url, db_path, key_file = streamlit_server.url, streamlit_server.db_path, streamlit_server.key_file
     browser = chromium
     card = dev_dir / "pan_000.png"
     ARTIFACTS.mkdir(exist_ok=True)
-    page = _open(browser, url, "asha")
+    page = _open(browser, accounts, "asha", "operator")
     cold = _upload_until_boxes(page, card)
     scan_note = page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")
     expect(scan_note).to_be_attached()
@@ -71,20 +70,27 @@ def test_review_in_browser(streamlit_server, chromium, dev_dir, monkeypatch):
     page.locator(".st-key-btn_save button").click()
     expect(page.get_by_text("Saved 1 correction(s).")).to_be_visible()
 
-    # approve with the keyboard shortcut (focus outside any text field)
+    # an operator cannot approve (her own correction or any): the button is disabled, the page says why
+    expect(page.locator(".st-key-btn_approve button")).to_be_disabled()
+    expect(page.get_by_text("Approve and reject need the checker role (you are operator).")).to_be_visible()
     page.locator("h1").first.click()
-    page.keyboard.press("a")
-    expect(page.get_by_text("Marked approved by asha.")).to_be_visible()
-    page.wait_for_function(
+    page.keyboard.press("a")  # the shortcut clicks nothing either
+    page.wait_for_timeout(500)
+
+    # the same card again in a new session (a checker): served from the cache; approve with the shortcut
+    page2 = _open(browser, accounts, "ravi", "checker")
+    cached = _upload_until_boxes(page2, card)
+    expect(page2.get_by_text("pan_000.png: PAN, 1 ID(s), from the cache")).to_be_attached()
+    _settled(page2)
+    expect(page2.locator('.st-key-btn_approve:not([data-stale="true"]) button')).to_be_enabled()
+    page2.locator("h1").first.click()
+    page2.keyboard.press("a")
+    expect(page2.get_by_text("Marked approved by ravi.")).to_be_visible()
+    page2.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stImage"] img')]
                  .some(i => i.complete && i.naturalWidth > 0)""")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
-
-    # the same card again in a new session: served from the cache
-    page2 = _open(browser, url, "ravi")
-    cached = _upload_until_boxes(page2, card)
-    expect(page2.get_by_text("pan_000.png: PAN, 1 ID(s), from the cache")).to_be_attached()
+    page2.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
 
     print(f"\nupload -> boxes on screen: cold {cold:.2f} s, cached {cached:.2f} s")
     monkeypatch.setenv("DB_PATH", str(db_path))
@@ -99,9 +105,10 @@ def test_review_in_browser(streamlit_server, chromium, dev_dir, monkeypatch):
         assert len(corr) == 1 and corr[0][:2] == ("id:ocr-0", "PAN") and corr[0][4] == "asha"
         assert crypto.decrypt_text(corr[0][3]) == NEW_PAN and crypto.decrypt_text(corr[0][2]) == "EDYPK5645N"
         status = con.execute("select review_status, reviewed_by from documents").fetchall()
-        assert status == [("approved", "asha")]
-        actions = [r[0] for r in con.execute("select action from audit order by id")]
-        assert actions == ["correct", "approve"]
+        assert status == [("approved", "ravi")]
+        actions = [r for r in con.execute("select operator, role, action from audit where file_hash is not null "
+                                          "order by id")]
+        assert actions == [("asha", "operator", "correct"), ("ravi", "checker", "approve")]
         con.close()
     finally:
         get_settings.cache_clear()
@@ -131,7 +138,7 @@ def _settled(page) -> None:
                                     && !document.querySelector('[data-stale="true"]')""")
 
 
-def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, dev_dir, monkeypatch):
+def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, accounts, dev_dir, monkeypatch):
     """Draw a rectangle around the PAN number on the region canvas with the mouse; only that crop
     is read; its text and ID are offered and added to the document."""
     from playwright.sync_api import expect
@@ -145,7 +152,7 @@ def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, dev_dir
     # the PAN number with a margin, clear of the lines above (ends at y 125) and below (starts at 189)
     rect = (min(xs) - 12, min(ys) - 6, max(xs) + 12, max(ys) + 12)
 
-    page = _open(chromium, streamlit_server.url, "asha")
+    page = _open(chromium, accounts, "asha", "operator")
     _upload_until_boxes(page, card)
     expect(page.get_by_text("pan_000.png: PAN, 1 ID(s), read in")).to_be_attached()
     page.get_by_text("Region re-OCR: draw a rectangle on the page").click()
@@ -197,14 +204,14 @@ def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, dev_dir
         assert v.origins == ["ocr", "added"]
 
 
-def test_reject_and_next_document_shortcuts(streamlit_server, chromium, dev_dir, monkeypatch):
+def test_reject_and_next_document_shortcuts(streamlit_server, chromium, accounts, dev_dir, monkeypatch):
     """R rejects, and only with the reason typed in the page's "Reason to reject" field; N opens
     the next document waiting for review, and says so when none is left."""
     from playwright.sync_api import expect
 
     pan, voter = dev_dir / "pan_000.png", dev_dir / "voter_000.png"
     h_pan, h_voter = (hashlib.sha256(p.read_bytes()).hexdigest() for p in (pan, voter))
-    page = _open(chromium, streamlit_server.url, "asha")
+    page = _open(chromium, accounts, "asha", "checker")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(pan), str(voter)])
     expect(page.get_by_text("Read 2 of 2 file(s)")).to_be_visible(timeout=120_000)  # two OCR reads
     expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
