@@ -86,7 +86,7 @@ def _allow(who: "auth.Identity | str", action: str) -> "auth.Identity | str":
     return name
 
 
-def corrected_by(file_hash: str, name: str) -> int:
+def corrections_by(file_hash: str, name: str) -> int:
     """How many corrections `name` made to this document (the maker in maker-checker)."""
     return connect().execute("select count(*) from corrections where file_hash = ? and operator = ?",
                              [file_hash, name]).fetchone()[0]
@@ -96,7 +96,7 @@ def four_eyes_block(file_hash: str, name: str) -> str | None:
     """Why `name` may not approve or reject this document (MAKER_CHECKER), or None."""
     if not get_settings().maker_checker:
         return None
-    n = corrected_by(file_hash, name)
+    n = corrections_by(file_hash, name)
     if not n:
         return None
     return (f"four eyes: you corrected this document ({n} change(s)), so another checker must approve or "
