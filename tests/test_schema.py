@@ -14,7 +14,7 @@ import sqlite_utils
 from ocr_core import documents, history, metrics, schema, store
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs"}
+TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs", "users", "sessions"}
 
 
 def _applied(path) -> list[str]:
@@ -66,7 +66,7 @@ def test_a_database_from_before_migrations_opens_with_its_rows(settings):
 
     db = store.connect(settings.db_path)
     assert TABLES <= set(db.table_names())
-    assert _applied(path) == ["m001_initial"]
+    assert _applied(path) == [m.name for m in schema.migrations._migrations]  # m001 and every later one
     assert documents.get_row("c" * 64)["filename"] == "kept_from_before.png"
     assert [r["file_hash"] for r in history.search().rows] == ["c" * 64]
     assert metrics.summary(db)["corrections_per_field"] == {} and metrics.documents_per_type(db) == {"PAN": 1}
@@ -83,7 +83,7 @@ def test_processes_starting_at_once_migrate_once(tmp_path):
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, [e for _, e in outs]
     assert all(TABLES <= set(eval(o)) for o, _ in outs)
-    assert _applied(db_path) == ["m001_initial"]
+    assert _applied(db_path) == [m.name for m in schema.migrations._migrations]
 
 
 def test_a_new_migration_is_applied_to_an_existing_database(settings):

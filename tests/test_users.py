@@ -189,19 +189,20 @@ def test_audit_chain_catches_a_removed_row(settings):
 
 
 def test_audit_rows_of_an_old_database_count_as_legacy(settings):
-    db = connect()
-    db.execute("drop table audit")
-    db.execute("create table audit (id integer primary key, time float, operator text, action text, "
-               "file_hash text, detail text)")
-    db.execute("insert into audit (time, operator, action, file_hash, detail) values (1, 'old', 'approve', 'x', '{}')")
-    from ocr_core import store
+    """A database from before the chain (an audit table without hashes, no migrations recorded):
+    the first connect migrates it, its old rows count as legacy and new rows are chained."""
+    import sqlite_utils
 
-    store.close_all()
-    db = connect()
-    db._ocr_hooks_done = 0  # noqa: SLF001 - run the hooks again on this connection, as a new process would
-    store._apply_hooks(db)  # noqa: SLF001
-    auditlog.write("login", None, "asha")
-    v = auditlog.verify()
+    path = Path(settings.db_path).parent / "old.db"
+    old = sqlite_utils.Database(path)
+    old.execute("create table audit (id integer primary key, time float, operator text, action text, "
+                "file_hash text, detail text)")
+    old.execute("insert into audit (time, operator, action, file_hash, detail) values (1, 'old', 'approve', 'x', '{}')")
+    old.conn.commit()
+    old.conn.close()
+    db = connect(path)
+    auditlog.write("login", None, "asha", db=db)
+    v = auditlog.verify(db)
     assert (v.ok, v.legacy, v.entries) == (True, 1, 1)
 
 
