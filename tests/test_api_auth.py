@@ -11,7 +11,7 @@ from fastapi.routing import iter_route_contexts  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from ocr_core import auth, review  # noqa: E402
-from ocr_core.api import create_app  # noqa: E402
+from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
 KEYS = "olga:operator:op-key-1,chen:checker:ch-key-2,ada:admin:ad-key-3,bulk:bulk-key-4,bare-key-5"
