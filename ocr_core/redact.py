@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -28,6 +29,9 @@ from . import files
 from .config import get_settings
 from .models import Box, DetectedID, DocumentResult, Page
 from .privacy import MASKED_TYPES
+
+if TYPE_CHECKING:
+    from .auth import Identity
 
 VISIBLE = 4  # digits left readable
 _DIG = "0-9OoQDIl|SBZG"
@@ -390,17 +394,17 @@ def remask_stored(file_hash: str, n: int) -> bool:
     return True
 
 
-def unmask_page(file_hash: str, n: int, operator: str) -> Image.Image:
-    """The original page image, for an operator in UNMASK_ALLOWED only; audited either way.
-    LookupError when the original is not stored (STORE_ORIGINALS=false): it cannot be shown."""
-    from .review import _need_operator, audit
+def unmask_page(file_hash: str, n: int, operator: "Identity | str") -> Image.Image:
+    """The original page image, for admins and names in UNMASK_ALLOWED only (review.may_unmask);
+    audited either way. LookupError when the original is not stored (STORE_ORIGINALS=false): it
+    cannot be shown."""
+    from .review import _need_operator, audit, may_unmask
 
-    operator = _need_operator(operator)
+    name = _need_operator(operator)
     result = _reviewed(file_hash)
-    if not get_settings().may_unmask(operator):
+    if not may_unmask(operator):
         audit("unmask_image_denied", file_hash, operator, {"page": n})
-        raise PermissionError(f"{operator} may not see unmasked page images (ask an administrator to add you to "
-                              "UNMASK_ALLOWED)")
+        raise PermissionError(f"{name} may not see unmasked page images (admins and names in UNMASK_ALLOWED may)")
     img = original_page_image(result, n)
     if img is None:
         raise LookupError("the original is not kept (STORE_ORIGINALS=false): only the masked copy exists")

@@ -23,7 +23,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/ocr-api/health"): "public",
     ("GET", "/ocr-api/openapi.json"): "public",  # the API's description, no data
     ("GET", "/ocr-api/docs"): "public",
-    ("GET", "/docs/oauth2-redirect"): "public",
+    ("GET", "/ocr-api/docs/oauth2-redirect"): "public",
     ("GET", "/ocr-api/redoc"): "public",
     ("GET", "/"): "public",  # a redirect to the docs
     ("POST", "/ocr-api/paddleocr/predict"): "operator",
@@ -34,6 +34,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/ocr-api/tesseract/predict"): "operator",
     ("GET", "/ocr-api/metrics"): "operator",
     ("GET", "/ocr-api/metrics/prometheus"): "operator",
+    ("GET", "/ocr-api/documents/{file_hash}/pages/{n}/image"): "operator",  # masked
+    ("GET", "/ocr-api/documents/{file_hash}/masked.pdf"): "operator",
     ("GET", "/ocr-api/documents/{file_hash}/audit"): "checker",
     ("POST", "/ocr-api/documents/{file_hash}/unmask"): "admin",  # the route lets UNMASK_ALLOWED names try
 }

@@ -131,11 +131,9 @@ def test_api_password_field_sync_pdf_and_async(settings, engine, eaadhaar, caplo
 
 
 def test_desk_asks_for_the_password(settings, engine, eaadhaar, app_nav):
-    from streamlit.testing.v1 import AppTest
+    from desk import desk
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.sidebar.text_input(key="operator").set_value("asha").run()
+    at = desk("asha", "operator")  # signed in
     at.file_uploader(key="review_upload").set_value(("eaadhaar.pdf", eaadhaar, "application/pdf")).run()
     assert not at.exception
     assert any(e.value.startswith("eaadhaar.pdf: The PDF is password-protected") for e in at.error)

@@ -81,10 +81,12 @@ def page_view(v: review.View) -> int:
     d1.download_button("Masked copy (PDF)", icon=":material/picture_as_pdf:", key="dl_masked_pdf",
                        data=lambda: redact.masked_pdf(res), file_name=f"{res.filename.rsplit('.', 1)[0]}-masked.pdf",
                        mime="application/pdf", width="stretch")
+    who = state.identity()
     if d2.button("Show original (audited)", key="btn_unmask_image", icon=":material/visibility:",
-                 disabled=not state.operator(), width="stretch"):
+                 disabled=who is None or not review.may_unmask(who), width="stretch",
+                 help="admins and names in UNMASK_ALLOWED; every view is in the audit trail"):
         try:
-            st.image(redact.png(redact.unmask_page(res.file_hash, page_no, state.operator())),
+            st.image(redact.png(redact.unmask_page(res.file_hash, page_no, who)),
                      caption="original page, unmasked (this view is in the audit trail)", width="stretch")
         except (PermissionError, LookupError, ValueError) as e:
             st.error(str(e))
