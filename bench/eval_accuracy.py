@@ -6,7 +6,7 @@ against degraded.
 
 A FOLDER holds documents with `<name>.gt.json` beside each (the dev set's format, see
 ../shared/data/dev/README.md, or what `bench/unseen.py` writes). The engine's reading of each page
-is kept in `--ocr-cache` (default `data/bench-ocr/`, keyed by file hash, page and engine version),
+is kept in `--ocr-cache` (default `data/bench-ocr/`, keyed by the page image and engine version),
 so changing extraction or classification re-evaluates in seconds; the pipeline after OCR
 (`pipeline.document_from_pages`) is the one `scan()` runs.
 """
@@ -64,15 +64,19 @@ class Ocr:
         self._engine = None
         self.calls = 0
 
+    def key(self, image) -> str:
+        """By the page image itself (a PDF saved again with the same pages hits the memo)."""
+        h = hashlib.sha256(self.version.encode())
+        h.update(str(image.shape).encode())
+        h.update(image.tobytes())
+        return h.hexdigest()[:32]
+
     def reader(self, file_hash: str):
         from ocr_core.models import Line
         from ocr_core.pipeline import ocr_page
 
-        counter = iter(range(1, 10 ** 6))
-
         def ocr(image):
-            n = next(counter)
-            key = hashlib.sha256(f"{self.version}|{file_hash}|{n}|{image.shape}".encode()).hexdigest()[:32]
+            key = self.key(image)
             f = self.dir / f"{key}.json"
             if f.exists():
                 d = json.loads(f.read_text())

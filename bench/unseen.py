@@ -133,9 +133,9 @@ def decoy_aadhaar(rng: random.Random) -> str:
     return v[:-1] + str((int(v[-1]) + rng.randint(1, 9)) % 10)
 
 
-def decoy_pan(rng: random.Random) -> str:  # fourth letter is no holder type
+def decoy_pan(rng: random.Random) -> str:  # fourth letter is no holder type (K is one: Krish, per stdnum)
     v = pan_number(rng, "X")
-    return v[:3] + rng.choice("DEIKMNOQRSUVWXYZ") + v[4:]
+    return v[:3] + rng.choice("DEIKMNOQRSUVWXYZ").replace("K", "D") + v[4:]
 
 
 def decoy_gstin(rng: random.Random) -> str:
@@ -591,6 +591,12 @@ def _pdf_page(doc, rng, fam: str, rows: list[tuple[str, str]], title: list[str],
     return lines
 
 
+def _save_pdf(doc, path: Path) -> None:
+    """The same seed gives the same bytes: no dates, no random file identifier."""
+    doc.set_metadata({"producer": "bench/unseen.py", "creator": "bench/unseen.py"})
+    doc.save(path, garbage=3, deflate=True, no_new_id=True)
+
+
 def udyam_digital(rng, fam, p, out: Path, name: str) -> dict[str, Any]:
     import pymupdf
 
@@ -618,7 +624,7 @@ def udyam_digital(rng, fam, p, out: Path, name: str) -> dict[str, Any]:
     lines = _pdf_page(doc, rng, fam, [r for r in rows if r[1]],
                       ["Government of India", "Ministry of Micro, Small and Medium Enterprises",
                        "UDYAM REGISTRATION CERTIFICATE"])
-    doc.save(out / f"{name}.pdf")
+    _save_pdf(doc, out / f"{name}.pdf")
     fields = {"name": ent, "dob": None, "father_name": None, "gender": None, "enterprise_type": rows[2][1],
               "major_activity": rows[3][1], "date_of_incorporation": rows[5][1],
               "date_of_udyam_registration": rows[6][1], "address": p["address"]}
@@ -642,7 +648,7 @@ def gst_digital(rng, fam, p, out: Path, name: str) -> dict[str, Any]:
             ("Type of Registration", "Regular"), ("Particulars of Approving Authority", "Centre")]
     lines = _pdf_page(doc, rng, fam, [r for r in rows if r[1]],
                       ["Government of India", "Form GST REG-06", "[See Rule 10(1)]", "Registration Certificate"])
-    doc.save(out / f"{name}.pdf")
+    _save_pdf(doc, out / f"{name}.pdf")
     fields = {"name": legal, "dob": None, "father_name": None, "gender": None, "trade_name": legal.title(),
               "constitution": rows[3][1], "address": p["address"],
               "date_of_liability": rows[6][1].replace(dash, "/")}
@@ -679,7 +685,7 @@ def kyc_bundle(rng, fam, p, out: Path, name: str, degrade: str | None) -> dict[s
         sheet.save(buf, "JPEG", quality=85)
         page = doc.new_page(width=595, height=842)
         page.insert_image(page.rect, stream=buf.getvalue())
-    doc.save(out / f"{name}.pdf")
+    _save_pdf(doc, out / f"{name}.pdf")
     return {"document_type": "MIXED", "page_types": types, "ids": ids,
             "fields": {"name": p["name"], "dob": p["dob"], "father_name": p["father_name"], "gender": p["gender"]},
             "lines": [], "pdf": {"text_layer": False, "render_dpi": 150}, "file": f"{name}.pdf"}

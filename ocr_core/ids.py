@@ -24,6 +24,11 @@ TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 ALT_DIGIT = {"O": "08", "Q": "0", "D": "0", "I": "17", "L": "1", "|": "1", "S": "58", "B": "83", "Z": "27", "G": "69"}
 ALT_LETTER = {"0": "OD", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
 
+__all__ = ["SPECS", "SPEC_BY_TYPE", "check", "coerce", "validate_id", "extract_ids", "repair_mrz_line1",
+           "rows_from_lines",  # and, re-exported from the registry for callers of this module:
+           "GST_EXTRA_STATE_CODES", "MIN_DL_YEAR", "STATE_CODES_DL", "mrz_check_digit", "validate_dl",
+           "validate_gstin", "validate_mrz", "validate_passport", "validate_udyam"]
+
 SPECS: tuple[IDSpec, ...] = TEMPLATED  # the templated ID types, in matching order (from the registry)
 SPEC_BY_TYPE = {s.type: s for s in SPECS}
 

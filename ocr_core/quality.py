@@ -24,8 +24,8 @@ BLUR_SIDE = 1000
 BLUR_MIN = 60.0  # variance of the Laplacian below this: blurred
 GLARE_LEVEL = 250
 GLARE_SIDE = 500
-WHITE_PAPER = 240  # median of the darkest channel at or above this: white paper
-GLARE_MAX = 0.12  # a saturated blob covering more than this share of the page: glare (dev: at most 0.09)
+WHITE_PAPER = 252  # median of the darkest channel at or above this: white paper (glare not measured)
+GLARE_MAX = 0.2  # a saturated blob covering more than this share of the page: glare (dev and tune: at most 0.17 without glare, 0.33 and more with)
 TEXT_HEIGHT_MIN = 12.0  # median line height in pixels below this: too small to read reliably
 CONFIDENCE_MIN = 0.80
 

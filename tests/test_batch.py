@@ -49,6 +49,8 @@ def test_submit_uploads_expands_zips_and_exports_masked(settings, dev_dir, engin
     assert by["aadhaar_000.png"]["AADHAAR"] == "XXXX XXXX 3999" and by["aadhaar_000.png"]["AADHAAR_valid"] == "true"
     assert by["aadhaar_000.png"]["VID"] == "XXXX XXXX XXXX 0411"
     assert by["docs.zip/gst.pdf"]["document_type"] == "GSTIN" and by["docs.zip/gst.pdf"]["cached"] is False
+    assert by["docs.zip/gst.pdf"]["page_types"] == "GSTIN" and by["docs.zip/gst.pdf"]["quality_ok"] is True
+    assert by["aadhaar_000.png"]["page_types"] == "AADHAAR" and by["aadhaar_000.png"]["quality_reasons"] == ""
     assert json.loads((dev_dir / "gst_000_digital.gt.json").read_text())["ids"]["GSTIN"] == [by["docs.zip/gst.pdf"]["GSTIN"]]
     assert by["notes.txt"]["status"] == FAILURE and "Unsupported" in by["notes.txt"]["error"]
     # one column per field key: the named fields of each document
@@ -65,6 +67,7 @@ def test_submit_uploads_expands_zips_and_exports_masked(settings, dev_dir, engin
     assert {"name", "dob", "address", "invalid_fields"} <= set(doc_csv.splitlines()[0].split(","))
     assert json.loads(js)[0]["result"]["fields"]["name"]["value"] == "Sanjay Kumar Tiwari"
     assert {r["id_type"] for r in csv.DictReader(io.StringIO(id_csv))} >= {"AADHAAR", "VID", "GSTIN", "UDYAM"}
+    assert {(r["id_type"], r["page_type"]) for r in csv.DictReader(io.StringIO(id_csv))} >= {("GSTIN", "GSTIN")}
 
 
 def test_progress_estimates_time_left():

@@ -74,3 +74,26 @@ def test_delete_removes_document_file_cache_and_job_result(settings, dev_dir):
     assert db.execute("select count(*) from cache where file_hash = ?", [h]).fetchone()[0] == 0
     assert be.store.get(job.id).result is None
     assert db.execute("select action from audit where file_hash = ?", [h]).fetchone()[0] == "delete"
+
+
+def test_type_filter_matches_a_bundle_by_its_page_types(settings):
+    from ocr_core import documents
+    from ocr_core.models import DetectedID, DocumentResult, Page
+
+    def page(n, t):
+        return Page(n, 100, 100, "ocr", [], document_type=t)
+
+    bundle = DocumentResult("kyc.pdf", "b" * 64, [page(1, "PAN"), page(2, "UNKNOWN"), page(3, "DL")],
+                            [DetectedID("PAN", "ABCPE1234F", True, 0.9, 1)], document_type="MIXED")
+    single = DocumentResult("pan.png", "p" * 64, [page(1, "PAN")], [], document_type="PAN")
+    aadhaar = DocumentResult("a.png", "a" * 64, [page(1, "AADHAAR")], [], document_type="AADHAAR")
+    for r in (bundle, single, aadhaar):
+        documents.save(r)
+
+    def names(*types):
+        return {r["filename"] for r in history.search(HistoryQuery(document_types=list(types))).rows}
+    assert names("PAN") == {"kyc.pdf", "pan.png"}
+    assert names("DL") == {"kyc.pdf"}
+    assert names("AADHAAR") == {"a.png"}
+    assert names("MIXED") == {"kyc.pdf"}
+    assert set(history.document_types()) == {"AADHAAR", "DL", "MIXED", "PAN"}
