@@ -33,10 +33,10 @@ def test_eaadhaar_password_in_browser(streamlit_server, chromium, tmp_path):
     expect(page.get_by_text("eaadhaar.pdf: The PDF is password-protected")).to_be_visible(timeout=120_000)
     pw = page.locator(".st-key-unlock_password input")
     pw.fill("PRIY1993")
-    page.get_by_role("button", name="Open").click()
+    page.get_by_test_id("stBaseButton-secondaryFormSubmit").click()
     expect(page.get_by_text("The password of this PDF is wrong")).to_be_visible(timeout=120_000)
     pw.fill(PASSWORD)
-    page.get_by_role("button", name="Open").click()
+    page.get_by_test_id("stBaseButton-secondaryFormSubmit").click()
     expect(page.get_by_text("Opened eaadhaar.pdf")).to_be_visible(timeout=120_000)
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stImage"] img')]
                                      .some(i => i.complete && i.naturalWidth > 0)""")
