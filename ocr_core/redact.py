@@ -336,7 +336,7 @@ def masked_page(result: DocumentResult, n: int, data: bytes | None = None) -> Im
 
 def png(im: Image.Image) -> bytes:
     buf = io.BytesIO()
-    im.save(buf, format="PNG", optimize=False)
+    im.save(buf, format="PNG", compress_level=1)  # fast; masked pages are kept encrypted, not for size
     return buf.getvalue()
 
 

@@ -27,6 +27,14 @@ EVIL_NAMES = ["../../etc/passwd.png", "/tmp/ocr_abs_evil.png", "..\\..\\..\\win_
               "a/b/../../../../up_evil.png", "nul\x00byte.png", "  .png"]
 
 
+
+def _named_by_hash(p: Path) -> bool:
+    """files/xx/<sha256> (an upload) or files/masked/xx/<sha256>/<page>.png (a masked page image)."""
+    if re.fullmatch(r"[0-9a-f]{64}", p.name):
+        return True
+    return (p.parent.parent.parent.name == "masked" and bool(re.fullmatch(r"[0-9a-f]{64}", p.parent.name))
+            and bool(re.fullmatch(r"\d+\.png", p.name)))
+
 def _raw(db_path: Path) -> bytes:
     """Every byte a copy of the database would carry: the file, its WAL and shared memory."""
     out = b""
@@ -111,11 +119,12 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
                        ("ocr_jobs", "filename")):
         vals = [r[0] for r in db.execute(f"select {col} from {table} where {col} is not null and {col} != ''")]
         assert vals and all(v.startswith(crypto.PREFIX) for v in vals), (table, col)
-    # stored files are encrypted too, named by hash, mode 0600; the key file is 0600
+    # stored files (STORE_ORIGINALS=false: the masked page images) are encrypted too, named by hash,
+    # mode 0600; the key file is 0600
     stored = [p for p in files.files_dir().rglob("*") if p.is_file()]
     assert len(stored) == 3
     for p in stored:
-        assert re.fullmatch(r"[0-9a-f]{64}", p.name) and stat.S_IMODE(p.stat().st_mode) == 0o600
+        assert _named_by_hash(p) and stat.S_IMODE(p.stat().st_mode) == 0o600
         assert not p.read_bytes().startswith(b"\x89PNG")
     assert stat.S_IMODE(Path(settings.ocr_key_file).stat().st_mode) == 0o600
     # and the app still reads it all back
@@ -175,8 +184,8 @@ def test_operator_delete_really_removes_the_bytes(settings, engine, dev_dir):
     toks, keep_toks = _tokens(gone.file_hash), [t for t in _tokens_doc_only(keep.file_hash)]
     raw = _raw(settings.db_path)
     assert all(t in raw for t in toks)
-    stored = files._path(gone.file_hash)
-    assert stored.exists()
+    stored = files._masked_dir(gone.file_hash)  # STORE_ORIGINALS=false: its masked page images
+    assert stored.exists() and not files._path(gone.file_hash).exists()
     assert review.delete_document(gone.file_hash, "asha")
     raw = _raw(settings.db_path)
     assert [t for t in toks if t in raw] == []
@@ -345,4 +354,4 @@ def test_upload_names_are_never_used_as_paths(settings, engine, tmp_path, dev_di
         assert not Path(p).exists()
     assert not any("evil" in p.name for p in _tree(data_dir) | _tree(outside))
     stored = [p for p in _tree(files.files_dir()) if p.is_file()]
-    assert stored and all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in stored)
+    assert stored and all(_named_by_hash(p) for p in stored)
