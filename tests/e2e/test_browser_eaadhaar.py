@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "PRIY1992"
 
 
-def test_eaadhaar_password_in_browser(streamlit_server, chromium, tmp_path):
+def test_eaadhaar_password_in_browser(streamlit_server, chromium, accounts, tmp_path):
     from playwright.sync_api import expect
 
     doc = pymupdf.open()
@@ -25,10 +25,8 @@ def test_eaadhaar_password_in_browser(streamlit_server, chromium, tmp_path):
 
     page = chromium.new_page(viewport={"width": 1400, "height": 1100})
     page.set_default_timeout(120_000)
-    page.goto(streamlit_server.url)
-    op = page.locator(".st-key-operator input")
-    op.fill("asha")
-    op.press("Enter")
+    accounts.add("asha", "operator")
+    accounts.sign_in(page, "asha")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(pdf))
     expect(page.get_by_text("eaadhaar.pdf: The PDF is password-protected")).to_be_visible(timeout=120_000)
     pw = page.locator(".st-key-unlock_password input")
