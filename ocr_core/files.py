@@ -76,10 +76,10 @@ def delete_original(file_hash: str, settings: Settings | None = None) -> bool:
 
 
 # ---------------------------------------------------------------- masked page images (redact)
-def _masked_dir(file_hash: str) -> Path:
+def _masked_dir(file_hash: str, settings: Settings | None = None) -> Path:
     if not _HASH.match(file_hash):
         raise ValueError("not a sha256 file hash")
-    return files_dir() / "masked" / file_hash[:2] / file_hash
+    return files_dir(settings) / "masked" / file_hash[:2] / file_hash
 
 
 def put_masked(file_hash: str, page: int, png: bytes) -> Path:

@@ -44,7 +44,8 @@ FILE_TYPES: tuple[FileType, ...] = (
 )
 MEDIA_TYPES = {t.kind: t.media_type for t in FILE_TYPES}
 EXTENSIONS: tuple[str, ...] = tuple(e for t in FILE_TYPES for e in t.extensions)  # for file pickers
-SUPPORTED = "a " + ", ".join(t.label for t in FILE_TYPES if t.kind != "pdf") + " image or a PDF"
+_IMAGES = [t.label for t in FILE_TYPES if t.kind != "pdf"]
+SUPPORTED = ", ".join(_IMAGES[:-1]) + f" and {_IMAGES[-1]} images, and PDF"  # what the messages name
 MIN_TEXT_LAYER_CHARS = 20  # fewer letters/digits than this on a PDF page: OCR it instead
 
 

@@ -44,7 +44,7 @@ def test_one_list_of_file_types_feeds_every_adapter(fixtures_dir):
         ext = f.suffix.lower().lstrip(".")
         if ext in EXTENSIONS:
             assert ext in next(t for t in FILE_TYPES if t.kind == sniff(f.read_bytes())).extensions, f.name
-    with pytest.raises(errors.UnsupportedFileTypeError, match="Upload " + SUPPORTED):
+    with pytest.raises(errors.UnsupportedFileTypeError, match="Supported: " + SUPPORTED):
         sniff(b"GIF89a......")
 
 
