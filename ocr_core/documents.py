@@ -1,5 +1,10 @@
-"""Documents kept for review and history: one row per file hash, the latest result (encrypted),
-its review status. The OCR's original result is never overwritten by corrections (see review)."""
+"""The document record: one row per file hash holding its OCR result once (encrypted), its review
+status and the reviewed ID counts. The OCR's original result is never overwritten by corrections
+(see review); job rows (`jobs`) refer to the record by file hash, and the result cache (`store`)
+keeps only an index entry for a result the record holds.
+
+`attention` lists why a document needs a person (the review queue, `review.next_document`):
+``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the type's kind)."""
 from __future__ import annotations
 
 import json
@@ -8,11 +13,13 @@ from typing import Any
 
 import sqlite_utils
 
-from . import crypto, files
+from . import crypto, files, id_index
 from .models import DocumentResult
 from .store import ResultCache, connect, schema_hook, scrub
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
+KIND_IDS = {"PAN": ("PAN",), "AADHAAR": ("AADHAAR", "AADHAAR_MASKED", "VID"), "DL": ("DL",),
+            "PASSPORT": ("PASSPORT", "MRZ"), "UDYAM": ("UDYAM",), "GSTIN": ("GSTIN",), "VOTER_ID": ("EPIC",)}
 SEALED = ("filename", "review_reason")  # personal data in clear columns: stored encrypted (crypto)
 
 
@@ -37,6 +44,26 @@ def _schema(db: sqlite_utils.Database) -> None:
         }, pk="file_hash", if_not_exists=True)
         db["documents"].create_index(["created_at"], if_not_exists=True)
         db["documents"].create_index(["review_status"], if_not_exists=True)
+    if "attention" not in db["documents"].columns_dict:
+        db["documents"].add_column("attention", str)
+
+
+def attention(document_type: str, ids: list) -> list[str]:
+    """Why this (reviewed) document needs a person; empty when nothing stands out."""
+    from .config import get_settings
+
+    floor = get_settings().auto_approve_min_confidence
+    out = []
+    if any(not i.valid for i in ids):
+        out.append("invalid_id")
+    if any(i.confidence is not None and i.confidence < floor for i in ids):
+        out.append("low_confidence")
+    if document_type == "UNKNOWN":
+        out.append("unknown_type")
+    kinds = KIND_IDS.get(document_type)
+    if kinds and not any(i.valid and i.type in kinds for i in ids):
+        out.append("no_id")
+    return out
 
 
 def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None) -> None:
@@ -58,12 +85,16 @@ def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Dat
         db["documents"].insert({**row, "created_at": now, "review_status": "pending"})
 
 
-def load(file_hash: str, db: sqlite_utils.Database | None = None) -> DocumentResult | None:
+def load_dict(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
+    """The record's OCR result as stored (unmasked dict), or None."""
     db = db or connect()
     row = db.execute("select result from documents where file_hash = ?", [file_hash]).fetchone()
-    if not row:
-        return None
-    return DocumentResult.from_dict(json.loads(crypto.decrypt_text(row[0])))
+    return json.loads(crypto.decrypt_text(row[0])) if row and row[0] else None
+
+
+def load(file_hash: str, db: sqlite_utils.Database | None = None) -> DocumentResult | None:
+    d = load_dict(file_hash, db)
+    return DocumentResult.from_dict(d) if d is not None else None
 
 
 def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
@@ -95,8 +126,13 @@ def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
 
 
 def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None) -> None:
-    """Store the reviewed ID counts (corrections applied) so history filters and metrics see the
-    document as corrected. Plain UPDATE: stays inside the caller's transaction."""
+    """Store what the reviewed IDs (corrections applied) say: their counts, the attention flags and
+    the keyed hash index, so history, the queue and metrics see the document as corrected. Plain
+    statements: they stay inside the caller's transaction."""
     db = db or connect()
-    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, updated_at = ? where file_hash = ?",
-                    [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid), time.time(), file_hash])
+    row = db.conn.execute("select document_type from documents where file_hash = ?", [file_hash]).fetchone()
+    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids))
+    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, updated_at = ? "
+                    "where file_hash = ?", [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid),
+                                            flags, time.time(), file_hash])
+    id_index.rebuild(db, file_hash, ids)

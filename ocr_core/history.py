@@ -1,5 +1,6 @@
 """Every processed document: search, filter and page through the ``documents`` table, and delete a
-document with everything kept for it. No ID numbers are read here (only counts and metadata).
+document with everything kept for it. No ID numbers are read here (only counts and metadata); a
+search by ID number goes through the keyed hash index (`id_index`).
 
 File names are stored encrypted (see `documents.SEALED`), so the text search and the order by file
 name run here in Python over the decrypted names of the rows the other (SQL) filters keep."""
@@ -12,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import crypto, documents
+from . import crypto, documents, id_index
 from .store import connect
 
 COLUMNS = ("file_hash", "filename", "media_type", "document_type", "pages", "n_ids", "n_invalid_ids",
@@ -24,7 +25,7 @@ ORDERS = {"newest": "created_at desc", "oldest": "created_at asc", "updated": "u
 
 @dataclass
 class HistoryQuery:
-    text: str = ""  # part of the filename, or the start of the file hash
+    text: str = ""  # part of the filename, the start of the file hash, or an ID number (keyed hash index)
     date_from: dt.date | None = None  # processed on or after (local dates, inclusive)
     date_to: dt.date | None = None
     document_types: list[str] = field(default_factory=list)
@@ -103,7 +104,8 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
         f"select file_hash, filename from documents{where} order by {order}, file_hash", params)]
     if text:
         t, prefix = text.casefold(), text.lower()
-        found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix)]
+        holders = id_index.find(db, text)  # an ID number, through its keyed hash
+        found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix) or h in holders]
     if by_name:  # like SQL's "order by filename collate nocase, file_hash": no name first
         found.sort(key=lambda hn: (hn[1] is not None, (hn[1] or "").casefold(), hn[0]))
     total = len(found)
@@ -133,10 +135,6 @@ def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
 def delete_document(file_hash: str, operator: str) -> bool:
     """Delete a document with its stored file, cached results, corrections and job results
     (the audit keeps the act, not the data)."""
-    from . import review
+    from . import records
 
-    gone = review.delete_document(file_hash, operator)
-    db = connect()
-    if "ocr_jobs" in db.table_names():
-        db.execute("update ocr_jobs set result = null where file_hash = ?", [file_hash])
-    return gone
+    return records.erase(file_hash, operator)

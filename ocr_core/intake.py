@@ -1,11 +1,10 @@
 """One call for every adapter that takes an upload: scan it and keep it for review and history."""
 from __future__ import annotations
 
-from . import documents
+from . import records
 from .config import Settings
 from .models import DocumentResult
 from .pipeline import scan
-from .store import connect
 
 
 def process_upload(data: bytes, filename: str, *, engine: str | None = None, lang: str | None = None,
@@ -16,5 +15,5 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
     Raises an `InputError` for a bad file; nothing is kept then (the failed scan is recorded)."""
     result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
                   settings=settings, source_label=source_label)
-    documents.save(result, data, db=connect(settings.db_path if settings else None))
+    records.keep(result, data, settings=settings)
     return result

@@ -1,7 +1,8 @@
 """Background OCR jobs: one interface for submitting and polling, whatever runs them.
 
 - `Job` is one uploaded file on its way through OCR; `JobStore` keeps jobs in the SQLite table
-  ``ocr_jobs`` (the result column is encrypted at rest). Any backend may reuse the store.
+  ``ocr_jobs``: a job's status and its file hash, the reference to the document record
+  (`documents`), which holds the result once. Any backend may reuse the store.
 - `JobBackend` is the protocol the pages, the CLI and the API use: `submit`, `get`, `list`,
   `shutdown`.
 - `EmbeddedBackend` runs jobs in a bounded thread pool (``OCR_WORKERS``) in this process. The
@@ -49,7 +50,7 @@ class Job:
     filename: str
     file_hash: str
     status: str
-    result: dict[str, Any] | None  # DocumentResult.to_dict(unmask=True); never shown as is
+    result: dict[str, Any] | None  # the record's DocumentResult.to_dict(unmask=True) once SUCCESS; never shown as is
     created_at: float
     started_at: float | None = None
     completed_at: float | None = None
@@ -86,6 +87,7 @@ class Job:
 # ---------------------------------------------------------------- storage
 @schema_hook
 def _schema(db) -> None:
+    _migrate_results(db)
     if "ocr_jobs" not in db.table_names():
         db["ocr_jobs"].create({
             "id": str, "filename": str, "file_hash": str, "status": str, "result": str,
@@ -98,13 +100,30 @@ def _schema(db) -> None:
         db["ocr_jobs"].create_index(["created_at"], if_not_exists=True)
 
 
+def _migrate_results(db) -> None:
+    """Job rows written before the document record held the only copy: keep a result no record
+    has as that record, then drop the job's copy (once; idempotent)."""
+    if "ocr_jobs" not in db.table_names() or "documents" not in db.table_names():
+        return
+    rows = list(db.query("select id, file_hash, result from ocr_jobs where result is not null"))
+    if not rows:
+        return
+    for r in rows:
+        if db.execute("select 1 from documents where file_hash = ?", [r["file_hash"]]).fetchone() is None:
+            try:
+                documents.save(DocumentResult.from_dict(json.loads(crypto.decrypt_text(r["result"]))), db=db)
+            except ValueError:
+                continue  # a result this key cannot read stays where it is
+        db.execute("update ocr_jobs set result = null where id = ?", [r["id"]])
+
+
 _FIELDS = tuple(Job.__dataclass_fields__)
 
 
-def _row_to_job(row: dict[str, Any]) -> Job:
+def _row_to_job(row: dict[str, Any], db=None) -> Job:
     row = dict(row)
-    res = row.get("result")
-    row["result"] = json.loads(crypto.decrypt_text(res)) if res else None
+    row["result"] = documents.load_dict(row["file_hash"], db) if db is not None and row.get("status") == SUCCESS \
+        else None  # the record's result: a job row holds none
     row["filename"] = crypto.decrypt_maybe(row.get("filename"))
     row["attempts"] = row.get("attempts") or 0
     return Job(**{k: row.get(k) for k in _FIELDS})
@@ -134,8 +153,8 @@ class JobStore:
         unknown = set(fields) - set(_FIELDS) - {"id"}
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
-        if "result" in fields and fields["result"] is not None:
-            fields["result"] = crypto.encrypt_text(json.dumps(fields["result"], ensure_ascii=False))
+        if fields.pop("result", None) is not None:
+            raise ValueError("a job keeps no result: keep it in the document record (records.keep)")
         if "filename" in fields:
             fields["filename"] = crypto.encrypt_maybe(fields["filename"])
         if fields:
@@ -151,7 +170,7 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         rows = list(self.db.query("select * from ocr_jobs where id = ?", [job_id]))
-        return _row_to_job(rows[0]) if rows else None
+        return _row_to_job(rows[0], self.db) if rows else None
 
     def list(self, *, batch_id: str | None = None, status: str | tuple[str, ...] | None = None,
              limit: int = 1000, with_results: bool = True) -> list[Job]:
@@ -164,11 +183,12 @@ class JobStore:
             where.append(f"status in ({','.join('?' * len(st))})")
             params.extend(st)
         cols = "*" if with_results else ", ".join(f for f in _FIELDS if f != "result") + ", null as result"
+        db = self.db if with_results else None
         sql = f"select {cols} from ocr_jobs"
         if where:
             sql += " where " + " and ".join(where)
         sql += " order by created_at, rowid limit ?"
-        return [_row_to_job(r) for r in self.db.query(sql, [*params, int(limit)])]
+        return [_row_to_job(r, db) for r in self.db.query(sql, [*params, int(limit)])]
 
     def find_by_hash(self, file_hash: str, *, statuses: tuple[str, ...] | None = None,
                      engine: str | None = None, lang: str | None = None) -> Job | None:
@@ -184,7 +204,7 @@ class JobStore:
             sql += " and lang = ?"
             params.append(lang)
         rows = list(self.db.query(sql + " order by created_at desc limit 1", params))
-        return _row_to_job(rows[0]) if rows else None
+        return _row_to_job(rows[0], self.db) if rows else None
 
     def reusable(self, file_hash: str, *, engine: str, lang: str, batch_id: str | None) -> Job | None:
         """The job a re-submitted file should get back: its job while queued or running, or a
@@ -218,9 +238,9 @@ class JobBackend(Protocol):
 
 def default_scan(data: bytes, filename: str, *, engine: str | None, lang: str | None,
                  settings: Settings) -> DocumentResult:
-    from .intake import process_upload
+    from .pipeline import scan
 
-    return process_upload(data, filename, engine=engine, lang=lang, settings=settings, source_label="job")
+    return scan(data, filename=filename, engine=engine, lang=lang, settings=settings, source_label="job")
 
 
 def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job:
@@ -235,8 +255,12 @@ def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job
     store.update(job.id, attempts=attempts)
     result = (scan_fn or default_scan)(data, job.filename, engine=job.engine, lang=job.lang,
                                        settings=store.settings)
-    store.update(job.id, status=SUCCESS, result=result.to_dict(unmask=True), completed_at=time.time(),
-                 error=None, error_code=None)
+    if store.get(job.id) is None:
+        return None  # the document was deleted meanwhile: nothing of it is kept
+    from .records import keep
+
+    keep(result, data, settings=store.settings)
+    store.update(job.id, status=SUCCESS, completed_at=time.time(), error=None, error_code=None)
     return store.get(job.id)  # type: ignore[return-value]
 
 

@@ -17,7 +17,7 @@ from .errors import OCRError
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, check_size, load_pages, sniff
 from .logs import log
-from .models import DocumentResult, Line, Page
+from .models import DocumentResult, Line, Page, assign_keys
 from .store import ResultCache, connect, record_scan
 
 PIPELINE_VERSION = "2"  # bump when loading, orientation, extraction or classification change results
@@ -131,7 +131,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 lines, rot = ocr_page(eng, p.image)
                 h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
                 pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot))
-        ids = extract_ids([(pg.number, pg.lines) for pg in pages])
+        ids = assign_keys(extract_ids([(pg.number, pg.lines) for pg in pages]))
         texts = [ln.text for pg in pages for ln in pg.lines]
         doc_type, score = classify(texts, ids)
         result = DocumentResult(filename=filename, file_hash=file_hash, pages=pages, ids=ids,

@@ -1,5 +1,6 @@
-"""SQLite storage through sqlite-utils: the result cache (keyed by file hash plus engine, model and
-parameter versions) and the record of every scan. WAL mode and a busy timeout make one file safe
+"""SQLite storage through sqlite-utils: the result cache (an index of results by file hash plus
+engine, model and parameter versions; where the document record holds the result the entry keeps
+no copy of it) and the log of every scan. WAL mode and a busy timeout make one file safe
 for several processes; each thread gets its own connection.
 """
 from __future__ import annotations
@@ -128,8 +129,24 @@ class ResultCache:
         if now - rows[0]["created_at"] > self.settings.cache_ttl_seconds:
             self.db.execute("delete from cache where key = ?", [k])
             return None
+        result = _decode(rows[0]["result"]) if rows[0]["result"] else self._from_record(file_hash, version)
+        if result is None:  # the record was deleted or re-scanned with another version
+            self.db.execute("delete from cache where key = ?", [k])
+            return None
         self.db.execute("update cache set last_access = ?, hits = hits + 1 where key = ?", [now, k])
-        return _decode(rows[0]["result"])
+        return result
+
+    def _from_record(self, file_hash: str, version: str) -> dict[str, Any] | None:
+        if "documents" not in self.db.table_names():
+            return None
+        row = self.db.execute("select result from documents where file_hash = ?", [file_hash]).fetchone()
+        result = _decode(row[0]) if row and row[0] else None
+        return result if result and result.get("engine_version") == version else None
+
+    def link(self, file_hash: str, version: str) -> None:
+        """The document record now holds this result: the entry keeps no copy, only the index
+        (hash, version) that `get` resolves through the record."""
+        self.db.execute("update cache set result = null where key = ?", [self.key(file_hash, version)])
 
     def put(self, file_hash: str, version: str, result: dict[str, Any]) -> None:
         now = time.time()

@@ -83,7 +83,7 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     assert job.status == "SUCCESS", job.error
     # corrections, an unmask (audited with the last 4 digits), a decision
     pan = docs[1]
-    review.save_corrections(pan.file_hash, [{"key": "ocr-0", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
+    review.save_corrections(pan.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
                             "customer Sanjay Kumar Tiwari phoned")
     secrets.add("ABCPK1234Z")
     aad = docs[0]
@@ -171,7 +171,7 @@ def _tokens(file_hash: str) -> list[bytes]:
 def test_operator_delete_really_removes_the_bytes(settings, engine, dev_dir):
     keep = process_upload((dev_dir / "aadhaar_000.png").read_bytes(), "keep.png")
     gone = process_upload((dev_dir / "pan_000.png").read_bytes(), "gone.png")
-    review.save_corrections(gone.file_hash, [{"key": "ocr-0", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
+    review.save_corrections(gone.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
     toks, keep_toks = _tokens(gone.file_hash), [t for t in _tokens_doc_only(keep.file_hash)]
     raw = _raw(settings.db_path)
     assert all(t in raw for t in toks)
@@ -209,7 +209,7 @@ def test_purge_command_removes_old_data_and_keeps_recent(settings, engine, dev_d
     from ocr_core.jobs import EmbeddedBackend
 
     old = process_upload((dev_dir / "pan_000.png").read_bytes(), "old.png")
-    review.save_corrections(old.file_hash, [{"key": "ocr-0", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
+    review.save_corrections(old.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
     backend = EmbeddedBackend(settings, workers=1)
     try:
         j_old = backend.submit((dev_dir / "aadhaar_001.png").read_bytes(), "old-job.png")

@@ -96,7 +96,7 @@ def test_review_in_browser(streamlit_server, chromium, dev_dir, monkeypatch):
     try:
         con = sqlite3.connect(db_path)
         corr = con.execute("select field, id_type, before, after, operator from corrections").fetchall()
-        assert len(corr) == 1 and corr[0][:2] == ("id:ocr-0", "PAN") and corr[0][4] == "asha"
+        assert len(corr) == 1 and corr[0][:2] == ("id:pan-p1-1", "PAN") and corr[0][4] == "asha"
         assert crypto.decrypt_text(corr[0][3]) == NEW_PAN and crypto.decrypt_text(corr[0][2]) == "EDYPK5645N"
         status = con.execute("select review_status, reviewed_by from documents").fetchall()
         assert status == [("approved", "asha")]
