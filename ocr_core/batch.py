@@ -1,5 +1,6 @@
 """Many documents at once, through the job layer: submit uploads (ZIPs expanded safely), and turn
-jobs into exports. Every export is masked (Aadhaar/VID as XXXX XXXX 1234).
+jobs into exports. Every export is the reviewed document (`reviewed`: corrections and decision
+included) and masked (Aadhaar/VID as XXXX XXXX 1234).
 
 - `submit_uploads`: what the bulk page and the CLI call to queue files and archives.
 - `document_rows` / `id_rows` / `to_csv` / `to_json`: one row per document, one per ID, JSON.
@@ -15,21 +16,19 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import archive
+from . import archive, reviewed
 from .config import Settings, get_settings
 from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, get_backend
 from .logs import log
-from .models import ID_TYPES
-from .privacy import MASKED_TYPES, mask_id, mask_text
+from .privacy import mask_text
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".pdf", ".zip")
-SEP = " | "
-DOC_COLUMNS = ["filename", "status", "error", "document_type", "pages", "n_ids", "n_invalid_ids",
-               "has_invalid_id", "min_confidence", "cached", "seconds", "attempts", "file_hash", "job_id",
-               "created_at", "completed_at"]
-ID_COLUMNS = ["filename", "file_hash", "document_type", "page", "id_type", "value", "valid", "reason",
-              "confidence", "repaired"]
+SEP = reviewed.SEP
+JOB_COLUMNS = ["status", "error", "cached", "seconds", "attempts", "job_id", "created_at", "completed_at"]
+DOC_COLUMNS = list(reviewed.ROW_COLUMNS) + JOB_COLUMNS  # the reviewed document's, then the job's
+ID_COLUMNS = reviewed.ID_COLUMNS
+REFUSED = "REFUSED"  # an upload refused before OCR (bad file, bad archive)
 
 
 def new_batch_id() -> str:
@@ -90,56 +89,30 @@ def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[di
 
 
 # ---------------------------------------------------------------- exports
-def _mrz(v: str) -> str:
-    return v.replace("\n", " / ")
-
-
 def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
-    """One document: its status, type, and for each ID type the values found (masked where
-    required) with their valid flags, in the same order (`SEP`-separated)."""
-    doc = job.document() if job.status == SUCCESS else None
-    row: dict[str, Any] = {
+    """One document: the job's status and, once done, the reviewed document's columns
+    (`reviewed.Reviewed.row`: review status, corrected IDs masked where required)."""
+    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    row: dict[str, Any] = rv.row() if rv else {"file_hash": job.file_hash}
+    row.update({
         "filename": filename or job.filename, "status": job.status,
         "error": mask_text(job.error) if job.error and job.status != SUCCESS else "",
-        "document_type": doc.document_type if doc else "", "pages": len(doc.pages) if doc else None,
-        "n_ids": sum(i.valid for i in doc.ids) if doc else None,
-        "n_invalid_ids": sum(not i.valid for i in doc.ids) if doc else None,
-        "has_invalid_id": any(not i.valid for i in doc.ids) if doc else None,
-        "min_confidence": round(doc.min_confidence, 4) if doc and doc.min_confidence is not None else None,
-        "cached": doc.cached if doc else None, "seconds": round(job.seconds, 3) if job.seconds else None,
-        "attempts": job.attempts, "file_hash": job.file_hash, "job_id": job.id,
-        "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at),
-    }
-    for t in ID_TYPES:
-        vals: list[str] = []
-        flags: list[str] = []
-        for i in (doc.ids if doc else []):
-            if i.type != t:
-                continue
-            v = _mrz(i.value) if t == "MRZ" else (mask_id(t, i.value) if t in MASKED_TYPES else i.value)
-            if v in vals:
-                k = vals.index(v)
-                flags[k] = "true" if i.valid or flags[k] == "true" else "false"
-                continue
-            vals.append(v)
-            flags.append("true" if i.valid else "false")
-        row[t] = SEP.join(vals)
-        row[f"{t}_valid"] = SEP.join(flags)
+        "cached": (job.document().cached if job.result else None) if rv else None,
+        "seconds": round(job.seconds, 3) if job.seconds else None, "attempts": job.attempts, "job_id": job.id,
+        "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at)})
     return row
 
 
+def refused_row(r: dict[str, str]) -> dict[str, Any]:
+    """An upload refused before OCR, as a row of its own (in the table and the CSV)."""
+    return {"filename": r["filename"], "status": REFUSED, "error": mask_text(r.get("error") or "")}
+
+
 def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:
-    doc = job.document() if job.status == SUCCESS else None
-    if doc is None:
+    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    if rv is None:
         return []
-    out = []
-    for i in doc.ids:
-        d = i.to_dict()  # masked
-        out.append({"filename": filename or job.filename, "file_hash": job.file_hash,
-                    "document_type": doc.document_type, "page": i.page, "id_type": i.type,
-                    "value": _mrz(d["value"]) if i.type == "MRZ" else d["value"], "valid": i.valid,
-                    "reason": d.get("reason") or "", "confidence": d["confidence"], "repaired": i.repaired})
-    return out
+    return [{**r, "filename": filename or job.filename} for r in rv.id_rows()]
 
 
 def document_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
@@ -151,21 +124,22 @@ def all_id_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
 
 
 def doc_columns() -> list[str]:
-    return DOC_COLUMNS + [c for t in ID_TYPES for c in (t, f"{t}_valid")]
+    return list(DOC_COLUMNS)
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: "" if r.get(k) is None else r.get(k) for k in columns})
-    return buf.getvalue().encode("utf-8")
+    return reviewed.to_csv(rows, columns)
 
 
 def job_json(job: Job) -> dict[str, Any]:
+    """The job; once done, its result is the reviewed document (masked)."""
     d = job.to_dict()  # masked result
     d.pop("lang", None)
+    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    if rv is not None:
+        d["result"] = {**rv.export(), "filename": job.filename}
+        d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=reviewed.iso(rv.reviewed_at),
+                 n_corrections=rv.n_corrections)
     return d
 
 
@@ -234,7 +208,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, json_out: str | Path
         time.sleep(0.2)
     bar.close()
     rows = [document_row(latest[j.id], name) for name, j in pairs]
-    rows += [{"filename": r["filename"], "status": FAILURE, "error": r["error"]} for r in refused]
+    rows += [{**refused_row(r), "status": FAILURE} for r in refused]
     Path(out).write_bytes(to_csv(rows, doc_columns()))
     if json_out:
         Path(json_out).write_text(to_jsonl(latest[j.id] for _, j in pairs), encoding="utf-8")

@@ -5,6 +5,10 @@ encrypted with the shared key (OCR_ENCRYPTION_KEY), in Redis under ``ocr:file:<s
 worker scans them through its own local cache (never the API's SQLite file) and returns, through
 the result backend, a small summary plus the full result sealed with the same key: nothing
 readable about a person (no Aadhaar/VID) sits in Redis or in Flower.
+
+The outcome is also pushed, as ``{"job_id", "payload"}``, onto the Redis list the app named when it
+queued the job (``done_key``, see `jobs_celery.ResultConsumer`): the app's consumer thread keeps it
+in the document record at once, without anyone polling and before the result backend's expiry.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import threading
 import time
 
 import redis
+from celery.signals import task_failure
 
 from . import crypto
 from .celery_app import app
@@ -50,14 +55,32 @@ def _failure(file_hash: str, code: str, message: str) -> dict:
     return {"status": "FAILURE", "file_hash": file_hash, "error_code": code, "error": message}
 
 
+def announce(client: redis.Redis, done_key: str | None, job_id: str, payload: dict) -> None:
+    """Push the job's outcome onto the app's done list (kept as long as the file would be)."""
+    if not done_key:
+        return
+    pipe = client.pipeline()
+    pipe.lpush(done_key, json.dumps({"job_id": job_id, "payload": payload}))
+    pipe.expire(done_key, FILE_TTL)
+    pipe.execute()
+
+
 @app.task(bind=True, name="ocr_core.scan_file", acks_late=True, reject_on_worker_lost=True,
           autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=300, retry_jitter=True, max_retries=5)
-def scan_file(self, file_hash: str, filename: str, engine: str | None = None, lang: str | None = None) -> dict:
+def scan_file(self, file_hash: str, filename: str, engine: str | None = None, lang: str | None = None,
+              done_key: str | None = None) -> dict:
     """OCR the file stored under its hash. A bad file is a FAILURE result (not retried); any other
-    error is retried with exponential backoff (2, 4, 8 ... s, at most 5 times)."""
+    error is retried with exponential backoff (2, 4, 8 ... s, at most 5 times). The outcome goes
+    to the result backend and onto `done_key` (the app's list)."""
+    client = redis_client()
+    out = _scan(self, client, file_hash, filename, engine, lang)
+    announce(client, done_key, self.request.id, out)
+    return out
+
+
+def _scan(self, client: redis.Redis, file_hash: str, filename: str, engine: str | None, lang: str | None) -> dict:
     from cryptography.fernet import InvalidToken
 
-    client = redis_client()
     try:
         data = fetch_file(client, file_hash)
     except InvalidToken:
@@ -79,3 +102,13 @@ def scan_file(self, file_hash: str, filename: str, engine: str | None = None, la
     return {"status": "SUCCESS", "file_hash": file_hash, "document_type": result.document_type,
             "pages": len(result.pages), "cached": result.cached, "seconds": round(time.perf_counter() - t0, 3),
             "sealed": crypto.encrypt_text(json.dumps(result.to_dict(unmask=True), ensure_ascii=False))}
+
+
+@task_failure.connect(sender=scan_file)
+def _announce_failure(sender=None, task_id=None, exception=None, kwargs=None, **_: object) -> None:
+    """Retries exhausted (or an error outside the scan): the app hears of it too."""
+    try:
+        announce(redis_client(), (kwargs or {}).get("done_key"), task_id,
+                 _failure("", "worker_error", f"the worker failed: {type(exception).__name__}"))
+    except redis.RedisError:
+        log.warning("cannot announce a failed job", extra={"event": "announce_error", "task_id": task_id})

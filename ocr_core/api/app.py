@@ -24,7 +24,7 @@ from ..logs import configure_logging, log
 from .deps import APIError
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
 from .metrics import ApiMetrics
-from .routers import health, jobs, metrics, pdf, predict, tesseract
+from .routers import documents, health, jobs, metrics, pdf, predict, tesseract
 
 PREFIX = "/ocr-api"
 UNCOUNTED = (f"{PREFIX}/metrics", f"{PREFIX}/health", f"{PREFIX}/docs", f"{PREFIX}/redoc", f"{PREFIX}/openapi.json")
@@ -93,8 +93,9 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
                                                  "seconds": round(time.perf_counter() - t0, 2)})
             except EngineError as e:
                 log.error("engine unavailable", extra={"event": "api_engine_error", "error": str(e)})
-        if not s.broker_url:  # the embedded pool starts now and resumes jobs a killed process left
-            await anyio.to_thread.run_sync(get_backend, s)
+        # the embedded pool starts now and resumes jobs a killed process left; with Celery, the
+        # consumer that keeps the workers' results in the record starts now
+        await anyio.to_thread.run_sync(get_backend, s)
         retention.start_scheduler(s)
         yield
         retention.stop_scheduler(s)
@@ -109,7 +110,8 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 
-    for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router):
+    for r in (predict.router, jobs.router, documents.router, pdf.router, tesseract.router, health.router,
+              metrics.router):
         app.include_router(r, prefix=PREFIX)
 
     @app.get("/", include_in_schema=False)
