@@ -12,7 +12,16 @@ import sqlite_utils
 
 from .store import connect
 
-STARTED_AT = time.time()  # this process's start: the app's uptime
+def _process_start() -> float:
+    try:
+        import psutil
+
+        return psutil.Process().create_time()
+    except Exception:  # noqa: BLE001 - no psutil or no /proc: this module's import time
+        return time.time()
+
+
+STARTED_AT = _process_start()  # this process's start (not when a page first imported this module): the uptime
 BUCKETS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -100,12 +109,15 @@ def review_status_counts(db: sqlite_utils.Database | None = None) -> dict[str, i
 
 
 def corrections(db: sqlite_utils.Database | None = None, by: str = "field") -> dict[str, int]:
-    """Corrections counted per field (or id_type, or operator): the live accuracy signal."""
+    """Corrections counted per kind of change ("ID edited", "ID added", "ID removed"; or per id_type,
+    or operator): the live accuracy signal."""
     db = db or connect()
     if by not in ("field", "id_type", "operator") or not _has(db, "corrections"):
         return {}
+    col = {"field": "case when field like 'field:%' then 'field ' else 'ID ' end || case when before = '' "
+                    "then 'added' when after = '' then 'removed' else 'edited' end"}.get(by, by)  # no internal keys
     return {r["k"]: r["n"] for r in db.query(
-        f"select coalesce({by}, '?') k, count(*) n from corrections group by k order by n desc")}
+        f"select coalesce({col}, '?') k, count(*) n from corrections group by k order by n desc")}
 
 
 def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None:

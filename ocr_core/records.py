@@ -66,16 +66,18 @@ def erase(file_hash: str, operator: str, *, settings: Settings | None = None) ->
         if "ocr_jobs" in tables else []
     counts: dict[str, Any] = {}
     with review.atomic(db):
-        for table in ("documents", "corrections", "cache", "ocr_jobs", "audit"):
+        for table in ("documents", "corrections", "cache", "ocr_jobs"):
             if table in tables:
                 counts[table] = db.conn.execute(f"delete from [{table}] where file_hash = ?", [file_hash]).rowcount
         counts["id_index"] = id_index.delete(db, file_hash)
         if "scans" in tables:
             db.conn.execute("update scans set filename = null, error = coalesce(error_code, error) "
                             "where file_hash = ?", [file_hash])
-        found = any(counts.get(t) for t in ("documents", "corrections", "cache", "ocr_jobs"))
+        found = any(counts.values())
         found = files.delete(file_hash) or found
-        review.audit("delete", file_hash, operator, {"found": bool(found)}, db=db)
+        if found:  # the act is audited; the document's earlier audit rows (reasons, unmasks) go
+            db.conn.execute("delete from audit where file_hash = ? and action != 'delete'", [file_hash])
+            review.audit("delete", file_hash, operator, {"found": True}, db=db)
     if settings.broker_url:
         from .jobs_celery import forget  # the queue adapter, only where a broker is configured
 

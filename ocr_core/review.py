@@ -21,8 +21,6 @@ value the other operator saved (``meta.concurrent`` marks it).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import time
@@ -502,11 +500,21 @@ def recent_documents(limit: int = 50) -> list[dict[str, Any]]:
         "created_at, updated_at from documents order by updated_at desc limit ?", [limit])]
 
 
+QUEUE_SQL = ("select file_hash from documents where review_status in ('pending', 'needs_review') "
+             "order by (review_status = 'needs_review' or coalesce(attention, case when n_invalid_ids > 0 or "
+             "document_type = 'UNKNOWN' then 'legacy' else '' end) != '') desc, created_at, file_hash")
+
+
+def review_queue() -> list[str]:
+    """Undecided documents, those that need a person first (marked needs review, or flagged: an
+    invalid ID, low confidence, UNKNOWN type, no ID of the type's kind; see documents.attention),
+    each group oldest first."""
+    return [r["file_hash"] for r in connect().query(QUEUE_SQL)]
+
+
 def next_document(current: str | None) -> str | None:
-    """The next document waiting for review (pending or needs review), oldest first, after current."""
-    rows = [r["file_hash"] for r in connect().query(
-        "select file_hash from documents where review_status in ('pending', 'needs_review') "
-        "order by created_at, file_hash")]
+    """The document after `current` in the review queue (`review_queue`), or its first."""
+    rows = review_queue()
     others = [h for h in rows if h != current]
     if not others:
         return None
@@ -517,40 +525,28 @@ def next_document(current: str | None) -> str | None:
     return others[0]
 
 
-# ---------------------------------------------------------------- export (masked)
+# ---------------------------------------------------------------- export (masked): the reviewed view's
 def export_dict(file_hash: str) -> dict[str, Any]:
-    v = view(file_hash)
-    if v is None:
+    from . import reviewed
+
+    rv = reviewed.get(file_hash)
+    if rv is None:
         raise LookupError("no such document")
-    d = v.result.to_dict()  # masked
-    for item, key, origin in zip(d["ids"], v.keys, v.origins):
-        item["key"], item["origin"] = key, origin
-    r = v.row
-    d["review"] = {"status": r.get("review_status"), "reviewed_by": r.get("reviewed_by"),
-                   "reviewed_at": r.get("reviewed_at"), "reason": r.get("review_reason"),
-                   "corrections": v.n_corrections}
-    return d
+    return rv.export()
 
 
 def export_json(file_hash: str) -> str:
     return json.dumps(export_dict(file_hash), ensure_ascii=False, indent=2)
 
 
-CSV_FIELDS = ("file_hash", "filename", "document_type", "review_status", "id_type", "value", "valid",
-              "confidence", "page", "reason", "origin")
-
-
 def export_csv(file_hash: str) -> str:
-    d = export_dict(file_hash)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
-    w.writeheader()
-    for i in d["ids"]:
-        w.writerow({"file_hash": d["file_hash"], "filename": d["filename"], "document_type": d["document_type"],
-                    "review_status": d["review"]["status"], "id_type": i["type"], "value": i["value"],
-                    "valid": i["valid"], "confidence": i["confidence"], "page": i["page"],
-                    "reason": i["reason"] or "", "origin": i["origin"]})
-    return buf.getvalue()
+    """One row per ID of the reviewed document (the bulk page's per-ID columns)."""
+    from . import reviewed
+
+    rv = reviewed.get(file_hash)
+    if rv is None:
+        raise LookupError("no such document")
+    return reviewed.to_csv(rv.id_rows(), reviewed.ID_COLUMNS).decode("utf-8")
 
 
 def masked(id_type: str, value: str) -> str:

@@ -53,7 +53,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
     at.session_state[editor.key] = {"edited_rows": {0: {"value": "abcpk1234z"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert "PAN ABCPK1234Z: valid" in _texts(at.success)
-    at.text_input(key="corr_reason").set_value("typo on card").run()
+    at.text_input(key=f"corr_reason_{file_hash[:12]}").set_value("typo on card").run()
     at.button(key="btn_save").click().run()
     assert not at.exception, _texts(at.exception)
     assert any("Saved 1 correction" in s for s in _texts(at.success))

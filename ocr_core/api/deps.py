@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, File, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -73,9 +73,8 @@ ApiKeyDep = Annotated[str | None, Depends(require_api_key)]
 ANONYMOUS = "anonymous"
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who calls: the name and role of their OCR_API_KEYS entry (None for a bare key or an open API)."""
+class Caller(NamedTuple):
+    """Who calls, as (name, role): their OCR_API_KEYS entry's (None for a bare key or an open API)."""
 
     name: str | None
     role: str | None

@@ -227,7 +227,7 @@ def test_reject_and_next_document_shortcuts(streamlit_server, chromium, dev_dir,
         assert documents.get_row(h_pan)["review_status"] == "pending" and review.audit_rows(h_pan) == []
 
     # a letter typed into the reason field is text, not a shortcut
-    reason = page.locator(".st-key-reject_reason input")
+    reason = page.locator("[class*='st-key-reject_reason_'] input")
     reason.fill("photo does not match")
     reason.press("r")
     reason.press("Enter")
