@@ -78,11 +78,12 @@ def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Dat
            "min_confidence": result.min_confidence, "engine": result.engine,
            "result": crypto.encrypt_text(json.dumps(result.to_dict(unmask=True), ensure_ascii=False)),
            "updated_at": now}
-    existing = db.execute("select created_at from documents where file_hash = ?", [result.file_hash]).fetchone()
-    if existing:
-        db["documents"].update(result.file_hash, row)
-    else:
-        db["documents"].insert({**row, "created_at": now, "review_status": "pending"})
+    first = {**row, "created_at": now, "review_status": "pending"}
+    cols = list(first)
+    # one statement: two processes keeping the same document at once both succeed (the later wins)
+    db.conn.execute(f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+                    f"on conflict(file_hash) do update set {', '.join(f'{c} = excluded.{c}' for c in row)}",
+                    [first[c] for c in cols])
 
 
 def load_dict(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:

@@ -73,6 +73,7 @@ class CeleryBackend:
         self.redis = redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=5)
         self._put_file = put_file
         self._lock = threading.Lock()
+        self._finish_lock = threading.Lock()
         self.done_key = done_key(self.settings)
         self.consumer = ResultConsumer(self) if consume else None
         if self.consumer is not None:
@@ -189,7 +190,15 @@ class CeleryBackend:
         return self.store.get(job.id) or job
 
     def _finish(self, job: Job, payload: dict, now: float) -> None:
-        """Keep a worker's outcome: the result in the record, the job's status (idempotent)."""
+        """Keep a worker's outcome: the result in the record, the job's status (idempotent; the
+        consumer and a status call may both get there)."""
+        with self._finish_lock:
+            current = self.store.get(job.id)
+            if current is None or current.done:
+                return
+            self._keep(current, payload, now)
+
+    def _keep(self, job: Job, payload: dict, now: float) -> None:
         if payload.get("status") != SUCCESS:
             self.store.update(job.id, status=FAILURE, error=payload.get("error") or "failed",
                               error_code=payload.get("error_code") or "job_error", completed_at=now)
@@ -261,14 +270,16 @@ class ResultConsumer(threading.Thread):
             self.backend._finish(job, payload, time.time())
             self.delivered += 1
             log.info("job result kept", extra={"event": "job_consumed", "job_id": job_id})
-        if job is not None or not payload.get("status"):
-            self.client.delete(RESULT_KEY.format(job_id))  # kept in the record: Redis needs no copy
+        # kept in the record, or the document was deleted meanwhile (the list is this database's):
+        # Redis needs no copy
+        self.client.delete(RESULT_KEY.format(job_id))
 
 
 def forget(settings: Settings, file_hash: str, job_ids: list[str]) -> None:
     """A deleted document leaves nothing in Redis: its queued file, its jobs' results and done
-    messages; unfinished tasks are revoked."""
-    from .celery_app import make_celery
+    messages. No revoke (Celery would store a REVOKED result for it): a task still queued finds
+    its file gone and fails, a running one finishes; either way the consumer finds no job for the
+    outcome and removes its result."""
     from .tasks import FILE_KEY
 
     client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=2, socket_timeout=5)
@@ -283,8 +294,6 @@ def forget(settings: Settings, file_hash: str, job_ids: list[str]) -> None:
                         client.lrem(lst, 0, raw)
                 except ValueError:
                     continue
-        if job_ids:
-            make_celery(settings).control.revoke(job_ids)
     except (redis.RedisError, OSError):
         log.warning("deleting a document's data in Redis failed", extra={"event": "forget_error",
                                                                           "file_hash": file_hash[:16]})

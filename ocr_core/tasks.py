@@ -7,8 +7,9 @@ the result backend, a small summary plus the full result sealed with the same ke
 readable about a person (no Aadhaar/VID) sits in Redis or in Flower.
 
 The outcome is also pushed, as ``{"job_id", "payload"}``, onto the Redis list the app named when it
-queued the job (``done_key``, see `jobs_celery.ResultConsumer`): the app's consumer thread keeps it
-in the document record at once, without anyone polling and before the result backend's expiry.
+queued the job (``done_key``, see `jobs_celery.ResultConsumer`), once Celery has stored the result
+(the task_success / task_failure signals): the app's consumer thread keeps it in the document
+record at once, without anyone polling and before the result backend's expiry.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import threading
 import time
 
 import redis
-from celery.signals import task_failure
+from celery.signals import task_failure, task_success
 
 from . import crypto
 from .celery_app import app
@@ -71,11 +72,8 @@ def scan_file(self, file_hash: str, filename: str, engine: str | None = None, la
               done_key: str | None = None) -> dict:
     """OCR the file stored under its hash. A bad file is a FAILURE result (not retried); any other
     error is retried with exponential backoff (2, 4, 8 ... s, at most 5 times). The outcome goes
-    to the result backend and onto `done_key` (the app's list)."""
-    client = redis_client()
-    out = _scan(self, client, file_hash, filename, engine, lang)
-    announce(client, done_key, self.request.id, out)
-    return out
+    to the result backend and then (`_announce_success`) onto `done_key`, the app's list."""
+    return _scan(self, redis_client(), file_hash, filename, engine, lang)
 
 
 def _scan(self, client: redis.Redis, file_hash: str, filename: str, engine: str | None, lang: str | None) -> dict:
@@ -104,11 +102,26 @@ def _scan(self, client: redis.Redis, file_hash: str, filename: str, engine: str 
             "sealed": crypto.encrypt_text(json.dumps(result.to_dict(unmask=True), ensure_ascii=False))}
 
 
-@task_failure.connect(sender=scan_file)
+@task_success.connect
+def _announce_success(sender=None, result=None, **_: object) -> None:
+    """Sent by Celery after the result is stored: the app's consumer, which removes the stored
+    result once it kept it, never runs before it exists."""
+    if getattr(sender, "name", None) != scan_file.name:
+        return
+    req = sender.request
+    _announce(req.kwargs, req.id, result if isinstance(result, dict) else {})
+
+
+@task_failure.connect
 def _announce_failure(sender=None, task_id=None, exception=None, kwargs=None, **_: object) -> None:
     """Retries exhausted (or an error outside the scan): the app hears of it too."""
+    if getattr(sender, "name", None) != scan_file.name:
+        return
+    _announce(kwargs, task_id, _failure("", "worker_error", f"the worker failed: {type(exception).__name__}"))
+
+
+def _announce(kwargs: dict | None, task_id: str, payload: dict) -> None:
     try:
-        announce(redis_client(), (kwargs or {}).get("done_key"), task_id,
-                 _failure("", "worker_error", f"the worker failed: {type(exception).__name__}"))
-    except redis.RedisError:
-        log.warning("cannot announce a failed job", extra={"event": "announce_error", "task_id": task_id})
+        announce(redis_client(), (kwargs or {}).get("done_key"), task_id, payload)
+    except redis.RedisError:  # the app's start-up sweep and status calls still find the outcome
+        log.warning("cannot announce a finished job", extra={"event": "announce_error", "task_id": task_id})

@@ -117,6 +117,11 @@ def services(tmp_path_factory, dev_dir, engine):
     settings = Settings(db_path=d / "app" / "ocr.db", ocr_key_file=Path(key_file), redis_url=redis_srv.url,
                         celery_visibility_timeout=VISIBILITY, rate_limit_requests=100_000)
     workers = [Worker(worker_env, d / "worker1.log", "w1")]
+    from ocr_core.config import get_settings
+
+    saved_db = os.environ["DB_PATH"]
+    os.environ["DB_PATH"] = str(settings.db_path)  # the core's review calls read the app's database, as in production
+    get_settings.cache_clear()
     client = TestClient(create_app(settings))
     client.__enter__()
     ctx = {"redis": redis_srv, "workers": workers, "env": worker_env, "dir": d, "client": client,
@@ -126,6 +131,8 @@ def services(tmp_path_factory, dev_dir, engine):
     finally:
         client.__exit__(None, None, None)
         reset_backends()
+        os.environ["DB_PATH"] = saved_db
+        get_settings.cache_clear()
         for w in ctx["workers"]:
             w.stop()
         redis_srv.stop()

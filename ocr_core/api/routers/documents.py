@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ... import records, review, reviewed
-from ..deps import APIError, CallerDep, RateLimitDep
+from ..deps import APIError, CallerDep, RateLimitDep, SettingsDep
 from ..schemas import CorrectionsIn, DocumentListOut, ReviewedDocumentOut, ReviewIn
 from . import error_responses
 
@@ -74,7 +74,8 @@ async def decide(body: ReviewIn, caller: CallerDep, _rl: RateLimitDep, file_hash
 
 @router.delete("/{file_hash}", status_code=204, responses=error_responses(401, 404, 429),
                summary="delete every copy of the document (the audit keeps the act)")
-async def delete_document(caller: CallerDep, _rl: RateLimitDep, file_hash: str = HashPath) -> Response:
-    if not await run_in_threadpool(records.erase, file_hash, caller.operator):
+async def delete_document(caller: CallerDep, settings: SettingsDep, _rl: RateLimitDep,
+                          file_hash: str = HashPath) -> Response:
+    if not await run_in_threadpool(lambda: records.erase(file_hash, caller.operator, settings=settings)):
         raise APIError(404, "document_not_found", "no such document (unknown or deleted)")
     return Response(status_code=204)
