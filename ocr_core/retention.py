@@ -60,6 +60,8 @@ def purge(older_than_days: float | None = None, *, settings: Settings | None = N
             out["corrections"] += db.execute("delete from corrections where file_hash = ?", [h]).rowcount
         if "cache" in t:
             out["cache"] += db.execute("delete from cache where file_hash = ?", [h]).rowcount
+        if "id_index" in t:  # the keyed hashes of its ID numbers go with it
+            db.execute("delete from id_index where file_hash = ?", [h])
         out["documents"] += 1
         if h not in active and files.delete(h):
             out["files"] += 1

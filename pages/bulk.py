@@ -86,11 +86,14 @@ def results(batch_id: str) -> None:
                if view[t].astype(bool).any()]
     shown = ["open", "filename", "status", "review_status", "document_type", *id_cols, "n_corrections", "reviewed_by",
              "n_invalid_ids", "min_confidence", "pages", "cached", "seconds", "error"]
-    table = view[shown].astype(object).where(view[shown].notna(), "")  # a pending row shows blanks, not "None"
+    table = view[shown].copy()
+    for c in ("n_corrections", "n_invalid_ids", "min_confidence", "pages", "cached", "seconds"):
+        # shown as text: a pending or refused row has blanks, not "None"
+        table[c] = ["" if pd.isna(x) else f"{x:.2f}" if c == "min_confidence" else f"{x:g}" if c == "seconds"
+                    else str(bool(x)) if c == "cached" else str(int(x)) for x in table[c]]
     st.dataframe(table, hide_index=True, width="stretch", key="bulk_table",
                  column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
-                                "review_status": st.column_config.TextColumn("review"),
-                                "min_confidence": st.column_config.NumberColumn(format="%.2f")})
+                                "review_status": st.column_config.TextColumn("review")})
     picked = [j for j in jobs if j.id in set(view.job_id)]
     shown_refused = [r for r in refused if r["filename"] in set(view.filename)]
     d1, d2, d3 = st.columns(3)

@@ -16,10 +16,17 @@ DOCS = ["pan_000.png", "voter_000.png"]
 pytestmark = pytest.mark.browser
 
 
+def _settled(page) -> None:
+    """Wait until the script run is over (the page is not rerunning)."""
+    page.wait_for_function("""() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState
+                              === 'notRunning'""", timeout=120_000)
+
+
 @pytest.mark.app_env(OCR_WORKERS="2", LOG_LEVEL="WARNING")
 def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chromium, dev_dir, tmp_path):
     from playwright.sync_api import expect
 
+    expect.set_options(timeout=120_000)
     page = chromium.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1100})
     page.set_default_timeout(120_000)
     page.goto(f"{streamlit_server.url}/bulk")
@@ -31,13 +38,17 @@ def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chro
     bulk_url = page.url
     assert "batch=" in bulk_url
 
-    # open the PAN card from the batch (the table's "open" link goes to review?doc=<hash>)
+    # open the PAN card from the batch (the table's "open" link carries ?doc=<hash>); through the
+    # app's entry point (the review page is its default), so the sidebar with the operator is there
     h = hashlib.sha256((dev_dir / "pan_000.png").read_bytes()).hexdigest()
-    page.goto(f"{streamlit_server.url}/review?doc={h}")
+    page.goto(f"{streamlit_server.url}/?doc={h}")
+    expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
     op = page.locator(".st-key-operator input")
     op.fill("asha")
     op.press("Enter")
     expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
+    expect(page.get_by_text("Enter your name as operator")).to_have_count(0)  # the rerun with the operator is done
+    _settled(page)
     grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).nth(1)
     grid.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(300)
@@ -48,8 +59,10 @@ def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chro
     cell.fill(NEW_PAN)
     cell.press("Enter")
     expect(page.get_by_text(f"PAN {NEW_PAN}: valid")).to_be_visible()
+    _settled(page)
     page.locator(".st-key-btn_save button").click()
     expect(page.get_by_text("Saved 1 correction(s).")).to_be_visible()
+    _settled(page)
     page.locator(".st-key-btn_approve button").click()
     expect(page.get_by_text("Marked approved by asha.")).to_be_visible()
 
