@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -55,19 +55,42 @@ def require_api_key(request: Request, settings: SettingsDep,
                     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> str | None:
     """When OCR_API_KEYS is set, a valid key in `X-API-Key` (or `Authorization: Bearer`) is needed.
     Returns a short, non-secret id of the key (for per-client rate limits), or None."""
-    keys = settings.ocr_api_keys
-    if not keys:
+    callers = settings.api_key_callers()
+    if not callers:
         return None
     given = x_api_key or (bearer.credentials if bearer else None)
-    if given and any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+    match = [who for k, who in callers.items() if given and hmac.compare_digest(given.encode(), k.encode())]
+    if match:
         client = "key:" + hashlib.sha256(given.encode()).hexdigest()[:16]
         request.state.client_id = client
+        request.state.caller = Caller(*match[0])
         return client
     raise APIError(401, "unauthorized", "a valid API key is required (header X-API-Key)",
                    {"WWW-Authenticate": "ApiKey"})
 
 
 ApiKeyDep = Annotated[str | None, Depends(require_api_key)]
+
+ANONYMOUS = "anonymous"
+
+
+class Caller(NamedTuple):
+    """Who calls, as (name, role): their OCR_API_KEYS entry's (None for a bare key or an open API)."""
+
+    name: str | None
+    role: str | None
+
+    @property
+    def operator(self) -> str:
+        """The name recorded for what this caller does."""
+        return self.name or ANONYMOUS
+
+
+def get_caller(request: Request, _key: ApiKeyDep) -> Caller:
+    return getattr(request.state, "caller", None) or Caller(None, None)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 def client_id(request: Request, key_id: str | None) -> str:

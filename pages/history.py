@@ -12,7 +12,8 @@ st.title("History")
 operator = (st.session_state.get("operator") or "").strip()
 
 c1, c2, c3 = st.columns([3, 2, 2])
-text = c1.text_input("Search", placeholder="file name or file hash", key="hist_text")
+text = c1.text_input("Search", placeholder="file name, file hash or ID number", key="hist_text",
+                     help="An ID number is matched through a keyed hash: the database holds none in clear.")
 dates = c2.date_input("Processed between", value=(), key="hist_dates")
 order = c3.selectbox("Order", list(history.ORDERS), key="hist_order")
 c4, c5, c6, c7 = st.columns(4)
@@ -50,16 +51,27 @@ if p2.button("Next", disabled=res.page >= res.pages, key="hist_next"):
     st.session_state["hist_page"] = res.page + 1
     st.rerun()
 
-with st.expander("Delete a document"):
+def _delete() -> None:
+    """The delete button's callback: runs before the page is drawn again, so the choice and the
+    confirmation can be cleared (no document is preselected for the next delete)."""
+    target = st.session_state.get("hist_delete_doc")
+    if not operator:
+        st.session_state["hist_flash"] = ("error", "Enter your operator name in the sidebar first.")
+    elif target:
+        history.delete_document(target, operator)
+        st.session_state["hist_flash"] = ("success", f"Deleted {target[:10]}.")
+    st.session_state["hist_delete_doc"] = None
+    st.session_state["hist_delete_sure"] = False
+
+
+with st.expander("Delete a document", expanded="hist_flash" in st.session_state):
     st.caption("Removes the document, its stored file, cached results, corrections and job results. "
                "The audit log keeps who deleted what.")
+    if "hist_flash" in st.session_state:
+        kind, msg = st.session_state.pop("hist_flash")
+        getattr(st, kind)(msg)
     names = {r["file_hash"]: f"{r['filename']} ({r['file_hash'][:10]})" for r in res.rows}
-    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc")
+    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc", index=None,
+                          placeholder="choose the document to delete")
     sure = st.checkbox("I understand this cannot be undone", key="hist_delete_sure")
-    if st.button("Delete", disabled=not (target and sure), key="hist_delete"):
-        if not operator:
-            st.error("Enter your operator name in the sidebar first.")
-        else:
-            history.delete_document(target, operator)
-            st.success(f"Deleted {names[target]}.")
-            st.rerun()
+    st.button("Delete", disabled=not (target and sure), key="hist_delete", on_click=_delete)

@@ -90,7 +90,7 @@ def test_api_password_field_sync_pdf_and_async(settings, engine, eaadhaar, caplo
     caplog.set_level(logging.DEBUG)
     from fastapi.testclient import TestClient
 
-    from ocr_core.api import create_app
+    from ocr_api import create_app
     from ocr_core.jobs import reset_backends
 
     up = lambda: {"file": ("eaadhaar.pdf", eaadhaar, "application/pdf")}  # noqa: E731
