@@ -8,6 +8,7 @@ import streamlit as st
 
 from ocr_core import archive, batch
 from ocr_core.config import get_settings
+from ocr_core.idtypes import ID_TYPES
 from ocr_core.jobs import ACTIVE, get_backend
 from ocr_core.loader import EXTENSIONS
 
@@ -83,8 +84,7 @@ def results(batch_id: str) -> None:
         view = view[view.status.isin(statuses) | view.review_status.isin(statuses)]
     if invalid:
         view = view[view.has_invalid_id.fillna(False).astype(bool)]
-    id_cols = [t for t in ("PAN", "AADHAAR", "AADHAAR_MASKED", "VID", "DL", "PASSPORT", "UDYAM", "GSTIN", "EPIC")
-               if view[t].astype(bool).any()]
+    id_cols = [t for t in ID_TYPES if view[t].astype(bool).any()]
     shown = ["open", "filename", "status", "review_status", "document_type", *id_cols, "n_corrections", "reviewed_by",
              "n_invalid_ids", "min_confidence", "pages", "cached", "seconds", "error"]
     table = view[shown].copy()

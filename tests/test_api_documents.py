@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
-KEYS = "asha:reviewer:k-asha-1,ravi:k-ravi-2,k-bare-3"
+KEYS = {"asha:reviewer:k-asha-1", "ravi:k-ravi-2", "k-bare-3"}  # OCR_API_KEYS, parsed as a set
 
 
 @pytest.fixture
@@ -111,6 +111,10 @@ def test_api_keys_name_role_key_and_the_caller_dependency(settings):
     assert s.api_key_callers() == {"k-asha-1": ("asha", "reviewer"), "k-ravi-2": ("ravi", None),
                                    "k-bare-3": (None, None)}
     assert s.api_keys == {"k-asha-1", "k-ravi-2", "k-bare-3"}
+    from ocr_core.config import Settings
+
+    env = Settings(ocr_api_keys=" asha:reviewer:k-asha-1, ravi:k-ravi-2,,k-bare-3")  # as the environment gives it
+    assert env.api_key_callers() == s.api_key_callers()
     assert Caller(None, None).operator == ANONYMOUS and Caller("asha", "reviewer").operator == "asha"
     with TestClient(create_app(s, warm_engine=False)) as c:
         assert c.get(f"{API}/documents").status_code == 401

@@ -113,11 +113,12 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
                        ("ocr_jobs", "filename")):
         vals = [r[0] for r in db.execute(f"select {col} from {table} where {col} is not null and {col} != ''")]
         assert vals and all(v.startswith(crypto.PREFIX) for v in vals), (table, col)
-    # stored files are encrypted too, named by hash, mode 0600; the key file is 0600
+    # stored files (STORE_ORIGINALS=false: the masked page images) are encrypted too, named by
+    # hash, mode 0600; the key file is 0600
     stored = [p for p in files.files_dir().rglob("*") if p.is_file()]
-    assert len(stored) == 3
+    assert {_stored_hash(p) for p in stored} == {*(d.file_hash for d in docs), job.file_hash}
     for p in stored:
-        assert re.fullmatch(r"[0-9a-f]{64}", p.name) and stat.S_IMODE(p.stat().st_mode) == 0o600
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
         assert not p.read_bytes().startswith(b"\x89PNG")
     assert stat.S_IMODE(Path(settings.ocr_key_file).stat().st_mode) == 0o600
     # and the app still reads it all back
@@ -177,8 +178,8 @@ def test_operator_delete_really_removes_the_bytes(settings, engine, dev_dir):
     toks, keep_toks = _tokens(gone.file_hash), [t for t in _tokens_doc_only(keep.file_hash)]
     raw = _raw(settings.db_path)
     assert all(t in raw for t in toks)
-    stored = files._path(gone.file_hash)
-    assert stored.exists()
+    stored = files._masked_dir(gone.file_hash)  # its masked page images (STORE_ORIGINALS=false)
+    assert stored.is_dir() and any(stored.iterdir())
     assert review.delete_document(gone.file_hash, "asha")
     raw = _raw(settings.db_path)
     assert [t for t in toks if t in raw] == []
@@ -291,6 +292,16 @@ def _tree(root: Path) -> set[Path]:
     return {p for p in root.rglob("*")} if root.exists() else set()
 
 
+def _stored_hash(p: Path) -> str | None:
+    """The file hash a stored file is named by: an upload (``<sha256>``) or a masked page image
+    (``masked/<sha256>/<page>.png``); None for any other name."""
+    if re.fullmatch(r"[0-9a-f]{64}", p.name):
+        return p.name
+    if re.fullmatch(r"\d+\.png", p.name) and re.fullmatch(r"[0-9a-f]{64}", p.parent.name):
+        return p.parent.name
+    return None
+
+
 def test_upload_names_are_never_used_as_paths(settings, engine, tmp_path, dev_dir):
     from fastapi.testclient import TestClient
 
@@ -347,4 +358,4 @@ def test_upload_names_are_never_used_as_paths(settings, engine, tmp_path, dev_di
         assert not Path(p).exists()
     assert not any("evil" in p.name for p in _tree(data_dir) | _tree(outside))
     stored = [p for p in _tree(files.files_dir()) if p.is_file()]
-    assert stored and all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in stored)
+    assert stored and all(_stored_hash(p) for p in stored)
