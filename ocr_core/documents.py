@@ -18,7 +18,7 @@ import sqlite_utils
 from . import crypto, files, id_index
 from .config import Settings
 from .models import DocumentResult
-from .store import ResultCache, connect, scrub
+from .store import connect
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
 KIND_IDS = {"PAN": ("PAN",), "AADHAAR": ("AADHAAR", "AADHAAR_MASKED", "VID"), "DL": ("DL",),
@@ -119,16 +119,6 @@ def set_review(file_hash: str, status: str, operator: str, reason: str | None,
                                        "review_reason": crypto.encrypt_maybe(reason or None)})
 
 
-def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
-    """Remove the document, its stored file and its cached results."""
-    db = db or connect()
-    n = delete_row(file_hash, db)
-    ResultCache(db=db).delete(file_hash)
-    removed = files.delete(file_hash)
-    scrub(db)  # the deleted rows' bytes leave the WAL too (pages are zeroed: secure_delete)
-    return bool(n or removed)
-
-
 def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None) -> None:
     """Store what the reviewed IDs (corrections applied) say: their counts, the attention flags and
     the keyed hash index, so history, the queue and metrics see the document as corrected. Plain
@@ -226,6 +216,6 @@ def review_queue(db: sqlite_utils.Database | None = None) -> list[str]:
 
 
 def delete_row(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
-    """Only the row (see `delete` for the file and cached results too)."""
+    """Only the row (`records.erase` deletes every copy of a document)."""
     db = db or connect()
     return db.conn.execute("delete from documents where file_hash = ?", [file_hash]).rowcount

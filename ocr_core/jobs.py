@@ -233,11 +233,6 @@ class JobStore:
         return {r[0] for r in self.db.execute(
             f"select distinct file_hash from ocr_jobs where status in ({','.join('?' * len(ACTIVE))})", ACTIVE)}
 
-    def forget_results(self, file_hash: str) -> int:
-        """Drop any result still kept with this file's jobs (rows from before the record held it)."""
-        return self.db.execute("update ocr_jobs set result = null where file_hash = ? and result is not null",
-                               [file_hash]).rowcount
-
     def ids_for(self, file_hash: str) -> list[str]:
         """The ids of this file's jobs."""
         return [r[0] for r in self.db.execute("select id from ocr_jobs where file_hash = ?", [file_hash])]

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import documents, files, id_index, redact, review, store
 from .config import Settings, get_settings
-from .jobs import JobStore
+from .jobs import CELERY_FORGET, JobStore, load_backend
 from .logs import log
 from .models import DocumentResult
 from .store import ResultCache, connect, scrub
@@ -85,9 +85,7 @@ def erase(file_hash: str, operator: str, *, settings: Settings | None = None) ->
             review.forget_audit(file_hash, db)
             review.audit("delete", file_hash, operator, {"found": True}, db=db)
     if settings.broker_url:
-        from .jobs import CELERY_FORGET, load_backend  # the queue adapter, only where a broker is configured
-
-        load_backend(CELERY_FORGET)(settings, file_hash, job_ids)
+        load_backend(CELERY_FORGET)(settings, file_hash, job_ids)  # the queue adapter, loaded by name
     scrub(db)
     log.info("document erased", extra={"event": "erase", "file_hash": file_hash[:16], "jobs": len(job_ids)})
     return bool(found)

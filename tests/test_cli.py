@@ -26,7 +26,7 @@ def test_scan_prints_json_lines_and_reports_bad_files(fixtures_dir, tmp_path):
     assert out[0]["document_type"] == "GSTIN" and out[1]["document_ids"]["AADHAAR_MASKED"] == ["XXXXXXXX4821"]
     err_lines = [ln for ln in p.stderr.splitlines() if not ln.startswith("{")]
     assert err_lines == [f"{bad}: error: Unsupported file: its content is not an image or PDF. "
-                         "Supported: JPEG, PNG, TIFF, WebP and BMP images, and PDF."]
+                         "Supported: a JPEG, PNG, TIFF, WebP, BMP image or a PDF."]
     # structured logs on stderr: JSON lines, no full IDs
     logs = [json.loads(ln) for ln in p.stderr.splitlines() if ln.startswith("{")]
     assert logs and all("level" in rec and "msg" in rec for rec in logs)
