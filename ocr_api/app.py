@@ -26,7 +26,7 @@ from .deps import APIError
 from .errors import detail_for, status_for
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
 from .metrics import ApiMetrics
-from .routers import document_audit, document_images, health, jobs, metrics, pdf, predict, tesseract
+from .routers import document_audit, documents, health, jobs, metrics, pdf, predict, tesseract
 
 PREFIX = "/ocr-api"
 DOCS_ASSETS = f"{PREFIX}/docs-static"  # Swagger UI and ReDoc served from the fastapi-offline wheel: no CDN, no fonts
@@ -96,8 +96,9 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
                                                  "seconds": round(time.perf_counter() - t0, 2)})
             except EngineError as e:
                 log.error("engine unavailable", extra={"event": "api_engine_error", "error": str(e)})
-        if not s.broker_url:  # the embedded pool starts now and resumes jobs a killed process left
-            await anyio.to_thread.run_sync(get_backend, s)
+        # the embedded pool starts now and resumes jobs a killed process left; with Celery, the
+        # consumer that keeps the workers' results in the record starts now
+        await anyio.to_thread.run_sync(get_backend, s)
         retention.start_scheduler(s)
         yield
         retention.stop_scheduler(s)
@@ -114,8 +115,8 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 
-    for r in (predict.router, jobs.router, pdf.router, tesseract.router, health.router, metrics.router,
-              document_images.router, document_audit.router):
+    for r in (predict.router, jobs.router, documents.router, document_audit.router, pdf.router, tesseract.router,
+              health.router, metrics.router):
         app.include_router(r, prefix=PREFIX)
 
     @app.get("/", include_in_schema=False)

@@ -82,6 +82,7 @@ def get_caller(request: Request,
 CallerDep = Annotated[auth.Identity, Depends(get_caller)]
 
 
+
 def require(right: str):
     """A dependency that lets through callers whose role has `right` (a role name, or an action of
     `auth.PERMISSIONS`), else 403 naming the role needed; it yields the caller's identity."""

@@ -151,3 +151,61 @@ class AuditOut(BaseModel):
     file_hash: str
     entries: list[AuditEntryOut]
     count: int
+
+
+# ---------------------------------------------------------------- documents (the reviewed view)
+class ReviewedIDOut(BaseModel):
+    key: str = Field(description="stable key of the ID within the document; corrections name it")
+    type: str
+    value: str = Field(description="normalised; Aadhaar/VID masked")
+    valid: bool
+    reason: str | None
+    origin: str = Field(description="ocr | edited | added | region")
+    page: int
+    box: list[list[float]] | None
+    confidence: float | None = Field(description="the OCR's; none for a value an operator typed")
+
+
+class ReviewedDocumentOut(BaseModel):
+    """The reviewed document (`ocr_core.reviewed.Reviewed.to_dict`): OCR + corrections + decision."""
+
+    model_config = ConfigDict(extra="allow")
+
+    file_hash: str
+    filename: str
+    document_type: str
+    review_status: str = Field(description="pending | needs_review | approved | rejected")
+    reviewed_by: str | None
+    reviewed_at: str | None
+    n_corrections: int
+    ids: list[ReviewedIDOut]
+
+
+class DocumentListOut(BaseModel):
+    documents: list[ReviewedDocumentOut]
+    total: int
+    page: int
+    pages: int
+
+
+class ChangeIn(BaseModel):
+    """One change: ``{key, value}`` edits, ``{type, value}`` adds, ``{key, remove: true}`` removes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str | None = Field(None, max_length=64)
+    type: str | None = Field(None, max_length=32)
+    value: str | None = Field(None, max_length=200)
+    remove: bool = False
+    page: int | None = Field(None, ge=1)
+    field: str | None = Field(None, max_length=64, description="a field's key (for document fields)")
+
+
+class CorrectionsIn(BaseModel):
+    changes: list[ChangeIn] = Field(min_length=1, max_length=100)
+    reason: str = Field("", max_length=500)
+
+
+class ReviewIn(BaseModel):
+    status: str = Field(description="approved | rejected | needs_review | pending")
+    reason: str = Field("", max_length=500)

@@ -1,5 +1,6 @@
 """Many documents at once, through the job layer: submit uploads (ZIPs expanded safely), and turn
-jobs into exports. Every export is masked (Aadhaar/VID as XXXX XXXX 1234).
+jobs into exports. Every export is the reviewed document (`reviewed`: corrections and decision
+included) and masked (Aadhaar/VID as XXXX XXXX 1234).
 
 - `submit_uploads`: what the bulk page and the CLI call to queue files and archives.
 - `document_rows` / `id_rows` / `to_csv` / `to_json`: one row per document, one per ID, JSON.
@@ -7,31 +8,26 @@ jobs into exports. Every export is masked (Aadhaar/VID as XXXX XXXX 1234).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import archive
+from . import archive, reviewed
 from .config import Settings, get_settings
 from .errors import InputError
-from .fields import all_field_keys
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
-from .idtypes import ID_TYPES, export_value
-from .privacy import mask_id, mask_text
+from .privacy import mask_text
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
-SEP = " | "
-DOC_COLUMNS = ["filename", "status", "error", "document_type", "page_types", "pages", "n_ids", "n_invalid_ids",
-               "has_invalid_id", "min_confidence", "quality_ok", "quality_reasons", "cached", "seconds", "attempts", "file_hash", "job_id",
-               "created_at", "completed_at"]
-ID_COLUMNS = ["filename", "file_hash", "document_type", "page", "page_type", "id_type", "value", "valid", "reason",
-              "confidence", "repaired"]
+SEP = reviewed.SEP
+JOB_COLUMNS = ["status", "error", "cached", "seconds", "attempts", "job_id", "created_at", "completed_at"]
+DOC_COLUMNS = list(reviewed.ROW_COLUMNS) + JOB_COLUMNS  # the reviewed document's (IDs, fields), then the job's
+ID_COLUMNS = reviewed.ID_COLUMNS
+REFUSED = "REFUSED"  # an upload refused before OCR (bad file, bad archive)
 
 
 def new_batch_id() -> str:
@@ -89,61 +85,29 @@ def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[di
 
 # ---------------------------------------------------------------- exports
 def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
-    """One document: its status, type (and each page's, `SEP`-separated: a bundle is MIXED), the
-    quality gate's verdict, and for each ID type the values found (masked where
-    required) with their valid flags, in the same order (`SEP`-separated)."""
-    doc = job.document() if job.status == SUCCESS else None
-    row: dict[str, Any] = {
+    """One document: the job's status and, once done, the reviewed document's columns
+    (`reviewed.Reviewed.row`: review status, corrected IDs masked where required)."""
+    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    row: dict[str, Any] = rv.row() if rv else {"file_hash": job.file_hash}
+    row.update({
         "filename": filename or job.filename, "status": job.status,
         "error": mask_text(job.error) if job.error and job.status != SUCCESS else "",
-        "document_type": doc.document_type if doc else "", "pages": len(doc.pages) if doc else None,
-        "page_types": SEP.join(doc.page_types) if doc else "",
-        "quality_ok": doc.quality.get("ok", True) if doc else None,
-        "quality_reasons": SEP.join(doc.quality.get("reasons", [])) if doc else "",
-        "n_ids": sum(i.valid for i in doc.ids) if doc else None,
-        "n_invalid_ids": sum(not i.valid for i in doc.ids) if doc else None,
-        "has_invalid_id": any(not i.valid for i in doc.ids) if doc else None,
-        "min_confidence": round(doc.min_confidence, 4) if doc and doc.min_confidence is not None else None,
-        "cached": doc.cached if doc else None, "seconds": round(job.seconds, 3) if job.seconds else None,
-        "attempts": job.attempts, "file_hash": job.file_hash, "job_id": job.id,
-        "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at),
-    }
-    fields = {k: f.to_dict() for k, f in doc.fields.items()} if doc else {}  # masked like the rest
-    for k in all_field_keys():
-        row[k] = fields[k]["value"] if k in fields else ""
-    row["invalid_fields"] = SEP.join(k for k, f in fields.items() if not f["valid"])
-    for t in ID_TYPES:
-        vals: list[str] = []
-        flags: list[str] = []
-        for i in (doc.ids if doc else []):
-            if i.type != t:
-                continue
-            v = export_value(t, mask_id(t, i.value))
-            if v in vals:
-                k = vals.index(v)
-                flags[k] = "true" if i.valid or flags[k] == "true" else "false"
-                continue
-            vals.append(v)
-            flags.append("true" if i.valid else "false")
-        row[t] = SEP.join(vals)
-        row[f"{t}_valid"] = SEP.join(flags)
+        "cached": (job.document().cached if job.result else None) if rv else None,
+        "seconds": round(job.seconds, 3) if job.seconds else None, "attempts": job.attempts, "job_id": job.id,
+        "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at)})
     return row
 
 
+def refused_row(r: dict[str, str]) -> dict[str, Any]:
+    """An upload refused before OCR, as a row of its own (in the table and the CSV)."""
+    return {"filename": r["filename"], "status": REFUSED, "error": mask_text(r.get("error") or "")}
+
+
 def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:
-    doc = job.document() if job.status == SUCCESS else None
-    if doc is None:
+    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    if rv is None:
         return []
-    out = []
-    page_type = {p.number: p.document_type for p in doc.pages}
-    for i in doc.ids:
-        d = i.to_dict()  # masked
-        out.append({"filename": filename or job.filename, "file_hash": job.file_hash,
-                    "document_type": doc.document_type, "page": i.page, "page_type": page_type.get(i.page, ""),
-                    "id_type": i.type,
-                    "value": export_value(i.type, d["value"]), "valid": i.valid,
-                    "reason": d.get("reason") or "", "confidence": d["confidence"], "repaired": i.repaired})
-    return out
+    return [{**r, "filename": filename or job.filename} for r in rv.id_rows()]
 
 
 def document_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
@@ -155,23 +119,24 @@ def all_id_rows(jobs: Iterable[Job]) -> list[dict[str, Any]]:
 
 
 def doc_columns() -> list[str]:
-    """The document columns, the ID columns (values and valid flags), then one column per field key
-    and `invalid_fields` (the keys whose value failed validation)."""
-    return DOC_COLUMNS + [c for t in ID_TYPES for c in (t, f"{t}_valid")] + all_field_keys() + ["invalid_fields"]
+    """The reviewed document's columns (review status, the ID columns with their valid flags, one
+    column per field key and `invalid_fields`), then the job's."""
+    return list(DOC_COLUMNS)
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: "" if r.get(k) is None else r.get(k) for k in columns})
-    return buf.getvalue().encode("utf-8")
+    return reviewed.to_csv(rows, columns)
 
 
 def job_json(job: Job) -> dict[str, Any]:
+    """The job; once done, its result is the reviewed document (masked)."""
     d = job.to_dict()  # masked result
     d.pop("lang", None)
+    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    if rv is not None:
+        d["result"] = {**rv.export(), "filename": job.filename}
+        d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=reviewed.iso(rv.reviewed_at),
+                 n_corrections=rv.n_corrections)
     return d
 
 
@@ -240,7 +205,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, json_out: str | Path
         time.sleep(0.2)
     bar.close()
     rows = [document_row(latest[j.id], name) for name, j in pairs]
-    rows += [{"filename": r["filename"], "status": FAILURE, "error": r["error"]} for r in refused]
+    rows += [{**refused_row(r), "status": FAILURE} for r in refused]
     Path(out).write_bytes(to_csv(rows, doc_columns()))
     if json_out:
         Path(json_out).write_text(to_jsonl(latest[j.id] for _, j in pairs), encoding="utf-8")

@@ -50,6 +50,41 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_delete(args: argparse.Namespace) -> int:
+    from .records import erase
+
+    missing = 0
+    for h in args.hashes:
+        try:
+            found = erase(h.strip().lower(), args.operator)
+        except ValueError as e:
+            print(f"{h}: error: {e}", file=sys.stderr)
+            return 2
+        missing += not found
+        print(json.dumps({"file_hash": h, "deleted": found}), flush=True)
+    return 1 if missing else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import reviewed
+
+    try:
+        docs = reviewed.all_documents(status=args.status, document_type=args.type,
+                                      since=reviewed.parse_since(args.since))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower() == ".json":
+        out.write_text(json.dumps([d.export() for d in docs], ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        out.write_bytes(reviewed.to_csv(d.row() for d in docs))
+    print(f"{len(docs)} reviewed documents -> {out}", file=sys.stderr)
+    return 0
+
+
 def _adapter(module: str, name: str):
     """A launcher of an adapter package, loaded by name (the documented exception to the layers)."""
     try:
@@ -169,6 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "RETENTION_DAYS (or --days)")
     g.add_argument("--days", type=float, default=None, help="override RETENTION_DAYS (0 = nothing)")
     g.set_defaults(func=cmd_purge)
+
+    d = sub.add_parser("delete", help="delete every copy of documents (record, jobs, cache, file, corrections, "
+                       "Redis); the audit keeps who deleted which hash")
+    d.add_argument("hashes", nargs="+", metavar="FILE_HASH")
+    d.add_argument("--operator", default="cli", help="the name recorded in the audit (default: cli)")
+    d.set_defaults(func=cmd_delete)
+
+    e = sub.add_parser("export", help="the reviewed documents (corrections and decisions included, masked) "
+                       "as CSV (one row per document) or JSON")
+    e.add_argument("--status", default=None, help="pending, needs_review, approved or rejected")
+    e.add_argument("--type", default=None, help="document type, e.g. PAN")
+    e.add_argument("--since", default=None, help="processed on or after this ISO date or time (UTC)")
+    e.add_argument("--out", required=True, help="FILE.csv or FILE.json")
+    e.set_defaults(func=cmd_export)
 
     a = sub.add_parser("api", help="serve the REST API with uvicorn (docs at /ocr-api/docs)")
     a.add_argument("--host", default="127.0.0.1")

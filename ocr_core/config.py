@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     oidc_roles: str = Field("", description="for st.login (OIDC) sign-in: comma-separated `email:role` entries; "
                             "`*@domain:role` matches a domain")
 
+    # Review
+    auto_approve: bool = Field(False, description="approve, as 'system', documents whose IDs are all valid, "
+                               "confident and of a known type")
+    auto_approve_min_confidence: float = Field(0.9, ge=0, le=1, description="the lowest ID confidence AUTO_APPROVE "
+                                               "accepts (below it a document is queued for review)")
+    index_key: SecretStr | None = Field(None, description="key of the ID-number search index (HMAC); none = "
+                                        "derived from the encryption key")
+
     @property
     def broker_url(self) -> str | None:
         return self.celery_broker_url or self.redis_url
@@ -87,6 +95,24 @@ class Settings(BaseSettings):
             return set()
         items = v.split(",") if isinstance(v, str) else v
         return {str(x).strip() for x in items if str(x).strip()}
+
+    @property
+    def api_keys(self) -> set[str]:
+        """The keys themselves (OCR_API_KEYS without the names and roles)."""
+        return set(self.api_key_callers())
+
+    def api_key_callers(self) -> dict[str, tuple[str | None, str | None]]:
+        """OCR_API_KEYS entries ``key``, ``name:key`` or ``name:role:key`` as key -> (name, role);
+        a bare key is anonymous (None, None)."""
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for entry in self.ocr_api_keys or ():
+            parts = [p.strip() for p in str(entry).strip().split(":")]
+            if not parts[-1]:
+                continue
+            name = parts[0] or None if len(parts) >= 2 else None
+            role = ":".join(parts[1:-1]) or None if len(parts) >= 3 else None
+            out[parts[-1]] = (name, role)
+        return out
 
     def may_unmask(self, operator: str) -> bool:
         """Named in UNMASK_ALLOWED (admins may unmask whatever this says: see auth.may_unmask)."""

@@ -1,8 +1,13 @@
-"""Documents kept for review and history: one row per file hash, the latest result (encrypted),
-its review status. The OCR's original result is never overwritten by corrections (see review).
+"""The document record: one row per file hash holding its OCR result once (encrypted), its review
+status and the reviewed ID counts. The OCR's original result is never overwritten by corrections
+(see review); job rows (`jobs`) refer to the record by file hash, and the result cache (`store`)
+keeps only an index entry for a result the record holds.
 
-This module owns the ``documents`` table (see `schema`): history, metrics, retention and review
-read and write it through the functions here."""
+This module owns the ``documents`` table (see `schema`): history, metrics, retention, review and
+the reviewed view read and write it through the functions here.
+
+`attention` lists why a document needs a person (the review queue, `review.next_document`):
+``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the type's kind)."""
 from __future__ import annotations
 
 import time
@@ -10,12 +15,14 @@ from typing import Any
 
 import sqlite_utils
 
-from . import crypto, files
+from . import crypto, files, id_index
 from .config import Settings
 from .models import DocumentResult
-from .store import ResultCache, connect, scrub
+from .store import connect
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
+KIND_IDS = {"PAN": ("PAN",), "AADHAAR": ("AADHAAR", "AADHAAR_MASKED", "VID"), "DL": ("DL",),
+            "PASSPORT": ("PASSPORT", "MRZ"), "UDYAM": ("UDYAM",), "GSTIN": ("GSTIN",), "VOTER_ID": ("EPIC",)}
 SEALED = ("filename", "review_reason")  # personal data in clear columns: stored encrypted (crypto)
 
 
@@ -27,6 +34,24 @@ def plain(row: dict[str, Any]) -> dict[str, Any]:
         if col in row:
             row[col] = crypto.decrypt_maybe(row[col])
     return row
+
+
+def attention(document_type: str, ids: list) -> list[str]:
+    """Why this (reviewed) document needs a person; empty when nothing stands out."""
+    from .config import get_settings
+
+    floor = get_settings().auto_approve_min_confidence
+    out = []
+    if any(not i.valid for i in ids):
+        out.append("invalid_id")
+    if any(i.confidence is not None and i.confidence < floor for i in ids):
+        out.append("low_confidence")
+    if document_type == "UNKNOWN":
+        out.append("unknown_type")
+    kinds = KIND_IDS.get(document_type)
+    if kinds and not any(i.valid and i.type in kinds for i in ids):
+        out.append("no_id")
+    return out
 
 
 def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None,
@@ -43,19 +68,24 @@ def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Dat
            "min_confidence": result.min_confidence, "engine": result.engine,
            "result": crypto.seal(result.to_dict(unmask=True)),
            "updated_at": now}
-    existing = db.execute("select created_at from documents where file_hash = ?", [result.file_hash]).fetchone()
-    if existing:
-        db["documents"].update(result.file_hash, row)
-    else:
-        db["documents"].insert({**row, "created_at": now, "review_status": "pending"})
+    first = {**row, "created_at": now, "review_status": "pending"}
+    cols = list(first)
+    # one statement: two processes keeping the same document at once both succeed (the later wins)
+    db.conn.execute(f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+                    f"on conflict(file_hash) do update set {', '.join(f'{c} = excluded.{c}' for c in row)}",
+                    [first[c] for c in cols])
+
+
+def load_dict(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
+    """The record's OCR result as stored (unmasked dict), or None."""
+    db = db or connect()
+    row = db.execute("select result from documents where file_hash = ?", [file_hash]).fetchone()
+    return crypto.unseal(row[0]) if row and row[0] else None
 
 
 def load(file_hash: str, db: sqlite_utils.Database | None = None) -> DocumentResult | None:
-    db = db or connect()
-    row = db.execute("select result from documents where file_hash = ?", [file_hash]).fetchone()
-    if not row:
-        return None
-    return DocumentResult.from_dict(crypto.unseal(row[0]))
+    d = load_dict(file_hash, db)
+    return DocumentResult.from_dict(d) if d is not None else None
 
 
 def bundle_page_types(db: sqlite_utils.Database | None = None) -> dict[str, set[str]]:
@@ -89,28 +119,23 @@ def set_review(file_hash: str, status: str, operator: str, reason: str | None,
                                        "review_reason": crypto.encrypt_maybe(reason or None)})
 
 
-def delete(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
-    """Remove the document, its stored file and its cached results."""
-    db = db or connect()
-    n = delete_row(file_hash, db)
-    ResultCache(db=db).delete(file_hash)
-    removed = files.delete(file_hash)
-    scrub(db)  # the deleted rows' bytes leave the WAL too (pages are zeroed: secure_delete)
-    return bool(n or removed)
-
-
 def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None) -> None:
-    """Store the reviewed ID counts (corrections applied) so history filters and metrics see the
-    document as corrected. Plain UPDATE: stays inside the caller's transaction."""
+    """Store what the reviewed IDs (corrections applied) say: their counts, the attention flags and
+    the keyed hash index, so history, the queue and metrics see the document as corrected. Plain
+    statements: they stay inside the caller's transaction."""
     db = db or connect()
-    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, updated_at = ? where file_hash = ?",
-                    [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid), time.time(), file_hash])
+    row = db.conn.execute("select document_type from documents where file_hash = ?", [file_hash]).fetchone()
+    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids))
+    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, updated_at = ? "
+                    "where file_hash = ?", [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid),
+                                            flags, time.time(), file_hash])
+    id_index.rebuild(db, file_hash, ids)
 
 
 # ---------------------------------------------------------------- queries for history, metrics, retention
 COLUMNS = ("file_hash", "filename", "media_type", "document_type", "pages", "n_ids", "n_invalid_ids",
            "min_confidence", "engine", "created_at", "updated_at", "review_status", "reviewed_by",
-           "reviewed_at", "review_reason")  # everything but the (encrypted) result
+           "reviewed_at", "review_reason", "attention")  # everything but the (encrypted) result
 _COUNTABLE = {"document_type": "UNKNOWN", "review_status": "pending"}  # column: what NULL counts as
 
 
@@ -179,7 +204,18 @@ def inactive_since(cutoff: float, db: sqlite_utils.Database | None = None) -> li
         "coalesce(reviewed_at, 0)) < ?", [cutoff])]
 
 
-def delete_row(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
-    """Only the row (see `delete` for the file and cached results too)."""
+def review_queue(db: sqlite_utils.Database | None = None) -> list[str]:
+    """Undecided documents (pending or needs review), those that need a person first (marked needs
+    review, or with `attention` flags; rows from before the flags: an invalid ID or UNKNOWN type),
+    each group oldest first."""
     db = db or connect()
-    return db.execute("delete from documents where file_hash = ?", [file_hash]).rowcount
+    return [r[0] for r in db.execute(
+        "select file_hash from documents where review_status in ('pending', 'needs_review') "
+        "order by (review_status = 'needs_review' or coalesce(attention, case when n_invalid_ids > 0 or "
+        "document_type = 'UNKNOWN' then 'legacy' else '' end) != '') desc, created_at, file_hash")]
+
+
+def delete_row(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
+    """Only the row (`records.erase` deletes every copy of a document)."""
+    db = db or connect()
+    return db.conn.execute("delete from documents where file_hash = ?", [file_hash]).rowcount

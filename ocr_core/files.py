@@ -82,9 +82,9 @@ def _masked_dir(file_hash: str, settings: Settings | None = None) -> Path:
     return files_dir(settings) / "masked" / file_hash[:2] / file_hash
 
 
-def put_masked(file_hash: str, page: int, png: bytes) -> Path:
+def put_masked(file_hash: str, page: int, png: bytes, settings: Settings | None = None) -> Path:
     """Keep a page's masked image (PNG), encrypted, replacing an older one."""
-    d = _masked_dir(file_hash)
+    d = _masked_dir(file_hash, settings)
     d.mkdir(parents=True, exist_ok=True)
     p = d / f"{int(page)}.png"
     tmp = d / f".{int(page)}.{os.getpid()}"
@@ -94,6 +94,6 @@ def put_masked(file_hash: str, page: int, png: bytes) -> Path:
     return p
 
 
-def get_masked(file_hash: str, page: int) -> bytes | None:
-    p = _masked_dir(file_hash) / f"{int(page)}.png"
+def get_masked(file_hash: str, page: int, settings: Settings | None = None) -> bytes | None:
+    p = _masked_dir(file_hash, settings) / f"{int(page)}.png"
     return crypto.fernet().decrypt(p.read_bytes()) if p.exists() else None

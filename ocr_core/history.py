@@ -1,5 +1,6 @@
 """Every processed document: search, filter and page through the documents (`documents.find`), and
-delete a document with everything kept for it. No ID numbers are read here (only counts and metadata).
+delete a document with everything kept for it. No ID numbers are read here (only counts and
+metadata); a search by ID number goes through the keyed hash index (`id_index`).
 
 File names are stored encrypted (see `documents.SEALED`), so the text search and the order by file
 name run here in Python over the decrypted names of the rows the other (SQL) filters keep."""
@@ -12,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import documents, review
+from . import documents, id_index, review
 from .store import connect
 
 COLUMNS = documents.COLUMNS
@@ -22,7 +23,7 @@ ORDERS = {"newest": "created_at desc", "oldest": "created_at asc", "updated": "u
 
 @dataclass
 class HistoryQuery:
-    text: str = ""  # part of the filename, or the start of the file hash
+    text: str = ""  # part of the filename, the start of the file hash, or an ID number (keyed hash index)
     date_from: dt.date | None = None  # processed on or after (local dates, inclusive)
     date_to: dt.date | None = None
     document_types: list[str] = field(default_factory=list)
@@ -104,7 +105,8 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
              for r in documents.find(where, params, columns=("file_hash", "filename"), order=order, db=db)]
     if text:
         t, prefix = text.casefold(), text.lower()
-        found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix)]
+        holders = id_index.find(db, text)  # an ID number, through its keyed hash
+        found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix) or h in holders]
     if by_name:  # like SQL's "order by filename collate nocase, file_hash": no name first
         found.sort(key=lambda hn: (hn[1] is not None, (hn[1] or "").casefold(), hn[0]))
     total = len(found)
@@ -131,10 +133,8 @@ def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
 
 
 def delete_document(file_hash: str, operator: str) -> bool:
-    """Delete a document with its stored file, cached results, corrections and job results
-    (the audit keeps the act, not the data)."""
-    from .jobs import JobStore
+    """Delete every copy of a document (`records.erase`: record, stored file, cached results,
+    corrections, jobs, search index, Redis); the audit keeps the act, not the data."""
+    from . import records
 
-    gone = review.delete_document(file_hash, operator)
-    JobStore().forget_results(file_hash)
-    return gone
+    return records.erase(file_hash, operator)

@@ -1,12 +1,11 @@
 """One call for every adapter that takes an upload: scan it and keep it for review and history."""
 from __future__ import annotations
 
-from . import documents, files, redact
+from . import records
 from .config import Settings, get_settings
 from .loader import unlock_pdf
 from .models import DocumentResult
 from .pipeline import scan
-from .store import connect
 
 
 def process_upload(data: bytes, filename: str, *, engine: str | None = None, lang: str | None = None,
@@ -14,7 +13,7 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
                    settings: Settings | None = None, password: str | None = None) -> DocumentResult:
     """Scan the bytes (cache first) and keep the document and its encrypted result, with the
     uploaded file (``STORE_ORIGINALS=true``) or only its masked page images (the default; a copy
-    of the upload queued for a job is removed then).
+    of the upload queued for a job is removed then). See `records.keep`.
 
     A protected PDF is decrypted in memory with `password` first (what is kept is the decrypted
     document). Raises an `InputError` for a bad file; nothing is kept then (the failed scan is
@@ -24,16 +23,11 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
         data = unlock_pdf(data, password)
     result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
                   settings=settings, source_label=source_label, password=password)
-    keep_document(result, data, settings)
+    records.keep(result, data, settings=settings)
     return result
 
 
 def keep_document(result: DocumentResult, data: bytes | None, settings: Settings) -> None:
-    """Keep a scanned document for review: its encrypted result, and the file (STORE_ORIGINALS)
-    or only its masked page images; any other stored copy of the upload is removed then."""
-    keep = settings.store_originals
-    documents.save(result, data if keep else None, db=connect(settings.db_path))
-    if not keep:
-        if data is not None:
-            redact.store_masked(result, data)
-        files.delete_original(result.file_hash)
+    """Keep a scanned document for review (`records.keep`: the record, the file or only its masked
+    page images, the cache index, the reviewed counts, AUTO_APPROVE)."""
+    records.keep(result, data, settings=settings)

@@ -1,7 +1,8 @@
 """Background OCR jobs: one interface for submitting and polling, whatever runs them.
 
 - `Job` is one uploaded file on its way through OCR; `JobStore` keeps jobs in the SQLite table
-  ``ocr_jobs`` (the result column is encrypted at rest). Any backend may reuse the store.
+  ``ocr_jobs``: a job's status and its file hash, the reference to the document record
+  (`documents`), which holds the result once. Any backend may reuse the store.
 - `JobBackend` is the protocol the pages, the CLI and the API use: `submit`, `get`, `list`,
   `shutdown`.
 - `EmbeddedBackend` runs jobs in a bounded thread pool (``OCR_WORKERS``) in this process. The
@@ -67,6 +68,7 @@ RETRY_POLICY = RetryPolicy()
 MAX_ATTEMPTS = RETRY_POLICY.max_attempts
 BACKOFF_SECONDS = RETRY_POLICY.backoff
 CELERY_BACKEND = "ocr_worker.jobs_celery:CeleryBackend"  # loaded by name: the core imports no queue framework
+CELERY_FORGET = "ocr_worker.jobs_celery:forget"  # a deleted document's data in Redis (records.erase)
 
 ScanFn = Callable[..., DocumentResult]  # (data, filename, *, engine, lang, settings) -> DocumentResult
 
@@ -77,7 +79,7 @@ class Job:
     filename: str
     file_hash: str
     status: str
-    result: dict[str, Any] | None  # DocumentResult.to_dict(unmask=True); never shown as is
+    result: dict[str, Any] | None  # the record's DocumentResult.to_dict(unmask=True) once SUCCESS; never shown as is
     created_at: float
     started_at: float | None = None
     completed_at: float | None = None
@@ -115,18 +117,18 @@ class Job:
 _FIELDS = tuple(Job.__dataclass_fields__)
 
 
-def _row_to_job(row: dict[str, Any]) -> Job:
+def _row_to_job(row: dict[str, Any], db=None) -> Job:
     row = dict(row)
-    res = row.get("result")
-    row["result"] = crypto.unseal(res) if res else None
+    row["result"] = documents.load_dict(row["file_hash"], db) if db is not None and row.get("status") == SUCCESS \
+        else None  # the record's result: a job row holds none
     row["filename"] = crypto.decrypt_maybe(row.get("filename"))
     row["attempts"] = row.get("attempts") or 0
     return Job(**{k: row.get(k) for k in _FIELDS})
 
 
 class JobStore:
-    """The ``ocr_jobs`` table (this class owns it). Results and file names are stored encrypted
-    (`crypto.seal`, `crypto.encrypt_maybe`)."""
+    """The ``ocr_jobs`` table (this class owns it). A job holds no result (the document record
+    does); file names are stored encrypted (`crypto.encrypt_maybe`)."""
 
     def __init__(self, settings: Settings | None = None, db: sqlite_utils.Database | None = None) -> None:
         self.settings = settings or get_settings()
@@ -150,8 +152,8 @@ class JobStore:
         unknown = set(fields) - set(_FIELDS) - {"id"}
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
-        if "result" in fields and fields["result"] is not None:
-            fields["result"] = crypto.seal(fields["result"])
+        if fields.pop("result", None) is not None:
+            raise ValueError("a job keeps no result: keep it in the document record (records.keep)")
         if "filename" in fields:
             fields["filename"] = crypto.encrypt_maybe(fields["filename"])
         if fields:
@@ -167,7 +169,7 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         rows = list(self.db.query("select * from ocr_jobs where id = ?", [job_id]))
-        return _row_to_job(rows[0]) if rows else None
+        return _row_to_job(rows[0], self.db) if rows else None
 
     def list(self, *, batch_id: str | None = None, status: str | tuple[str, ...] | None = None,
              limit: int = 1000, with_results: bool = True) -> list[Job]:
@@ -180,11 +182,12 @@ class JobStore:
             where.append(f"status in ({','.join('?' * len(st))})")
             params.extend(st)
         cols = "*" if with_results else ", ".join(f for f in _FIELDS if f != "result") + ", null as result"
+        db = self.db if with_results else None
         sql = f"select {cols} from ocr_jobs"
         if where:
             sql += " where " + " and ".join(where)
         sql += " order by created_at, rowid limit ?"
-        return [_row_to_job(r) for r in self.db.query(sql, [*params, int(limit)])]
+        return [_row_to_job(r, db) for r in self.db.query(sql, [*params, int(limit)])]
 
     def find_by_hash(self, file_hash: str, *, statuses: tuple[str, ...] | None = None,
                      engine: str | None = None, lang: str | None = None) -> Job | None:
@@ -200,7 +203,7 @@ class JobStore:
             sql += " and lang = ?"
             params.append(lang)
         rows = list(self.db.query(sql + " order by created_at desc limit 1", params))
-        return _row_to_job(rows[0]) if rows else None
+        return _row_to_job(rows[0], self.db) if rows else None
 
     def reusable(self, file_hash: str, *, engine: str, lang: str, batch_id: str | None) -> Job | None:
         """The job a re-submitted file should get back: its job while queued or running, or a
@@ -230,9 +233,14 @@ class JobStore:
         return {r[0] for r in self.db.execute(
             f"select distinct file_hash from ocr_jobs where status in ({','.join('?' * len(ACTIVE))})", ACTIVE)}
 
-    def forget_results(self, file_hash: str) -> int:
-        """Drop the results kept with this file's jobs (its document was deleted)."""
-        return self.db.execute("update ocr_jobs set result = null where file_hash = ?", [file_hash]).rowcount
+    def ids_for(self, file_hash: str) -> list[str]:
+        """The ids of this file's jobs."""
+        return [r[0] for r in self.db.execute("select id from ocr_jobs where file_hash = ?", [file_hash])]
+
+    def delete_for(self, file_hash: str) -> int:
+        """Delete this file's job rows (its document is erased); plain statement, stays in the
+        caller's transaction."""
+        return self.db.conn.execute("delete from ocr_jobs where file_hash = ?", [file_hash]).rowcount
 
     def purge(self, cutoff: float) -> int:
         """Delete finished jobs completed (or created) before `cutoff`."""
@@ -275,9 +283,9 @@ class BaseBackend:
 
 def default_scan(data: bytes, filename: str, *, engine: str | None, lang: str | None,
                  settings: Settings) -> DocumentResult:
-    from .intake import process_upload
+    from .pipeline import scan
 
-    return process_upload(data, filename, engine=engine, lang=lang, settings=settings, source_label="job")
+    return scan(data, filename=filename, engine=engine, lang=lang, settings=settings, source_label="job")
 
 
 def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job:
@@ -292,8 +300,12 @@ def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job
     store.update(job.id, attempts=attempts)
     result = (scan_fn or default_scan)(data, job.filename, engine=job.engine, lang=job.lang,
                                        settings=store.settings)
-    store.update(job.id, status=SUCCESS, result=result.to_dict(unmask=True), completed_at=time.time(),
-                 error=None, error_code=None)
+    if store.get(job.id) is None:
+        return None  # the document was deleted meanwhile: nothing of it is kept
+    from .records import keep
+
+    keep(result, data, settings=store.settings)
+    store.update(job.id, status=SUCCESS, completed_at=time.time(), error=None, error_code=None)
     return store.get(job.id)  # type: ignore[return-value]
 
 
@@ -479,8 +491,9 @@ def get_backend(settings: Settings | None = None) -> JobBackend:
     return backend
 
 
-def load_backend(path: str) -> Callable[[Settings], JobBackend]:
-    """The backend class named "module:Class" (the queue adapters live outside the core)."""
+def load_backend(path: str) -> Callable[..., Any]:
+    """The backend class (or adapter function) named "module:name" (the queue adapters live
+    outside the core)."""
     module, _, name = path.partition(":")
     try:
         return getattr(importlib.import_module(module), name)

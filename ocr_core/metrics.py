@@ -13,7 +13,17 @@ import sqlite_utils
 from . import documents, review, store
 from .store import connect
 
-STARTED_AT = time.time()  # this process's start: the app's uptime
+
+def _process_start() -> float:
+    try:
+        import psutil
+
+        return psutil.Process().create_time()
+    except Exception:  # noqa: BLE001 - no psutil or no /proc: this module's import time
+        return time.time()
+
+
+STARTED_AT = _process_start()  # this process's start (not when a page first imported this module): the uptime
 BUCKETS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -79,10 +89,11 @@ def review_status_counts(db: sqlite_utils.Database | None = None) -> dict[str, i
 
 
 def corrections(db: sqlite_utils.Database | None = None, by: str = "field") -> dict[str, int]:
-    """Corrections counted per field (or id_type, or operator): the live accuracy signal."""
+    """Corrections counted per kind of change ("ID edited", "ID added", "ID removed"; or per id_type,
+    or operator): the live accuracy signal."""
     if by not in ("field", "id_type", "operator"):
         return {}
-    return review.correction_counts(by, db or connect())
+    return review.correction_counts("kind" if by == "field" else by, db or connect())
 
 
 def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None:

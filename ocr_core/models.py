@@ -39,12 +39,13 @@ class DetectedID:
     type: str
     value: str  # normalised (compact) value
     valid: bool
-    confidence: float
+    confidence: float | None  # None: typed by an operator, not read by the OCR
     page: int = 1
     box: Box | None = None
     reason: str | None = None  # why it is invalid
     raw: str | None = None  # the OCR text, when an OCR confusion was repaired
     repaired: bool = False
+    key: str = ""  # stable within the document (see `assign_keys`); corrections refer to it
 
     @property
     def display(self) -> str:
@@ -58,15 +59,44 @@ class DetectedID:
         d["masked"] = masked
         if masked and self.raw:
             d["raw"] = mask_text(self.raw)
-        d["confidence"] = round(float(self.confidence), 4)
+        d["confidence"] = None if self.confidence is None else round(float(self.confidence), 4)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DetectedID":
+        conf = d.get("confidence", 0.0)
         return cls(type=d["type"], value=d["value"], valid=bool(d["valid"]),
-                   confidence=float(d.get("confidence", 0.0)), page=int(d.get("page", 1)),
+                   confidence=None if conf is None else float(conf), page=int(d.get("page", 1)),
                    box=d.get("box"), reason=d.get("reason"), raw=d.get("raw"),
-                   repaired=bool(d.get("repaired", False)))
+                   repaired=bool(d.get("repaired", False)), key=d.get("key") or "")
+
+
+def assign_keys(ids: list[DetectedID]) -> list[DetectedID]:
+    """Give every ID without one its stable key: ``<type>-p<page>-<n>``, n counting the IDs of
+    that type on that page in reading order (top to bottom, then left to right), so the same scan
+    always yields the same keys and a legacy result (stored before keys) derives the ones it would
+    have had. Keys already given are kept. A field (``result.fields``) gets the same kind of key,
+    and a correction names either (``id:<key>`` or ``field:<key>``)."""
+    def pos(d: DetectedID) -> tuple[float, float]:
+        if not d.box:
+            return (0.0, 0.0)
+        return (min(p[1] for p in d.box), min(p[0] for p in d.box))
+
+    taken = {d.key for d in ids if d.key}
+    counts: dict[tuple[str, int], int] = {}
+    for d in sorted(ids, key=lambda d: (d.page, d.type, *pos(d))):
+        if d.key:
+            continue
+        n = counts.get((d.type, d.page), 0)
+        while True:
+            n += 1
+            key = f"{d.type.lower()}-p{d.page}-{n}"
+            if key not in taken:
+                break
+        counts[(d.type, d.page)] = n
+        d.key = key
+        taken.add(key)
+    return ids
 
 
 FIELD_SOURCES = ("ocr", "text_layer", "mrz", "qr")
@@ -218,7 +248,7 @@ class DocumentResult:
             raise ValueError("a masked result cannot be restored; store results with to_dict(unmask=True)")
         return cls(filename=d["filename"], file_hash=d["file_hash"],
                    pages=[Page.from_dict(p) for p in d.get("pages", [])],
-                   ids=[DetectedID.from_dict(i) for i in d.get("ids", [])],
+                   ids=assign_keys([DetectedID.from_dict(i) for i in d.get("ids", [])]),
                    document_type=d.get("document_type", "UNKNOWN"),
                    document_type_score=float(d.get("document_type_score", 0.0)),
                    execution_time=float(d.get("execution_time", 0.0)), cached=bool(d.get("cached", False)),

@@ -19,7 +19,7 @@ from .fields import extract_fields, read_devanagari
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
-from .models import DocumentResult, Line, Page
+from .models import DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
@@ -106,7 +106,7 @@ def document_from_pages(pages: list[Page], devanagari: dict[int, list[Line]] | N
     document, the quality gate, the named fields. `devanagari`: page number -> the page's lines
     with Devanagari re-read (applied after IDs, types and quality, before fields). `meta`: the
     other `DocumentResult` fields (filename, file_hash, engine ...)."""
-    ids = extract_ids([(pg.number, pg.lines) for pg in pages])
+    ids = assign_keys(extract_ids([(pg.number, pg.lines) for pg in pages]))  # stable keys (corrections)
     doc_type, score = classify_pages(pages, ids)
     quality = assess(pages)
     for pg in pages:

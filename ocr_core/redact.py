@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import files
-from .config import get_settings
+from .config import Settings, get_settings
 from .models import Box, DetectedID, DocumentResult, Page
 from .privacy import MASKED_TYPES
 
@@ -340,10 +340,10 @@ def png(im: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def store_masked(result: DocumentResult, data: bytes) -> int:
+def store_masked(result: DocumentResult, data: bytes, settings: Settings | None = None) -> int:
     """Keep the masked image of every page (encrypted); returns the pages stored."""
     for p in result.pages:
-        files.put_masked(result.file_hash, p.number, png(masked_page(result, p.number, data)))
+        files.put_masked(result.file_hash, p.number, png(masked_page(result, p.number, data)), settings)
     return len(result.pages)
 
 

@@ -1,9 +1,9 @@
 """Retention: personal data older than ``RETENTION_DAYS`` is deleted, by command and on a timer.
 
 `purge()` removes, for every document whose last activity (scan, re-upload, review) is older than
-the cut-off: its row, its encrypted file, its cached results and its corrections; and, by age,
-finished jobs, cache entries and stray stored files. The scan log keeps its figures (time,
-duration, engine, error code) but loses the file name and the error text. The audit trail is kept
+the cut-off: its row, its encrypted file, its cached results, its corrections and its search
+index entries; and, by age, finished jobs, cache entries and stray stored files. The scan log
+keeps its figures (time, duration, engine, error code) but loses the file name and the error text. The audit trail is kept
 (it holds no ID numbers and its details are encrypted). The deleted bytes are really gone:
 connections run with ``secure_delete`` (freed pages are zeroed) and the WAL is checkpointed and
 truncated afterwards (`store.scrub`).
@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any
 
-from . import documents, files, review, store
+from . import documents, files, id_index, review, store
 from .config import Settings, get_settings
 from .logs import log
 from .store import ResultCache, connect, scrub
@@ -46,6 +46,7 @@ def purge(older_than_days: float | None = None, *, settings: Settings | None = N
         documents.delete_row(h, db)
         out["corrections"] += review.delete_corrections(h, db)
         out["cache"] += cache.delete(h)
+        id_index.delete(db, h)  # the keyed hashes of its ID numbers go with it
         out["documents"] += 1
         if h not in active and files.delete(h, settings):
             out["files"] += 1

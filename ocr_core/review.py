@@ -11,8 +11,13 @@ Who acts is a signed-in ``auth.Identity`` (desk, API): its role is checked again
 table, and with MAKER_CHECKER nobody approves or rejects a document they corrected. A plain name
 (the Python API, tests) is taken as a trusted caller: only the four-eyes rule applies to it.
 
-IDs are addressed by a stable key: ``ocr-<i>`` for the i-th ID the OCR found, ``new-<hex>`` for
-one an operator added.
+IDs are addressed by a stable key: the key the scan gave the ID (``pan-p1-1``, see
+`models.assign_keys`), ``new-<hex>`` for one an operator added. Corrections written before keys
+(``ocr-<i>``, the i-th ID of the OCR result) are read as the key of that ID. A correction's
+``field`` column is ``id:<key>``; ``field:<key>`` is kept for the fields of a document.
+
+A correction must be a valid value (removing is always allowed): what is stored as corrected is
+what leaves the desk.
 
 Two operators may edit the same document at once. A view carries a ``version`` (the id of the last
 correction it applies); the ID editor submits the version it was shown, and ``save_corrections``
@@ -22,8 +27,6 @@ value the other operator saved (``meta.concurrent`` marks it).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import time
@@ -42,7 +45,7 @@ from .store import connect
 
 STATUS_ACTIONS = {"approved": "approve", "rejected": "reject", "needs_review": "needs_review",
                   "pending": "reopen"}
-ORIGINS = ("ocr", "edited", "added")
+ORIGINS = ("ocr", "edited", "added", "region")
 
 
 # ---------------------------------------------------------------- audit
@@ -56,7 +59,9 @@ def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
 
 # one write transaction, taken before reading: a save reads the document and writes its
 # corrections with no other save in between, and writes all of them or none
-_atomic = auditlog.atomic
+atomic = auditlog.atomic
+_atomic = atomic
+
 
 def audit(action: str, file_hash: str | None, operator: "auth.Identity | str", detail: dict[str, Any] | None = None,
           db: sqlite_utils.Database | None = None) -> int:
@@ -103,6 +108,9 @@ def four_eyes_block(file_hash: str, name: str) -> str | None:
             "reject it (MAKER_CHECKER)")
 
 
+need_operator = _need_operator
+
+
 # ---------------------------------------------------------------- corrections and the reviewed view
 @dataclass
 class View:
@@ -147,18 +155,24 @@ def operators(db: sqlite_utils.Database | None = None) -> list[str]:
     return [r[0] for r in db.execute("select distinct operator from corrections where operator is not null")]
 
 
+_KIND = ("case when field like 'field:%' then 'field ' else 'ID ' end || case when before = '' then 'added' "
+         "when after = '' then 'removed' else 'edited' end")  # "ID edited", "field added", ...: no internal keys
+
+
 def correction_counts(by: str = "field", db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    """Corrections counted per field, id_type or operator, most first."""
-    if by not in ("field", "id_type", "operator"):
+    """Corrections counted per field, kind of change ("ID edited", "ID added", "ID removed"),
+    id_type or operator, most first."""
+    if by not in ("field", "kind", "id_type", "operator"):
         raise ValueError(f"cannot count corrections by {by!r}")
+    col = _KIND if by == "kind" else by
     db = db or connect()
     return {r["k"]: r["n"] for r in db.query(
-        f"select coalesce({by}, '?') k, count(*) n from corrections group by k order by n desc")}
+        f"select coalesce({col}, '?') k, count(*) n from corrections group by k order by n desc")}
 
 
 def delete_corrections(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
     db = db or connect()
-    return db.execute("delete from corrections where file_hash = ?", [file_hash]).rowcount
+    return db.conn.execute("delete from corrections where file_hash = ?", [file_hash]).rowcount
 
 
 def purge_corrections(cutoff: float, keep: set[str], db: sqlite_utils.Database | None = None) -> int:
@@ -171,27 +185,40 @@ def purge_corrections(cutoff: float, keep: set[str], db: sqlite_utils.Database |
 
 
 def _operator_id(id_type: str, value: str, meta: dict[str, Any]) -> DetectedID:
+    """An ID an operator typed (no OCR confidence) or took from a region re-OCR (its confidence)."""
     norm, valid, reason = validate_id(id_type, value)
-    return DetectedID(type=id_type, value=norm, valid=valid, confidence=1.0, page=int(meta.get("page", 1)),
-                      box=meta.get("box"), reason=reason)
+    conf = meta.get("confidence")
+    return DetectedID(type=id_type, value=norm, valid=valid, confidence=None if conf is None else float(conf),
+                      page=int(meta.get("page", 1)), box=meta.get("box"), reason=reason)
+
+
+def _key_of(original: DocumentResult, field_name: str) -> str:
+    key = field_name.removeprefix("id:")
+    m = re.fullmatch(r"ocr-(\d+)", key)  # written before stable keys: the i-th ID of the OCR result
+    if m and int(m.group(1)) < len(original.ids):
+        return original.ids[int(m.group(1))].key
+    return key
 
 
 def apply_corrections(original: DocumentResult, rows: Iterable[dict[str, Any]]) -> tuple[list[str], list[DetectedID], list[str]]:
-    ids: dict[str, DetectedID] = {f"ocr-{i}": d for i, d in enumerate(original.ids)}
+    ids: dict[str, DetectedID] = {d.key: d for d in original.ids}
     origin = {k: "ocr" for k in ids}
     for r in rows:
-        key = r["field"].removeprefix("id:")
+        if not r["field"].startswith("id:"):
+            continue  # a field's correction (result.fields), not an ID's
+        key = _key_of(original, r["field"])
         if not r["after"]:
             ids.pop(key, None)
             continue
         old = ids.get(key)
         new = _operator_id(r["id_type"], r["after"], r["meta"])
+        new.key = key
         if old is not None:
             new.page, new.box = old.page, old.box
             new.raw = old.raw or (old.value if old.value != new.value else None)
             origin[key] = "edited"
         else:
-            origin[key] = "added"
+            origin[key] = r["meta"].get("origin") or "added"
         ids[key] = new
     keys = list(ids)
     return keys, [ids[k] for k in keys], [origin[k] for k in keys]
@@ -234,8 +261,8 @@ def id_rows(v: View, revealed: dict[str, str] | None = None) -> list[dict[str, A
     for key, d, origin in zip(v.keys, v.result.ids, v.origins):
         shown = revealed.get(key) if key in revealed else d.display
         out.append({"key": key, "type": d.type, "value": shown, "valid": d.valid,
-                    "confidence": round(float(d.confidence), 3), "reason": d.reason or "", "origin": origin,
-                    "page": d.page})
+                    "confidence": None if d.confidence is None else round(float(d.confidence), 3),
+                    "reason": d.reason or "", "origin": origin, "page": d.page})
     return out
 
 
@@ -274,7 +301,10 @@ def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, 
     return cid
 
 
-_NOT_STORABLE = ("empty value", "type the full number (or unmask it first)")
+def _storable(chk: dict[str, Any]) -> None:
+    """A correction is stored only as a valid value (the reason otherwise, for the 422 / the desk)."""
+    if chk["type"] not in ID_TYPES or not chk["valid"]:
+        raise ValueError(f"{chk['type'] or 'ID'}: {chk['reason'] or 'not valid'}")
 
 
 def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth.Identity | str", reason: str = "",
@@ -312,8 +342,7 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth
             chk = check_row(base, key, id_type, value)
             if not chk["changed"]:
                 continue  # as shown: whatever someone else saved meanwhile stays
-            if chk["reason"] in _NOT_STORABLE or id_type not in ID_TYPES:
-                raise ValueError(f"{id_type or 'ID'}: {chk['reason']}")
+            _storable(chk)
             if key and key in now.keys and not check_row(now, key, id_type, chk["value"])["changed"]:
                 continue  # someone else saved the same change meanwhile
             plan.append(("correct" if key else "add_id", key, id_type, chk["value"], r))
@@ -350,32 +379,109 @@ def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> None:
         documents.set_id_counts(file_hash, v.result.ids, db)
 
 
+def refresh(file_hash: str) -> None:
+    """Recompute what the reviewed IDs say (counts, attention, search index), e.g. after a re-scan."""
+    db = connect()
+    with _atomic(db):
+        _refresh_counts(db, file_hash)
+
+
+def listed(v: View, id_type: str, value: str) -> str | None:
+    """The key of an ID of this type and (normalised) value already on the document, if any."""
+    want = _compact(id_type, value)
+    for k, d in zip(v.keys, v.result.ids):
+        if d.type == id_type and _compact(id_type, d.value) == want:
+            return k
+    return None
+
+
 def add_id(file_hash: str, id_type: str, value: str, operator: "auth.Identity | str", *, page: int = 1,
-           box: list[list[float]] | None = None, reason: str = "") -> int:
-    """Add one ID (e.g. found by region re-OCR) to the reviewed document.
+           box: list[list[float]] | None = None, reason: str = "", origin: str = "added",
+           confidence: float | None = None) -> int:
+    """Add one ID (e.g. found by region re-OCR: origin "region", with its confidence) to the
+    reviewed document. An ID already listed is not added twice.
 
     Written as one insert, not as a diff against the document as it looked a moment ago: an ID
     another operator or process added meanwhile is never taken for a removal."""
     operator = _allow(operator, "correct")
-    v = view(file_hash)
-    if v is None:
-        raise LookupError("no such document")
     id_type = (id_type or "").strip().upper()
     if not str(value or "").strip():
         raise ValueError("nothing to add")
-    chk = check_row(v, None, id_type, str(value))
-    if id_type not in ID_TYPES or chk["reason"] in ("empty value", "type the full number (or unmask it first)"):
-        raise ValueError(f"{id_type or 'ID'}: {chk['reason']}")
     db = connect()
     with _atomic(db):
+        v = view(file_hash)
+        if v is None:
+            raise LookupError("no such document")
+        chk = check_row(v, None, id_type, str(value))
+        _storable(chk)
+        if listed(v, id_type, chk["value"]):
+            raise ValueError(f"{id_type} {masked(id_type, chk['value'])} is already listed")
+        meta = {"page": int(page or 1), "box": box, "origin": origin}
+        if confidence is not None:
+            meta["confidence"] = round(float(confidence), 4)
         cid = _write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator, reason,
-                     {"page": int(page or 1), "box": box}, "add_id")
+                     meta, "add_id")
         _refresh_counts(db, file_hash)
     if id_type in MASKED_TYPES and box:
         from .redact import remask_stored
 
         remask_stored(file_hash, int(page or 1))  # the kept masked copy covers it too
     return cid
+
+
+def apply_changes(file_hash: str, changes: list[dict[str, Any]], operator: str, reason: str = "") -> list[int]:
+    """Key-addressed corrections (the REST API's): ``{"key", "value"[, "type"]}`` edits,
+    ``{"type", "value"[, "page"]}`` adds, ``{"key", "remove": true}`` removes. Applied to the
+    document as it is now, in one transaction: every change is checked first and an invalid one
+    (ValueError with its reason) saves nothing. Another operator's changes to other IDs are kept.
+    Returns the new correction ids."""
+    operator = _need_operator(operator)
+    if not changes:
+        raise ValueError("no changes given")
+    db = connect()
+    with _atomic(db):
+        now = view(file_hash)
+        if now is None:
+            raise LookupError("no such document")
+        plan: list[tuple[str, str, str, str, dict[str, Any]]] = []  # action, key, type, after, meta
+        for n, c in enumerate(changes, 1):
+            if c.get("field"):
+                raise ValueError(f"change {n}: field corrections need the document's fields (not kept yet)")
+            key = str(c.get("key") or "").strip()
+            if key:
+                cur = now.id_by_key(key)
+                if cur is None:
+                    raise ValueError(f"change {n}: unknown ID key {key!r}")
+                if c.get("remove"):
+                    plan.append(("remove_id", key, cur.type, "", {"page": cur.page}))
+                    continue
+                id_type = str(c.get("type") or cur.type).strip().upper()
+                chk = check_row(now, key, id_type, str(c.get("value") or ""))
+                if not chk["changed"]:
+                    continue
+                try:
+                    _storable(chk)
+                except ValueError as e:
+                    raise ValueError(f"change {n} ({key}): {e}") from None
+                plan.append(("correct", key, id_type, chk["value"], {"page": cur.page, "before_type": cur.type}))
+                continue
+            id_type = str(c.get("type") or "").strip().upper()
+            chk = check_row(now, None, id_type, str(c.get("value") or ""))
+            try:
+                _storable(chk)
+            except ValueError as e:
+                raise ValueError(f"change {n} (add): {e}") from None
+            if listed(now, id_type, chk["value"]) or any(p[2] == id_type and p[3] == chk["value"] for p in plan):
+                raise ValueError(f"change {n} (add): {id_type} {masked(id_type, chk['value'])} is already listed")
+            plan.append(("add_id", f"new-{uuid.uuid4().hex[:8]}", id_type, chk["value"],
+                         {"page": int(c.get("page") or 1), "box": c.get("box"), "origin": "added"}))
+        out = []
+        for action, key, id_type, after, meta in plan:
+            before = "" if action == "add_id" else now.id_by_key(key).value
+            out.append(_write(db, file_hash, key, id_type, before, after, operator, reason, meta, action))
+        if out:
+            _refresh_counts(db, file_hash)
+    return out
 
 
 def _keep_all(file_hash: str) -> list[dict[str, Any]]:
@@ -471,13 +577,10 @@ def audit_trail(file_hash: str, limit: int = 500) -> list[dict[str, Any]]:
 
 
 def delete_document(file_hash: str, operator: "auth.Identity | str") -> bool:
-    """Remove the document, its file, cached results and corrections; the audit keeps the act."""
-    operator = _allow(operator, "delete")
-    db = connect()
-    delete_corrections(file_hash, db)
-    gone = documents.delete(file_hash, db=db)
-    audit("delete", file_hash, operator, {"found": gone}, db=db)
-    return gone
+    """Remove every copy of the document (`records.erase`); the audit keeps the act."""
+    from . import records
+
+    return records.erase(file_hash, _allow(operator, "delete"))
 
 
 # ---------------------------------------------------------------- lists
@@ -487,10 +590,16 @@ def recent_documents(limit: int = 50) -> list[dict[str, Any]]:
                           order="updated_at desc", limit=limit)
 
 
+def review_queue() -> list[str]:
+    """Undecided documents, those that need a person first (marked needs review, or flagged: an
+    invalid ID, low confidence, UNKNOWN type, no ID of the type's kind; see documents.attention),
+    each group oldest first."""
+    return documents.review_queue()
+
+
 def next_document(current: str | None) -> str | None:
-    """The next document waiting for review (pending or needs review), oldest first, after current."""
-    rows = [r["file_hash"] for r in documents.find("review_status in ('pending', 'needs_review')",
-                                                    columns=("file_hash",), order="created_at")]
+    """The document after `current` in the review queue (`review_queue`), or its first."""
+    rows = review_queue()
     others = [h for h in rows if h != current]
     if not others:
         return None
@@ -501,40 +610,28 @@ def next_document(current: str | None) -> str | None:
     return others[0]
 
 
-# ---------------------------------------------------------------- export (masked)
+# ---------------------------------------------------------------- export (masked): the reviewed view's
 def export_dict(file_hash: str) -> dict[str, Any]:
-    v = view(file_hash)
-    if v is None:
+    from . import reviewed
+
+    rv = reviewed.get(file_hash)
+    if rv is None:
         raise LookupError("no such document")
-    d = v.result.to_dict()  # masked
-    for item, key, origin in zip(d["ids"], v.keys, v.origins):
-        item["key"], item["origin"] = key, origin
-    r = v.row
-    d["review"] = {"status": r.get("review_status"), "reviewed_by": r.get("reviewed_by"),
-                   "reviewed_at": r.get("reviewed_at"), "reason": r.get("review_reason"),
-                   "corrections": v.n_corrections}
-    return d
+    return rv.export()
 
 
 def export_json(file_hash: str) -> str:
     return json.dumps(export_dict(file_hash), ensure_ascii=False, indent=2)
 
 
-CSV_FIELDS = ("file_hash", "filename", "document_type", "review_status", "id_type", "value", "valid",
-              "confidence", "page", "reason", "origin")
-
-
 def export_csv(file_hash: str) -> str:
-    d = export_dict(file_hash)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
-    w.writeheader()
-    for i in d["ids"]:
-        w.writerow({"file_hash": d["file_hash"], "filename": d["filename"], "document_type": d["document_type"],
-                    "review_status": d["review"]["status"], "id_type": i["type"], "value": i["value"],
-                    "valid": i["valid"], "confidence": i["confidence"], "page": i["page"],
-                    "reason": i["reason"] or "", "origin": i["origin"]})
-    return buf.getvalue()
+    """One row per ID of the reviewed document (the bulk page's per-ID columns)."""
+    from . import reviewed
+
+    rv = reviewed.get(file_hash)
+    if rv is None:
+        raise LookupError("no such document")
+    return reviewed.to_csv(rv.id_rows(), reviewed.ID_COLUMNS).decode("utf-8")
 
 
 def masked(id_type: str, value: str) -> str:

@@ -10,6 +10,7 @@ that module's functions):
     audit               auditlog.py   the audit trail (append-only, hash-chained)
     ocr_jobs            jobs.py       background OCR jobs
     users, sessions     users.py      desk accounts and their sign-in sessions
+    id_index            id_index.py   keyed hashes of the reviewed ID numbers (search)
 
 sqlite-utils records every applied migration by name in ``_sqlite_migrations`` (set
 ``ocr_core``), so each runs once per database. `apply` runs the pending ones in one write
@@ -100,7 +101,39 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m020_sign_in(db: sqlite_utils.Database) -> None:
+def m002_id_index(db: sqlite_utils.Database) -> None:
+    """The keyed hash index of reviewed ID numbers (`id_index`)."""
+    db["id_index"].create({"digest": str, "file_hash": str}, pk=("digest", "file_hash"), if_not_exists=True)
+    db["id_index"].create_index(["file_hash"], if_not_exists=True)
+
+
+@migrations()
+def m003_documents_add_attention(db: sqlite_utils.Database) -> None:
+    """Why a document needs a person (`documents.attention`), for the review queue."""
+    if "attention" not in db["documents"].columns_dict:
+        db["documents"].add_column("attention", str)
+
+
+@migrations()
+def m004_job_results_into_records(db: sqlite_utils.Database) -> None:
+    """The document record holds a result once: a result kept with a job row (before records) that
+    no record has becomes that record; then the job's copy goes. A result this key cannot read
+    stays where it is."""
+    from . import crypto, documents  # they import store, which imports this module
+    from .models import DocumentResult
+
+    rows = list(db.query("select id, file_hash, result from ocr_jobs where result is not null"))
+    for r in rows:
+        if db.execute("select 1 from documents where file_hash = ?", [r["file_hash"]]).fetchone() is None:
+            try:
+                documents.save(DocumentResult.from_dict(crypto.unseal(r["result"])), db=db)
+            except ValueError:
+                continue
+        db.execute("update ocr_jobs set result = null where id = ?", [r["id"]])
+
+
+@migrations()
+def m005_sign_in(db: sqlite_utils.Database) -> None:
     """Accounts and sessions (users.py); the audit trail chained and append-only (auditlog.py)."""
     db["users"].create({"name": str, "role": str, "password_hash": str, "disabled": int, "failed_attempts": int,
                         "locked_until": float, "created_at": float, "updated_at": float,

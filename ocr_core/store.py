@@ -1,8 +1,9 @@
-"""SQLite storage through sqlite-utils: connections, the result cache (keyed by file hash plus
-engine, model and parameter versions) and the record of every scan (this module owns the
-``cache`` and ``scans`` tables). WAL mode and a busy timeout make one file safe for several
-processes; each thread gets its own connection. The schema is `schema`'s migrations, applied by
-the process's first `connect` to a database.
+"""SQLite storage through sqlite-utils: connections, the result cache (an index of results by file
+hash plus engine, model and parameter versions; where the document record holds the result the
+entry keeps no copy of it) and the log of every scan (this module owns the ``cache`` and
+``scans`` tables). WAL mode and a busy timeout make one file safe for several processes; each
+thread gets its own connection. The schema is `schema`'s migrations, applied by the process's
+first `connect` to a database.
 """
 from __future__ import annotations
 
@@ -84,8 +85,23 @@ class ResultCache:
         if now - rows[0]["created_at"] > self.settings.cache_ttl_seconds:
             self.db.execute("delete from cache where key = ?", [k])
             return None
+        result = crypto.unseal(rows[0]["result"]) if rows[0]["result"] else self._from_record(file_hash, version)
+        if result is None:  # the record was deleted or re-scanned with another version
+            self.db.execute("delete from cache where key = ?", [k])
+            return None
         self.db.execute("update cache set last_access = ?, hits = hits + 1 where key = ?", [now, k])
-        return crypto.unseal(rows[0]["result"])
+        return result
+
+    def _from_record(self, file_hash: str, version: str) -> dict[str, Any] | None:
+        from . import documents  # the record's owner (documents imports this module)
+
+        result = documents.load_dict(file_hash, self.db)
+        return result if result and result.get("engine_version") == version else None
+
+    def link(self, file_hash: str, version: str) -> None:
+        """The document record now holds this result: the entry keeps no copy, only the index
+        (hash, version) that `get` resolves through the record."""
+        self.db.execute("update cache set result = null where key = ?", [self.key(file_hash, version)])
 
     def put(self, file_hash: str, version: str, result: dict[str, Any]) -> None:
         now = time.time()
@@ -104,7 +120,7 @@ class ResultCache:
         return n0 - self.db.execute("select count(*) from cache").fetchone()[0]
 
     def delete(self, file_hash: str) -> int:
-        cur = self.db.execute("delete from cache where file_hash = ?", [file_hash])
+        cur = self.db.conn.execute("delete from cache where file_hash = ?", [file_hash])
         return cur.rowcount
 
     def delete_older(self, cutoff: float) -> int:
@@ -154,3 +170,9 @@ def clear_scan_details(db: sqlite_utils.Database, cutoff: float) -> int:
         "update scans set filename = null, error = case when error is null then null "
         "else coalesce(error_code, 'error') end where time < ? and (filename is not null or error != "
         "coalesce(error_code, 'error'))", [cutoff]).rowcount
+
+
+def forget_scan_file(db: sqlite_utils.Database, file_hash: str) -> int:
+    """A deleted document's scans keep their figures but lose the file name and the error text."""
+    return db.conn.execute("update scans set filename = null, error = coalesce(error_code, error) "
+                           "where file_hash = ?", [file_hash]).rowcount

@@ -5,13 +5,20 @@ encrypted with the shared key (OCR_ENCRYPTION_KEY), in Redis under ``ocr:file:<s
 worker scans them through its own local cache (never the API's SQLite file) and returns, through
 the result backend, a small summary plus the full result sealed with the same key: nothing
 readable about a person (no Aadhaar/VID) sits in Redis or in Flower.
+
+The outcome is also pushed, as ``{"job_id", "payload"}``, onto the Redis list the app named when it
+queued the job (``done_key``, see `jobs_celery.ResultConsumer`), once Celery has stored the result
+(the task_success / task_failure signals): the app's consumer thread keeps it in the document
+record at once, without anyone polling and before the result backend's expiry.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import redis
+from celery.signals import task_failure, task_success
 
 from ocr_core import crypto
 from ocr_core.config import get_settings
@@ -51,17 +58,32 @@ def _failure(file_hash: str, code: str, message: str) -> dict:
     return {"status": "FAILURE", "file_hash": file_hash, "error_code": code, "error": message}
 
 
+def announce(client: redis.Redis, done_key: str | None, job_id: str, payload: dict) -> None:
+    """Push the job's outcome onto the app's done list (kept as long as the file would be)."""
+    if not done_key:
+        return
+    pipe = client.pipeline()
+    pipe.lpush(done_key, json.dumps({"job_id": job_id, "payload": payload}))
+    pipe.expire(done_key, FILE_TTL)
+    pipe.execute()
+
+
 @app.task(bind=True, name="ocr_core.scan_file", acks_late=True, reject_on_worker_lost=True,
           autoretry_for=(Exception,), dont_autoretry_for=RETRY_POLICY.never,
           max_retries=RETRY_POLICY.max_attempts - 1, retry_backoff=max(1, round(RETRY_POLICY.backoff)),
           retry_backoff_max=int(RETRY_POLICY.backoff_max), retry_jitter=True)
-def scan_file(self, file_hash: str, filename: str, engine: str | None = None, lang: str | None = None) -> dict:
+def scan_file(self, file_hash: str, filename: str, engine: str | None = None, lang: str | None = None,
+              done_key: str | None = None) -> dict:
     """OCR the file stored under its hash (the task takes an id, never the bytes). The retry policy
     is the core's `RETRY_POLICY`: a bad file is a FAILURE result, never retried; any other error
-    (engine, I/O) is retried with exponential backoff up to its attempts."""
+    (engine, I/O) is retried with exponential backoff up to its attempts. The outcome goes to the
+    result backend and then (`_announce_success`) onto `done_key`, the app's list."""
+    return _scan(self, redis_client(), file_hash, filename, engine, lang)
+
+
+def _scan(self, client: redis.Redis, file_hash: str, filename: str, engine: str | None, lang: str | None) -> dict:
     from cryptography.fernet import InvalidToken
 
-    client = redis_client()
     try:
         data = fetch_file(client, file_hash)
     except InvalidToken:
@@ -83,3 +105,28 @@ def scan_file(self, file_hash: str, filename: str, engine: str | None = None, la
     return {"status": "SUCCESS", "file_hash": file_hash, "document_type": result.document_type,
             "pages": len(result.pages), "cached": result.cached, "seconds": round(time.perf_counter() - t0, 3),
             "sealed": crypto.seal(result.to_dict(unmask=True))}
+
+
+@task_success.connect
+def _announce_success(sender=None, result=None, **_: object) -> None:
+    """Sent by Celery after the result is stored: the app's consumer, which removes the stored
+    result once it kept it, never runs before it exists."""
+    if getattr(sender, "name", None) != scan_file.name:
+        return
+    req = sender.request
+    _announce(req.kwargs, req.id, result if isinstance(result, dict) else {})
+
+
+@task_failure.connect
+def _announce_failure(sender=None, task_id=None, exception=None, kwargs=None, **_: object) -> None:
+    """Retries exhausted (or an error outside the scan): the app hears of it too."""
+    if getattr(sender, "name", None) != scan_file.name:
+        return
+    _announce(kwargs, task_id, _failure("", "worker_error", f"the worker failed: {type(exception).__name__}"))
+
+
+def _announce(kwargs: dict | None, task_id: str, payload: dict) -> None:
+    try:
+        announce(redis_client(), (kwargs or {}).get("done_key"), task_id, payload)
+    except redis.RedisError:  # the app's start-up sweep and status calls still find the outcome
+        log.warning("cannot announce a finished job", extra={"event": "announce_error", "task_id": task_id})

@@ -8,6 +8,7 @@ import streamlit as st
 
 from ocr_core import archive, batch
 from ocr_core.config import get_settings
+from ocr_core.idtypes import ID_TYPES
 from ocr_core.jobs import ACTIVE, get_backend
 from ocr_core.loader import EXTENSIONS
 from ui import signin, state
@@ -34,6 +35,7 @@ if go:
             backend, [(u.name, u.getvalue()) for u in uploads], batch_id=batch_id,
             engine=st.session_state.get("engine_name"), lang=st.session_state.get("lang"))
         st.session_state["bulk_refused"] = refused
+        st.session_state["bulk_refused_batch"] = batch_id
         st.query_params["batch"] = batch_id
         st.rerun()
 
@@ -62,31 +64,45 @@ def results(batch_id: str) -> None:
     st.progress(p["fraction"], text=f"{p['done']} / {p['total']} done · {p['failed']} errors{left}")
     if active and p["active"] == 0:
         st.rerun()  # finished: stop refreshing
-    rows = batch.document_rows(jobs)
+    refused = [batch.refused_row(r) for r in st.session_state.get("bulk_refused", [])
+               if st.session_state.get("bulk_refused_batch") == batch_id]
+    rows = batch.document_rows(jobs) + refused
     if not rows:
         return
     df = pd.DataFrame(rows, columns=batch.doc_columns())
+    numbers = {"n_corrections", "pages", "n_ids", "n_invalid_ids", "has_invalid_id", "min_confidence", "cached",
+               "seconds", "attempts"}
+    text_cols = [c for c in batch.doc_columns() if c not in numbers]
+    df[text_cols] = df[text_cols].astype(object).fillna("")  # a pending or refused row has no type, review or IDs yet
     df.insert(0, "open", [state.review_link(h) if s == "SUCCESS" else None for h, s in zip(df.file_hash, df.status)])
     c1, c2, c3 = st.columns([2, 2, 1])
     types = c1.multiselect("Document type", sorted(t for t in df.document_type.unique() if t), key="bulk_types")
-    statuses = c2.multiselect("Status", sorted(df.status.unique()), key="bulk_status")
+    statuses = c2.multiselect("Status", sorted((set(df.status) | set(df.review_status)) - {""}),
+                              key="bulk_status", help="job status or review status")
     invalid = c3.checkbox("Has an invalid ID", key="bulk_invalid")
     view = df
     if types:
         view = view[view.document_type.isin(types)]
     if statuses:
-        view = view[view.status.isin(statuses)]
+        view = view[view.status.isin(statuses) | view.review_status.isin(statuses)]
     if invalid:
         view = view[view.has_invalid_id.fillna(False).astype(bool)]
-    shown = ["open", "filename", "status", "document_type", "pages", "n_ids", "n_invalid_ids", "min_confidence",
-             "cached", "seconds", "error"] + [t for t in ("PAN", "AADHAAR", "AADHAAR_MASKED", "VID", "DL", "PASSPORT",
-                                                          "UDYAM", "GSTIN", "EPIC") if view[t].astype(bool).any()]
-    st.dataframe(view[shown], hide_index=True, width="stretch",
+    id_cols = [t for t in ID_TYPES if view[t].astype(bool).any()]
+    shown = ["open", "filename", "status", "review_status", "document_type", *id_cols, "n_corrections", "reviewed_by",
+             "n_invalid_ids", "min_confidence", "pages", "cached", "seconds", "error"]
+    table = view[shown].copy()
+    for c in ("n_corrections", "n_invalid_ids", "min_confidence", "pages", "cached", "seconds"):
+        # shown as text: a pending or refused row has blanks, not "None"
+        table[c] = ["" if pd.isna(x) else f"{x:.2f}" if c == "min_confidence" else f"{x:g}" if c == "seconds"
+                    else str(bool(x)) if c == "cached" else str(int(x)) for x in table[c]]
+    st.dataframe(table, hide_index=True, width="stretch", key="bulk_table",
                  column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
-                                "min_confidence": st.column_config.NumberColumn(format="%.2f")})
+                                "review_status": st.column_config.TextColumn("review")})
     picked = [j for j in jobs if j.id in set(view.job_id)]
+    shown_refused = [r for r in refused if r["filename"] in set(view.filename)]
     d1, d2, d3 = st.columns(3)
-    d1.download_button("CSV (one row per document)", batch.to_csv(batch.document_rows(picked), batch.doc_columns()),
+    d1.download_button("CSV (one row per document)",
+                       batch.to_csv(batch.document_rows(picked) + shown_refused, batch.doc_columns()),
                        f"{batch_id}.csv", "text/csv", key="dl_docs")
     d2.download_button("CSV (one row per ID)", batch.to_csv(batch.all_id_rows(picked), batch.ID_COLUMNS),
                        f"{batch_id}-ids.csv", "text/csv", key="dl_ids")

@@ -13,7 +13,8 @@ me = signin.guard()
 st.title("History")
 
 c1, c2, c3 = st.columns([3, 2, 2])
-text = c1.text_input("Search", placeholder="file name or file hash", key="hist_text")
+text = c1.text_input("Search", placeholder="file name, file hash or ID number", key="hist_text",
+                     help="An ID number is matched through a keyed hash: the database holds none in clear.")
 dates = c2.date_input("Processed between", value=(), key="hist_dates")
 order = c3.selectbox("Order", list(history.ORDERS), key="hist_order")
 c4, c5, c6, c7 = st.columns(4)
@@ -51,16 +52,28 @@ if p2.button("Next", disabled=res.page >= res.pages, key="hist_next"):
     st.session_state["hist_page"] = res.page + 1
     st.rerun()
 
-with st.expander("Delete a document"):
+def _delete() -> None:
+    """The delete button's callback: runs before the page is drawn again, so the choice and the
+    confirmation can be cleared (no document is preselected for the next delete)."""
+    target = st.session_state.get("hist_delete_doc")
+    if target:
+        history.delete_document(target, me)
+        st.session_state["hist_flash"] = ("success", f"Deleted {target[:10]}.")
+    st.session_state["hist_delete_doc"] = None
+    st.session_state["hist_delete_sure"] = False
+
+
+with st.expander("Delete a document", expanded="hist_flash" in st.session_state):
     st.caption("Removes the document, its stored file, cached results, corrections and job results. "
                "The audit log keeps who deleted what.")
     may = state.can("delete")
     if not may:
         st.caption(state.why_not("delete").capitalize() + ".")
+    if "hist_flash" in st.session_state:
+        kind, msg = st.session_state.pop("hist_flash")
+        getattr(st, kind)(msg)
     names = {r["file_hash"]: f"{r['filename']} ({r['file_hash'][:10]})" for r in res.rows}
-    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc", disabled=not may)
+    target = st.selectbox("Document", list(names), format_func=names.get, key="hist_delete_doc", index=None,
+                          placeholder="choose the document to delete", disabled=not may)
     sure = st.checkbox("I understand this cannot be undone", key="hist_delete_sure", disabled=not may)
-    if st.button("Delete", disabled=not (may and target and sure), key="hist_delete"):
-        history.delete_document(target, me)
-        st.success(f"Deleted {names[target]}.")
-        st.rerun()
+    st.button("Delete", disabled=not (may and target and sure), key="hist_delete", on_click=_delete)

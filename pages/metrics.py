@@ -56,8 +56,8 @@ with left:
     st.subheader("Review status")
     st.dataframe(pd.DataFrame(list(s["review_status"].items()), columns=["status", "documents"]), hide_index=True)
 with right:
-    st.subheader("Corrections per field")
-    st.dataframe(pd.DataFrame(list(s["corrections_per_field"].items()), columns=["field", "corrections"]),
+    st.subheader("Corrections per change")
+    st.dataframe(pd.DataFrame(list(s["corrections_per_field"].items()), columns=["change", "corrections"]),
                  hide_index=True)
     st.dataframe(pd.DataFrame(list(s["corrections_per_id_type"].items()), columns=["ID type", "corrections"]),
                  hide_index=True)

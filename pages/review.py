@@ -61,7 +61,7 @@ if new:
                 st.error(f"{u.name}: {error_text(e)}")
                 continue
             took = time.perf_counter() - t0
-            st.write(f"{u.name}: {res.document_type}, {len(res.ids)} ID(s), "
+            st.write(f"{u.name}: {res.document_type}, {sum(i.valid for i in res.ids)} ID(s), "
                      + ("from the cache" if res.cached else f"read in {took:.1f} s"))
             if res.file_hash not in st.session_state["queue"]:
                 st.session_state["queue"].append(res.file_hash)
@@ -98,8 +98,9 @@ if v is None:
 # ---------------------------------------------------------------- header
 res, row = v.result, v.row
 st.subheader(res.filename)
+n_valid = len(res.ids) - len(v.invalid)  # an ID that failed its check (a decoy) is not counted as one
 st.markdown(f"{STATUS_BADGE.get(row.get('review_status'), row.get('review_status'))} · **{res.document_type}** "
-            f"· {len(res.pages)} page(s) · {len(res.ids)} ID(s), {len(v.invalid)} invalid"
+            f"· {len(res.pages)} page(s) · {n_valid} ID(s), {len(v.invalid)} invalid"
             f" · {v.n_corrections} correction(s)"
             + (f" · reviewed by {row['reviewed_by']}" if row.get("reviewed_by") else "")
             + (" · :blue-badge[cached result]" if res.cached else ""))
@@ -129,7 +130,8 @@ decide_block = None if state.can("approve") else state.why_not("approve").replac
 decide_block = decide_block or review.four_eyes_block(doc_hash, operator)
 if decide_block:
     st.warning(decide_block[0].upper() + decide_block[1:] + ".", icon=":material/lock:")
-reject_reason = st.text_input("Reason to reject", key="reject_reason", placeholder="required to reject")
+reject_reason = st.text_input("Reason to reject", key=f"reject_reason_{doc_hash[:12]}",  # one per document
+                              placeholder="required to reject")
 b1, b2, b3, b4 = st.columns(4)
 action = None
 if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=bool(decide_block),

@@ -44,7 +44,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
     at.session_state[editor.key] = {"edited_rows": {0: {"value": "abcpk1234z"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert "PAN ABCPK1234Z: valid" in _texts(at.success)
-    at.text_input(key="corr_reason").set_value("typo on card").run()
+    at.text_input(key=f"corr_reason_{file_hash[:12]}").set_value("typo on card").run()
     at.button(key="btn_save").click().run()
     assert not at.exception, _texts(at.exception)
     assert any("Saved 1 correction" in s for s in _texts(at.success))
@@ -147,7 +147,7 @@ def test_two_operators_on_one_document_keep_each_others_changes(settings, engine
     assert "PAN ABCPK1234Z: valid" in _texts(asha.success)
 
     ravi.session_state[ravi.data_editor[0].key] = {"edited_rows": {}, "deleted_rows": [],
-                                                   "added_rows": [{"type": "EPIC", "value": "ABC1234567"}]}
+                                                   "added_rows": [{"type": "EPIC", "value": "ABC1234566"}]}
     ravi.run()
     ravi.button(key="btn_save").click().run()
     assert any("Saved 1 correction" in s for s in _texts(ravi.success)), _texts(ravi.success)
@@ -162,9 +162,9 @@ def test_two_operators_on_one_document_keep_each_others_changes(settings, engine
     assert any("Saved 1 correction" in s for s in _texts(asha.success)), _texts(asha.success)
 
     v = review.view(h)
-    assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234567"), ("PAN", "ABCPK1234Z")]
+    assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234566"), ("PAN", "ABCPK1234Z")]
     assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct"), ("ravi", "add_id")]
     # after the save asha's editor shows the document as it is now, both changes in it
     df = asha.data_editor[0].value
-    assert sorted(zip(df["type"], df["value"])) == [("EPIC", "ABC1234567"), ("PAN", "ABCPK1234Z")]
+    assert sorted(zip(df["type"], df["value"])) == [("EPIC", "ABC1234566"), ("PAN", "ABCPK1234Z")]
     assert not any("Another operator" in i for i in _texts(asha.info))

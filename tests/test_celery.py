@@ -117,6 +117,11 @@ def services(tmp_path_factory, dev_dir, engine):
     settings = Settings(db_path=d / "app" / "ocr.db", ocr_key_file=Path(key_file), redis_url=redis_srv.url,
                         celery_visibility_timeout=VISIBILITY, rate_limit_requests=100_000)
     workers = [Worker(worker_env, d / "worker1.log", "w1")]
+    from ocr_core.config import get_settings
+
+    saved_db = os.environ["DB_PATH"]
+    os.environ["DB_PATH"] = str(settings.db_path)  # the core's review calls read the app's database, as in production
+    get_settings.cache_clear()
     client = TestClient(create_app(settings))
     client.__enter__()
     ctx = {"redis": redis_srv, "workers": workers, "env": worker_env, "dir": d, "client": client,
@@ -126,6 +131,8 @@ def services(tmp_path_factory, dev_dir, engine):
     finally:
         client.__exit__(None, None, None)
         reset_backends()
+        os.environ["DB_PATH"] = saved_db
+        get_settings.cache_clear()
         for w in ctx["workers"]:
             w.stop()
         redis_srv.stop()
@@ -171,12 +178,14 @@ def test_jobs_complete_on_worker(services, dev_dir):
     adb = sqlite3.connect(services["settings"].db_path)
     assert adb.execute("select count(*) from scans").fetchone()[0] == 0
     assert adb.execute("select count(*) from documents").fetchone()[0] == 2  # kept for review
-    # the result backend holds nothing readable: the full result is sealed
+    # the result backend holds nothing readable (the full result is sealed), and once the app's
+    # consumer kept the results in the record, nothing at all of these jobs
     import redis
 
-    raw = b"".join(v for k in redis.Redis.from_url(services["redis"].url).keys("celery-task-meta-*")
-                   for v in [redis.Redis.from_url(services["redis"].url).get(k)] if v)
-    assert vid.encode() not in raw and b"sealed" in raw
+    r = redis.Redis.from_url(services["redis"].url)
+    raw = b"".join(v for k in r.keys("celery-task-meta-*") for v in [r.get(k)] if v)
+    assert vid.encode() not in raw
+    _wait(lambda: not any(r.exists(f"celery-task-meta-{j['job_id']}") for j in jobs), 30, "the consumer")
 
     # the same file again: the existing job, already done
     again = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_002.png")).json()
@@ -185,6 +194,64 @@ def test_jobs_complete_on_worker(services, dev_dir):
     assert c.post(f"{API}/paddleocr/predict", files=_upload(dev_dir / "pan_003.png")).status_code == 200
     cached = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_003.png")).json()
     assert cached["status"] == "SUCCESS"
+
+
+def _app_db(services) -> sqlite3.Connection:
+    return sqlite3.connect(services["settings"].db_path, timeout=30)
+
+
+def test_a_job_nobody_polls_lands_in_the_record(services, dev_dir):
+    """No status call, no list call: the worker's outcome reaches the record through the app's
+    done list and its consumer thread (read here straight from the app's database file)."""
+    c = services["client"]
+    sub = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "voter_000.png"))
+    assert sub.status_code == 202, sub.text
+    job_id, h = sub.json()["job_id"], sub.json()["file_hash"]
+
+    def landed():
+        db = _app_db(services)
+        try:
+            st = db.execute("select status, result from ocr_jobs where id = ?", [job_id]).fetchone()
+            doc = db.execute("select document_type, result from documents where file_hash = ?", [h]).fetchone()
+        finally:
+            db.close()
+        return (st, doc) if st and st[0] == "SUCCESS" and doc else None
+
+    (status, job_result), (doc_type, sealed) = _wait(landed, 180, "the job to land in the record")
+    assert job_result is None and doc_type == "VOTER_ID" and sealed.startswith("enc:v1:")  # one copy, encrypted
+    doc = c.get(f"{API}/documents/{h}").json()
+    assert doc["review_status"] == "pending" and any(i["type"] == "EPIC" for i in doc["ids"])
+
+
+def test_delete_leaves_nothing_of_the_document_in_redis_or_the_app(services, dev_dir):
+    import redis
+
+    c = services["client"]
+    sub = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_001.png")).json()
+    job_id, h = sub["job_id"], sub["file_hash"]
+    _wait(lambda: c.get(f"{API}/documents/{h}").status_code == 200, 180, "the job's document")
+    r = redis.Redis.from_url(services["redis"].url)
+    r.set(f"celery-task-meta-{job_id}", b'{"status": "SUCCESS"}')  # as if the consumer had not removed it yet
+    assert c.delete(f"{API}/documents/{h}").status_code == 204
+    assert c.get(f"{API}/documents/{h}").status_code == 404
+    assert c.get(f"{API}/paddleocr/status/{job_id}").status_code == 404  # the job row went too
+    for key in r.keys("*"):
+        assert h.encode() not in key and job_id.encode() not in key, key
+        kind = r.type(key)
+        values = r.lrange(key, 0, -1) if kind == b"list" else [r.get(key)] if kind == b"string" else []
+        assert not any(job_id.encode() in (v or b"") or h.encode() in (v or b"") for v in values), key
+    pan = json.loads((dev_dir / "pan_001.gt.json").read_text())["ids"]["PAN"][0]
+    d = Path(services["settings"].db_path)
+    at_rest = b"".join(p.read_bytes() for p in (d, d.with_name(d.name + "-wal")) if p.exists())
+    files = d.parent / "files"
+    assert not (files.exists() and any(p.name == h for p in files.rglob("*")))
+    assert pan.encode() not in at_rest and b"pan_001" not in at_rest
+    db = _app_db(services)
+    try:
+        for table in ("documents", "ocr_jobs", "cache", "corrections", "id_index"):
+            assert db.execute(f"select count(*) from {table} where file_hash = ?", [h]).fetchone()[0] == 0, table
+    finally:
+        db.close()
 
 
 def _slow_pdf(dev_dir: Path, n: int) -> bytes:

@@ -41,9 +41,12 @@ def test_submit_runs_real_ocr_and_keeps_result_encrypted_and_masked(settings, de
     assert done.status == SUCCESS, done.error
     assert done.attempts == 1 and done.started_at and done.completed_at >= done.started_at
     assert done.document().document_type == "AADHAAR"
-    # stored encrypted: the raw column holds neither the number nor plain JSON
-    raw = be.store.db.execute("select result from ocr_jobs where id = ?", [job.id]).fetchone()[0]
+    # the result is kept once, in the document record (encrypted); the job row refers to it by hash
+    assert be.store.db.execute("select result from ocr_jobs where id = ?", [job.id]).fetchone()[0] is None
+    raw = be.store.db.execute("select result from documents where file_hash = ?", [job.file_hash]).fetchone()[0]
     assert raw.startswith("enc:v1:") and "215521093999" not in raw and "filename" not in raw
+    cached = be.store.db.execute("select result from cache where file_hash = ?", [job.file_hash]).fetchall()
+    assert cached == [(None,)]  # the cache is an index entry: no second copy
     # the public form is masked
     d = done.to_dict()
     assert d["result"]["document_ids"]["AADHAAR"] == ["XXXX XXXX 3999"]

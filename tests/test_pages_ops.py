@@ -57,15 +57,22 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     assert not at.exception, [e.value for e in at.exception]
     assert "4 / 4 done · 1 errors" in at.get("progress")[0].proto.text
     df = at.dataframe[0].value
-    assert sorted(df.filename) == ["gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/udyam.pdf", "pan_000.png"]
-    row = df.set_index("filename").loc["pan_000.png"]
-    assert row.PAN == "EDYPK5645N" and row.open == ("./?doc=" + store.list(batch_id=batch_id)[1].file_hash)
+    # the refused upload is a row too; the review status is shown; no "None" for what is missing
+    assert sorted(df.filename) == ["evil.zip", "gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/udyam.pdf",
+                                   "pan_000.png"]
+    by = df.set_index("filename")
+    assert by.loc["evil.zip"].status == "REFUSED" and by.loc["evil.zip"].review_status == ""
+    row = by.loc["pan_000.png"]
+    assert row.PAN == "EDYPK5645N" and row.open.endswith("?doc=" + store.list(batch_id=batch_id)[1].file_hash)
+    assert row.review_status == "pending" and list(df.columns).index("PAN") < list(df.columns).index("pages")
     assert len(at.get("download_button")) == 3
     at.multiselect(key="bulk_types").set_value(["GSTIN", "UDYAM"]).run()
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "more.zip/udyam.pdf"]
     at.multiselect(key="bulk_types").set_value([]).run()
     at.multiselect(key="bulk_status").set_value(["FAILURE"]).run()
     assert list(at.dataframe[0].value.filename) == ["more.zip/bad.pdf"]
+    at.multiselect(key="bulk_status").set_value(["pending"]).run()  # a review status
+    assert len(at.dataframe[0].value) == 3
     # a reload (a new session) with the batch in the address bar shows the same jobs
     again = _page("bulk", query={"batch": batch_id})
     assert len(again.dataframe[0].value) == 4
@@ -95,8 +102,16 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     at.button(key="hist_delete").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "No documents match." in [i.value for i in at.info]
+    # the delete box is cleared: no document preselected, the confirmation unticked
+    assert at.selectbox(key="hist_delete_doc").value is None and not at.checkbox(key="hist_delete_sure").value
     at.text_input(key="hist_text").set_value("").run()
     assert len(at.dataframe[0].value) == 2
+    # an ID number finds its document (through the keyed hash index)
+    import json
+
+    gstin = json.loads((dev_dir / "gst_001_digital.gt.json").read_text())["ids"]["GSTIN"][0]
+    at.text_input(key="hist_text").set_value(gstin.lower()).run()
+    assert list(at.dataframe[0].value.filename) == ["gst_001_digital.pdf"]
 
 
 def test_metrics_page_shows_activity(settings, engine, dev_dir, app_nav):

@@ -28,13 +28,13 @@ def aadhaar(settings, engine, dev_dir):
 def test_correction_is_encrypted_replayed_and_never_overwrites_the_original(pan):
     h = pan.file_hash
     v = review.view(h)
-    assert v.keys == ["ocr-0"] and v.result.ids[0].value == "EDYPK5645N" and v.origins == ["ocr"]
+    assert v.keys == ["pan-p1-1"] and v.result.ids[0].value == "EDYPK5645N" and v.origins == ["ocr"]
     # unchanged rows (also in another spelling) store nothing
-    assert review.save_corrections(h, [{"key": "ocr-0", "type": "PAN", "value": "edypk 5645n"}], "asha") == []
-    ids = review.save_corrections(h, [{"key": "ocr-0", "type": "PAN", "value": "ABCPK1234Z"}], "asha", "typo")
+    assert review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "edypk 5645n"}], "asha") == []
+    ids = review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha", "typo")
     assert len(ids) == 1
     raw = connect().execute("select field, id_type, before, after, operator, reason from corrections").fetchone()
-    assert raw[:2] == ("id:ocr-0", "PAN") and raw[4] == "asha" and crypto.decrypt_text(raw[5]) == "typo"
+    assert raw[:2] == ("id:pan-p1-1", "PAN") and raw[4] == "asha" and crypto.decrypt_text(raw[5]) == "typo"
     assert raw[2].startswith(crypto.PREFIX) and raw[3].startswith(crypto.PREFIX)
     assert "EDYPK5645N" not in raw[2] and "ABCPK1234Z" not in raw[3]
     v = review.view(h)
@@ -52,26 +52,27 @@ def test_add_remove_and_invalid_values(pan):
     with pytest.raises(ValueError, match="sign in"):
         review.save_corrections(h, [], "  ")
     with pytest.raises(ValueError, match="empty"):
-        review.save_corrections(h, [{"key": "ocr-0", "type": "PAN", "value": ""}], "asha")
-    chk = review.check_row(review.view(h), "ocr-0", "PAN", "EDYPK564")
+        review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": ""}], "asha")
+    chk = review.check_row(review.view(h), "pan-p1-1", "PAN", "EDYPK564")
     assert chk["changed"] and not chk["valid"] and "expected 10 characters" in chk["reason"]
-    # remove the OCR's ID, add one it missed (an Aadhaar failing its checksum is kept, flagged)
-    out = review.save_corrections(h, [{"key": None, "type": "AADHAAR", "value": "2345 6789 0123"},
-                                      {"key": None, "type": "EPIC", "value": "ABC1234567"}], "ravi")
+    # an invalid value is refused with its reason, and nothing of that save is stored
+    with pytest.raises(ValueError, match="checksum"):
+        review.save_corrections(h, [{"key": None, "type": "EPIC", "value": "ABC1234566"},
+                                    {"key": None, "type": "AADHAAR", "value": "2345 6789 0123"}], "ravi")
+    assert review.view(h).n_corrections == 0
+    # remove the OCR's ID, add two it missed
+    out = review.save_corrections(h, [{"key": None, "type": "AADHAAR", "value": "2345 6789 0124"},
+                                      {"key": None, "type": "EPIC", "value": "ABC1234566"}], "ravi")
     assert len(out) == 3
     v = review.view(h)
     assert [d.type for d in v.result.ids] == ["AADHAAR", "EPIC"] and v.origins == ["added", "added"]
     assert [a["action"] for a in review.audit_rows(h)] == ["remove_id", "add_id", "add_id"]  # newest first
-    bad = v.result.ids[0]
-    assert bad.value == "234567890123" and not bad.valid and "checksum" in bad.reason
+    assert v.result.ids[0].value == "234567890124" and v.result.ids[0].confidence is None  # typed, not read
+    assert all(k.startswith("new-") for k in v.keys)
     # the document's counts follow the corrections (history's "has an invalid ID" filter, metrics)
     row = documents.get_row(h)
-    assert (row["n_ids"], row["n_invalid_ids"]) == (0, 2)  # both added IDs fail their checksums
-    from ocr_core import history
-    assert [r["file_hash"] for r in history.search(history.HistoryQuery(invalid=True)).rows] == [h]
-    with pytest.raises(ValueError, match="invalid IDs"):
-        review.set_status(h, "approved", "meena")
-    assert review.view(h).row["review_status"] == "pending"
+    assert (row["n_ids"], row["n_invalid_ids"]) == (2, 0)
+    assert "no_id" in row["attention"]  # a PAN card without a PAN now
 
 
 def test_status_changes_update_the_document_and_audit(pan):
@@ -84,18 +85,13 @@ def test_status_changes_update_the_document_and_audit(pan):
     assert (row["review_status"], row["reviewed_by"], row["review_reason"]) == ("rejected", "asha",
                                                                                "photo does not match")
     review.set_status(h, "needs_review", "ravi")
-    # an invalid ID blocks approval until it is corrected or removed
-    review.save_corrections(h, [{"key": "ocr-0", "type": "AADHAAR", "value": "234567890123"}], "ravi")
-    assert not review.view(h).result.ids[0].valid
-    with pytest.raises(ValueError, match="invalid IDs"):
-        review.set_status(h, "approved", "meena")
-    review.save_corrections(h, [{"key": "ocr-0", "type": "PAN", "value": "EDYPK5645N"}], "ravi")
+    review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "ravi")
     # four eyes (MAKER_CHECKER, the default): ravi corrected it, so someone else decides
     with pytest.raises(PermissionError, match="four eyes"):
         review.set_status(h, "approved", "ravi")
     row = review.set_status(h, "approved", "meena")
     assert row["review_status"] == "approved" and row["reviewed_by"] == "meena" and row["reviewed_at"] > 0
-    assert [a["action"] for a in review.audit_rows(h)] == ["approve", "correct", "correct", "needs_review", "reject"]
+    assert [a["action"] for a in review.audit_rows(h)] == ["approve", "correct", "needs_review", "reject"]
 
 
 def test_unmask_is_refused_by_default_allowed_by_setting_and_always_audited(aadhaar, monkeypatch, caplog):
@@ -206,29 +202,29 @@ def test_two_operators_editing_at_once_keep_each_others_changes(pan):
     #    version she was shown, corrects the PAN: ravi's ID stays
     va, vb = review.view(h), _other_session(review.view, h)
     assert va.version == vb.version == 0
-    rows_b = review.id_rows(vb) + [{"key": None, "type": "EPIC", "value": "ABC1234567"}]
+    rows_b = review.id_rows(vb) + [{"key": None, "type": "EPIC", "value": "ABC1234566"}]
     assert len(_other_session(review.save_corrections, h, rows_b, "ravi", seen=vb.version)) == 1
     assert len(review.save_corrections(h, [_row(review.id_rows(va), "PAN", value="ABCPK1234Z")], "asha",
                                        seen=va.version)) == 1
     v = review.view(h)
-    assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234567"), ("PAN", "ABCPK1234Z")]
+    assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234566"), ("PAN", "ABCPK1234Z")]
     assert sorted(v.origins) == ["added", "edited"] and v.version == review.corrections(h)[-1]["id"]
     assert [(a["operator"], a["action"]) for a in review.audit_rows(h)] == [("asha", "correct"), ("ravi", "add_id")]
     assert not any(a["detail"].get("concurrent") for a in review.audit_rows(h))
 
     # 2. both edit the EPIC: the later save wins, recorded with before = the value ravi saved
     va, vb = review.view(h), _other_session(review.view, h)
-    rows_b = [_row(review.id_rows(vb), "PAN"), _row(review.id_rows(vb), "EPIC", value="XYZ1234567")]
+    rows_b = [_row(review.id_rows(vb), "PAN"), _row(review.id_rows(vb), "EPIC", value="XYZ1234566")]
     _other_session(review.save_corrections, h, rows_b, "ravi", seen=vb.version)
-    rows_a = [_row(review.id_rows(va), "PAN"), _row(review.id_rows(va), "EPIC", value="pqr 7654321")]
+    rows_a = [_row(review.id_rows(va), "PAN"), _row(review.id_rows(va), "EPIC", value="pqr 7654320")]
     assert len(review.save_corrections(h, rows_a, "asha", seen=va.version)) == 1
     last = review.corrections(h)[-1]
-    assert (last["operator"], last["before"], last["after"]) == ("asha", "XYZ1234567", "PQR7654321")
+    assert (last["operator"], last["before"], last["after"]) == ("asha", "XYZ1234566", "PQR7654320")
     assert last["meta"]["concurrent"] is True and review.audit_rows(h)[0]["detail"]["concurrent"] is True
-    assert review.view(h).id_by_key(last["field"].removeprefix("id:")).value == "PQR7654321"
+    assert review.view(h).id_by_key(last["field"].removeprefix("id:")).value == "PQR7654320"
     # ... and a save whose rows are as shown writes nothing, whatever happened meanwhile
     assert review.save_corrections(h, review.id_rows(va), "asha", seen=va.version) == []
-    assert review.view(h).id_by_key(last["field"].removeprefix("id:")).value == "PQR7654321"
+    assert review.view(h).id_by_key(last["field"].removeprefix("id:")).value == "PQR7654320"
 
     # 3. removals: ravi removes the EPIC; asha, who saw it, removes the PAN and leaves the EPIC
     #    untouched: it is not brought back, the PAN goes, nothing of ravi's is undone

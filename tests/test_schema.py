@@ -14,7 +14,8 @@ import sqlite_utils
 from ocr_core import documents, history, metrics, schema, store
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs", "users", "sessions"}
+TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs", "users", "sessions", "id_index"}
+ALL_MIGRATIONS = [m.name for m in schema.migrations._migrations]
 
 
 def _applied(path) -> list[str]:
@@ -46,7 +47,8 @@ def test_every_thread_shares_the_migrated_schema(settings):
 
 def test_a_database_from_before_migrations_opens_with_its_rows(settings):
     """Made by the old code (tables created by each module, no migrations table), and before the
-    review tables existed: its rows stay, the missing tables are added, m001 is recorded."""
+    review tables existed: its rows stay, the missing tables and columns are added, every migration
+    is recorded."""
     path = Path(settings.db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     old = sqlite_utils.Database(path)
@@ -66,7 +68,7 @@ def test_a_database_from_before_migrations_opens_with_its_rows(settings):
 
     db = store.connect(settings.db_path)
     assert TABLES <= set(db.table_names())
-    assert _applied(path) == [m.name for m in schema.migrations._migrations]  # m001 and every later one
+    assert _applied(path) == ALL_MIGRATIONS
     assert documents.get_row("c" * 64)["filename"] == "kept_from_before.png"
     assert [r["file_hash"] for r in history.search().rows] == ["c" * 64]
     assert metrics.summary(db)["corrections_per_field"] == {} and metrics.documents_per_type(db) == {"PAN": 1}
@@ -83,7 +85,7 @@ def test_processes_starting_at_once_migrate_once(tmp_path):
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, [e for _, e in outs]
     assert all(TABLES <= set(eval(o)) for o, _ in outs)
-    assert _applied(db_path) == [m.name for m in schema.migrations._migrations]
+    assert _applied(db_path) == ALL_MIGRATIONS
 
 
 def test_a_new_migration_is_applied_to_an_existing_database(settings):
@@ -122,7 +124,8 @@ def test_a_failing_migration_leaves_nothing_half_done(settings):
 
 # ---------------------------------------------------------------- one owner per table
 OWNERS = {"cache": "store.py", "scans": "store.py", "documents": "documents.py", "corrections": "review.py",
-          "audit": "auditlog.py", "ocr_jobs": "jobs.py", "users": "users.py", "sessions": "users.py"}
+          "audit": "auditlog.py", "ocr_jobs": "jobs.py", "users": "users.py", "sessions": "users.py",
+          "id_index": "id_index.py"}
 _SQL = re.compile(r"""(?:\bfrom|\binto|\bupdate|\bjoin|\btable)\s+\[?(\w+)\]?|\bdb\[["'](\w+)["']\]""", re.I)
 
 

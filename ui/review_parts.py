@@ -174,20 +174,23 @@ def id_editor(v: review.View, who: Identity) -> None:
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
     rows = review.id_rows(base, revealed)
     df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
+    # the editor's own valid/reason columns would show the stored check while a row is edited (a
+    # dynamic editor cannot be given new values without losing the edits): the live check of every
+    # row is the table below it
     edited = st.data_editor(
         df, key=editor_key(fh, base.version), num_rows="dynamic", hide_index=True, width="stretch",
-        column_order=["type", "value", "valid", "confidence", "reason", "origin"],
+        column_order=["type", "value", "confidence", "origin"],
         column_config={
             "type": st.column_config.SelectboxColumn("type", options=list(ID_TYPES), required=True, width=130),
             "value": st.column_config.TextColumn("value", required=True, width=220,
                                                  help="Edit to correct; Aadhaar/VID stay masked unless unmasked"),
-            "valid": st.column_config.CheckboxColumn("valid", disabled=True),
-            "confidence": st.column_config.NumberColumn("confidence", format="%.3f", disabled=True),
-            "reason": st.column_config.TextColumn("reason (when invalid)", disabled=True),
+            "confidence": st.column_config.NumberColumn("OCR confidence", format="%.3f", disabled=True,
+                                                        help="empty for a value an operator typed"),
             "origin": st.column_config.TextColumn("origin", disabled=True),
         })
     out: list[dict[str, Any]] = []
-    changes = 0
+    live: list[dict[str, Any]] = []
+    changes = invalid_changes = 0
     for r in edited.to_dict("records"):
         row = {"key": _clean(r.get("key")), "type": _clean(r.get("type")) or "", "value": _clean(r.get("value")) or "",
                "page": _clean(r.get("page")) or 1}
@@ -195,25 +198,37 @@ def id_editor(v: review.View, who: Identity) -> None:
         if not row["key"] and not str(row["value"]).strip():
             continue
         chk = review.check_row(base, row["key"], row["type"], str(row["value"]))
+        shown = mask_id(chk["type"], chk["value"]) if chk["type"] in MASKED_TYPES and chk["valid"] else (
+            str(row["value"]) if chk["type"] in MASKED_TYPES else chk["value"])
+        live.append({"type": chk["type"], "value": mask_text(shown) if chk["type"] in MASKED_TYPES else shown,
+                     "valid": bool(chk["valid"]), "reason": chk["reason"] or "",
+                     "change": "edited" if chk["changed"] and row["key"] else "new" if chk["changed"] else ""})
         if not chk["changed"]:
             continue
         changes += 1
-        shown = mask_id(chk["type"], chk["value"]) if chk["type"] in MASKED_TYPES else chk["value"]
         if chk["valid"]:
             st.success(f"{chk['type']} {shown}: valid", icon=":material/check_circle:")
         else:
-            st.error(f"{chk['type'] or 'ID'} {shown}: {chk['reason']}", icon=":material/error:")
+            invalid_changes += 1
+            st.error(f"{chk['type'] or 'ID'} {mask_text(shown)}: {chk['reason']}", icon=":material/error:")
+    if live:
+        st.dataframe(pd.DataFrame(live, columns=["type", "value", "valid", "reason", "change"]), hide_index=True,
+                     width="stretch", key=f"ids_check_{fh[:12]}",
+                     column_config={"valid": st.column_config.CheckboxColumn("valid (live)"),
+                                    "reason": st.column_config.TextColumn("reason (when invalid)")})
     kept = {r["key"] for r in out if r["key"]}
     removed = [k for k in base.keys if k not in kept]
     if removed:
         changes += len(removed)
         st.warning(f"{len(removed)} ID(s) will be removed when you save.")
     c1, c2 = st.columns([3, 1])
-    reason = c1.text_input("Reason for the correction (optional)", key="corr_reason")
+    reason = c1.text_input("Reason for the correction (optional)", key=f"corr_reason_{fh[:12]}")  # one per document
     c2.write("")
     may = state.can("correct")
-    if c2.button("Save corrections", key="btn_save", icon=":material/save:", disabled=not (may and changes),
-                 type="primary"):
+    if invalid_changes:
+        st.caption(":red[Correct or remove the invalid value to save: only valid values are stored.]")
+    if c2.button("Save corrections", key="btn_save", icon=":material/save:",
+                 disabled=not (may and changes) or bool(invalid_changes), type="primary"):
         try:
             ids = review.save_corrections(fh, out, who, reason, seen=base.version)
         except (ValueError, LookupError, PermissionError) as e:
@@ -289,9 +304,19 @@ def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang:
     region = found[1]
     st.write("Text in the region: " + (" · ".join(mask_text(ln.text) for ln in region.lines) or "(none)"))
     for i, d in enumerate(region.ids):
-        label = f"Add {d.type} {d.display}" + ("" if d.valid else f" (invalid: {d.reason})")
-        if st.button(label, key=f"btn_add_region_{i}", disabled=not may):
-            review.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box, reason="region re-OCR")
+        if review.listed(v, d.type, d.value):
+            st.caption(f"{d.type} {d.display}: already listed")
+            continue
+        if not d.valid:
+            st.caption(f"{d.type} {d.display}: not valid ({d.reason}); correct it in the table instead")
+            continue
+        if st.button(f"Add {d.type} {d.display}", key=f"btn_add_region_{i}", disabled=not may):
+            try:
+                review.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box,
+                              reason="region re-OCR", origin="region", confidence=d.confidence)
+            except (ValueError, LookupError, PermissionError) as e:
+                st.error(str(e))
+                return
             st.session_state["region"] = None
             state.flash("success", f"Added {d.type} from the region.")
             st.rerun()

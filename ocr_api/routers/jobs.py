@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ocr_core import reviewed
 from ocr_core.jobs import Job
 from ocr_core.loader import load_pages, unlock_pdf
 from ..deps import APIError, BackendDep, Operator, PasswordForm, RateLimitDep, UploadDep
@@ -17,8 +18,13 @@ router = APIRouter(tags=["jobs"])
 
 
 def job_out(job: Job) -> dict:
+    """The job; once done, its document as reviewed (`reviewed.Reviewed.export`, masked)."""
     d = job.to_dict()  # the result masked
     d["job_id"] = d.pop("id")
+    if job.status == "SUCCESS":
+        rv = reviewed.get(job.file_hash)
+        if rv is not None:
+            d["result"] = {**rv.export(), "filename": job.filename}
     return d
 
 
@@ -45,7 +51,7 @@ async def job_status(backend: BackendDep, _who: Operator, _rl: RateLimitDep,
     job = await run_in_threadpool(backend.get, job_id)
     if job is None:
         raise APIError(404, "job_not_found", f"no job with id {job_id}")
-    return job_out(job)
+    return await run_in_threadpool(job_out, job)
 
 
 @router.get("/jobs", response_model=JobList, responses=error_responses(401, 429, 503), summary="recent jobs")
@@ -53,4 +59,4 @@ async def list_jobs(backend: BackendDep, _who: Operator, _rl: RateLimitDep,
                     batch_id: str | None = Query(None, max_length=64),
                     limit: int = Query(100, ge=1, le=1000)) -> dict:
     jobs = await run_in_threadpool(backend.list, batch_id=batch_id, limit=limit)
-    return {"jobs": [job_out(j) for j in jobs], "count": len(jobs)}
+    return {"jobs": await run_in_threadpool(lambda: [job_out(j) for j in jobs]), "count": len(jobs)}

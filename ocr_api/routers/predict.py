@@ -1,8 +1,11 @@
-"""POST /paddleocr/predict: synchronous OCR of one upload (cached), the seed's response shape."""
+"""POST /paddleocr/predict: synchronous OCR of one upload (cached), the seed's response shape, with the
+document's review applied (a corrected or approved document answers as reviewed)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 
+from ocr_core import reviewed
 from ..deps import Operator, PasswordForm, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import DocumentOut
@@ -16,4 +19,4 @@ router = APIRouter(prefix="/paddleocr", tags=["ocr"])
 async def predict(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep,
                   password: PasswordForm = None) -> dict:
     result = await scan_upload(request, upload, password=password or None)
-    return result.to_dict()
+    return await run_in_threadpool(reviewed.answer, result)  # the reviewed document, masked

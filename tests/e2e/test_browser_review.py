@@ -102,7 +102,7 @@ def test_review_in_browser(streamlit_server, chromium, accounts, dev_dir, monkey
     try:
         con = sqlite3.connect(db_path)
         corr = con.execute("select field, id_type, before, after, operator from corrections").fetchall()
-        assert len(corr) == 1 and corr[0][:2] == ("id:ocr-0", "PAN") and corr[0][4] == "asha"
+        assert len(corr) == 1 and corr[0][:2] == ("id:pan-p1-1", "PAN") and corr[0][4] == "asha"
         assert crypto.decrypt_text(corr[0][3]) == NEW_PAN and crypto.decrypt_text(corr[0][2]) == "EDYPK5645N"
         status = con.execute("select review_status, reviewed_by from documents").fetchall()
         assert status == [("approved", "ravi")]
@@ -234,7 +234,7 @@ def test_reject_and_next_document_shortcuts(streamlit_server, chromium, accounts
         assert documents.get_row(h_pan)["review_status"] == "pending" and review.audit_rows(h_pan) == []
 
     # a letter typed into the reason field is text, not a shortcut
-    reason = page.locator(".st-key-reject_reason input")
+    reason = page.locator("[class*='st-key-reject_reason_'] input")
     reason.fill("photo does not match")
     reason.press("r")
     reason.press("Enter")

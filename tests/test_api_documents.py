@@ -1,0 +1,150 @@
+"""The documents resource (ocr_core/api/routers/documents.py) on the real engine and a real SQLite
+file: the reviewed view, key-addressed corrections (422 saves nothing), the desk's review rules,
+the reviewed list in JSON and CSV, deletion, and the caller's name from OCR_API_KEYS."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from ocr_api import create_app  # noqa: E402
+
+API = "/ocr-api"
+KEYS = {"asha:reviewer:k-asha-1", "ravi:k-ravi-2", "k-bare-3"}  # OCR_API_KEYS, parsed as a set
+
+
+@pytest.fixture
+def client(settings, engine):
+    from ocr_core.jobs import reset_backends
+
+    with TestClient(create_app(settings.model_copy(update={"ocr_api_keys": KEYS}))) as c:
+        c.headers["X-API-Key"] = "k-asha-1"
+        yield c
+    reset_backends()
+
+
+def _scan(client, path):
+    r = client.post(f"{API}/paddleocr/predict", files={"file": (path.name, path.read_bytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    return r.json()["file_hash"]
+
+
+def test_rest_flow_view_correct_422_review_list_csv_delete(client, dev_dir):
+    h = _scan(client, dev_dir / "pan_000.png")
+    doc = client.get(f"{API}/documents/{h}").json()
+    assert (doc["file_hash"], doc["filename"], doc["document_type"], doc["review_status"]) == \
+        (h, "pan_000.png", "PAN", "pending")
+    (pan,) = doc["ids"]
+    assert pan["key"] == "pan-p1-1" and pan["value"] == "EDYPK5645N" and pan["origin"] == "ocr"
+    assert pan["valid"] and pan["page"] == 1 and len(pan["box"]) == 4 and 0 < pan["confidence"] <= 1
+
+    # an invalid value: 422 with its reason, and nothing of that request is saved (not the valid add)
+    bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
+        {"type": "EPIC", "value": "ABC1234566"}, {"key": "pan-p1-1", "value": "ABCPK1234"}], "reason": "typo"})
+    assert bad.status_code == 422 and "pan-p1-1" in bad.json()["detail"] and "10 characters" in bad.json()["detail"]
+    assert client.get(f"{API}/documents/{h}").json()["n_corrections"] == 0
+    assert client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": "nope", "value": "x"}]}
+                       ).status_code == 422
+    assert client.post(f"{API}/documents/{'0' * 64}/corrections", json={"changes": [{"key": "a", "value": "x"}]}
+                       ).status_code == 404
+
+    # edit, add, and (in a second request) remove; the name of the key's entry is the operator
+    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
+        {"key": "pan-p1-1", "value": "abcpk 1234z"}, {"type": "AADHAAR", "value": "2345 6789 0124"},
+        {"type": "EPIC", "value": "ABC1234566"}], "reason": "seen on the card"})
+    assert r.status_code == 200, r.text
+    v = r.json()
+    by = {i["type"]: i for i in v["ids"]}
+    assert by["PAN"]["value"] == "ABCPK1234Z" and by["PAN"]["origin"] == "edited" and by["PAN"]["key"] == "pan-p1-1"
+    assert by["PAN"]["confidence"] is None  # typed by an operator, not read
+    assert by["AADHAAR"]["value"] == "XXXX XXXX 0124" and "234567890124" not in r.text  # masked
+    assert by["EPIC"]["origin"] == "added" and v["n_corrections"] == 3
+    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": by["EPIC"]["key"], "remove": True}]})
+    assert [i["type"] for i in r.json()["ids"]] == ["PAN", "AADHAAR"]
+    from ocr_core import review
+
+    assert {c["operator"] for c in review.corrections(h)} == {"asha"}
+
+    # the desk's rules: a rejection needs a reason; then approve (by the key's name)
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "rejected"})
+    assert r.status_code == 422 and "reason" in r.json()["detail"]
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"}, headers={"X-API-Key": "k-ravi-2"})
+    assert r.status_code == 200 and r.json()["review_status"] == "approved" and r.json()["reviewed_by"] == "ravi"
+    assert r.json()["reviewed_at"].startswith("20")
+
+    # the same file through predict and the list: the reviewed values and status, not the raw OCR
+    p = client.post(f"{API}/paddleocr/predict", files={"file": ("again.png", (dev_dir / "pan_000.png").read_bytes(),
+                                                                 "image/png")}).json()
+    assert p["document_ids"]["PAN"] == ["ABCPK1234Z"] and p["review_status"] == "approved" and p["n_corrections"] == 4
+    other = _scan(client, dev_dir / "voter_000.png")
+    page = client.get(f"{API}/documents", params={"status": "approved"}).json()
+    assert [d["file_hash"] for d in page["documents"]] == [h] and page["total"] == 1
+    assert client.get(f"{API}/documents", params={"type": "VOTER_ID"}).json()["documents"][0]["file_hash"] == other
+    assert client.get(f"{API}/documents", params={"since": "2999-01-01"}).json()["total"] == 0
+    assert client.get(f"{API}/documents", params={"since": "yesterday"}).status_code == 422
+    assert client.get(f"{API}/documents", params={"status": "done"}).status_code == 422
+    text = client.get(f"{API}/documents", params={"format": "csv"}).text
+    rows = {r["file_hash"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert list(csv.reader(io.StringIO(text)))[0][:4] == ["file_hash", "filename", "document_type", "review_status"]
+    assert (rows[h]["PAN"], rows[h]["AADHAAR"], rows[h]["review_status"], rows[h]["reviewed_by"]) == \
+        ("ABCPK1234Z", "XXXX XXXX 0124", "approved", "ravi")
+    assert rows[h]["n_corrections"] == "4" and rows[other]["review_status"] == "pending"
+    assert "234567890124" not in text
+
+    # delete: 204, then 404 everywhere; the audit keeps only the act, by the key's name
+    assert client.delete(f"{API}/documents/{h}", headers={"X-API-Key": "k-bare-3"}).status_code == 204
+    assert client.get(f"{API}/documents/{h}").status_code == 404
+    assert client.delete(f"{API}/documents/{h}").status_code == 404
+    assert [(a["action"], a["operator"]) for a in review.audit_rows(h)] == [("delete", "anonymous")]
+
+
+def test_api_keys_name_role_key_and_the_caller_dependency(settings):
+    from ocr_api.deps import ANONYMOUS, Caller
+
+    s = settings.model_copy(update={"ocr_api_keys": KEYS})
+    assert s.api_key_callers() == {"k-asha-1": ("asha", "reviewer"), "k-ravi-2": ("ravi", None),
+                                   "k-bare-3": (None, None)}
+    assert s.api_keys == {"k-asha-1", "k-ravi-2", "k-bare-3"}
+    from ocr_core.config import Settings
+
+    env = Settings(ocr_api_keys=" asha:reviewer:k-asha-1, ravi:k-ravi-2,,k-bare-3")  # as the environment gives it
+    assert env.api_key_callers() == s.api_key_callers()
+    assert Caller(None, None).operator == ANONYMOUS and Caller("asha", "reviewer").operator == "asha"
+    with TestClient(create_app(s, warm_engine=False)) as c:
+        assert c.get(f"{API}/documents").status_code == 401
+        assert c.get(f"{API}/documents", headers={"X-API-Key": "k-ravi-2"}).status_code == 200
+
+
+def test_corrections_through_the_api_and_the_desk_at_once_keep_both(client, dev_dir):
+    """The API edits the PAN while a desk session, still on the version its editor showed, adds an
+    ID (its own thread and connection, as another process): both changes are kept."""
+    from ocr_core import review, store
+
+    h = _scan(client, dev_dir / "pan_000.png")
+    shown = review.view(h)
+    errors: list[BaseException] = []
+
+    def desk() -> None:
+        try:
+            rows = review.id_rows(shown) + [{"key": None, "type": "EPIC", "value": "ABC1234566"}]
+            review.save_corrections(h, rows, "meena", seen=shown.version)
+        except BaseException as e:  # re-raised below
+            errors.append(e)
+        finally:
+            store.close_all()
+
+    t = threading.Thread(target=desk)
+    t.start()
+    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": "pan-p1-1", "value": "ABCPK1234Z"}]})
+    t.join(60)
+    assert not errors and r.status_code == 200, (errors, r.text)
+    ids = {(i["type"], i["value"], i["origin"]) for i in client.get(f"{API}/documents/{h}").json()["ids"]}
+    assert ids == {("PAN", "ABCPK1234Z", "edited"), ("EPIC", "ABC1234566", "added")}
+    assert sorted(c["operator"] for c in review.corrections(h)) == ["asha", "meena"]
+    assert json.dumps(review.audit_rows(h)).count("ABCPK1234Z") == 0
