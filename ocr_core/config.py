@@ -96,24 +96,6 @@ class Settings(BaseSettings):
         items = v.split(",") if isinstance(v, str) else v
         return {str(x).strip() for x in items if str(x).strip()}
 
-    @property
-    def api_keys(self) -> set[str]:
-        """The keys themselves (OCR_API_KEYS without the names and roles)."""
-        return set(self.api_key_callers())
-
-    def api_key_callers(self) -> dict[str, tuple[str | None, str | None]]:
-        """OCR_API_KEYS entries ``key``, ``name:key`` or ``name:role:key`` as key -> (name, role);
-        a bare key is anonymous (None, None)."""
-        out: dict[str, tuple[str | None, str | None]] = {}
-        for entry in self.ocr_api_keys or ():
-            parts = [p.strip() for p in str(entry).strip().split(":")]
-            if not parts[-1]:
-                continue
-            name = parts[0] or None if len(parts) >= 2 else None
-            role = ":".join(parts[1:-1]) or None if len(parts) >= 3 else None
-            out[parts[-1]] = (name, role)
-        return out
-
     def may_unmask(self, operator: str) -> bool:
         """Named in UNMASK_ALLOWED (admins may unmask whatever this says: see auth.may_unmask)."""
         return bool(operator) and ("*" in self.unmask_allowed or operator in self.unmask_allowed)

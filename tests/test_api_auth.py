@@ -36,6 +36,11 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/ocr-api/metrics/prometheus"): "operator",
     ("GET", "/ocr-api/documents/{file_hash}/pages/{n}/image"): "operator",  # masked
     ("GET", "/ocr-api/documents/{file_hash}/masked.pdf"): "operator",
+    ("GET", "/ocr-api/documents"): "operator",  # the reviewed list (masked)
+    ("GET", "/ocr-api/documents/{file_hash}"): "operator",
+    ("POST", "/ocr-api/documents/{file_hash}/corrections"): "operator",
+    ("POST", "/ocr-api/documents/{file_hash}/review"): "operator",  # needs_review; the core asks checker to approve
+    ("DELETE", "/ocr-api/documents/{file_hash}"): "admin",
     ("GET", "/ocr-api/documents/{file_hash}/audit"): "checker",
     ("POST", "/ocr-api/documents/{file_hash}/unmask"): "admin",  # the route lets UNMASK_ALLOWED names try
 }

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
-KEYS = {"asha:reviewer:k-asha-1", "ravi:k-ravi-2", "k-bare-3"}  # OCR_API_KEYS, parsed as a set
+KEYS = {"asha:operator:k-asha-1", "ravi:checker:k-ravi-2", "root:admin:k-root-3"}  # OCR_API_KEYS, parsed as a set
 
 
 @pytest.fixture
@@ -72,8 +72,10 @@ def test_rest_flow_view_correct_422_review_list_csv_delete(client, dev_dir):
     assert {c["operator"] for c in review.corrections(h)} == {"asha"}
 
     # the desk's rules: a rejection needs a reason; then approve (by the key's name)
-    r = client.post(f"{API}/documents/{h}/review", json={"status": "rejected"})
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "rejected"}, headers={"X-API-Key": "k-ravi-2"})
     assert r.status_code == 422 and "reason" in r.json()["detail"]
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"})  # asha is an operator
+    assert r.status_code == 403 and "checker" in r.json()["detail"]
     r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"}, headers={"X-API-Key": "k-ravi-2"})
     assert r.status_code == 200 and r.json()["review_status"] == "approved" and r.json()["reviewed_by"] == "ravi"
     assert r.json()["reviewed_at"].startswith("20")
@@ -97,25 +99,26 @@ def test_rest_flow_view_correct_422_review_list_csv_delete(client, dev_dir):
     assert rows[h]["n_corrections"] == "4" and rows[other]["review_status"] == "pending"
     assert "234567890124" not in text
 
-    # delete: 204, then 404 everywhere; the audit keeps only the act, by the key's name
-    assert client.delete(f"{API}/documents/{h}", headers={"X-API-Key": "k-bare-3"}).status_code == 204
+    # delete: admins only; 204, then 404 everywhere; the deletion is audited by the key's name (the
+    # chained, append-only trail keeps the earlier entries, which hold no ID number)
+    assert client.delete(f"{API}/documents/{h}").status_code == 403
+    assert client.delete(f"{API}/documents/{h}", headers={"X-API-Key": "k-root-3"}).status_code == 204
     assert client.get(f"{API}/documents/{h}").status_code == 404
-    assert client.delete(f"{API}/documents/{h}").status_code == 404
-    assert [(a["action"], a["operator"]) for a in review.audit_rows(h)] == [("delete", "anonymous")]
+    assert client.delete(f"{API}/documents/{h}", headers={"X-API-Key": "k-root-3"}).status_code == 404
+    trail = review.audit_rows(h)
+    assert (trail[0]["action"], trail[0]["operator"]) == ("delete", "root")
+    assert "ABCPK1234Z" not in str(trail) and "234567890124" not in str(trail)
 
 
-def test_api_keys_name_role_key_and_the_caller_dependency(settings):
-    from ocr_api.deps import ANONYMOUS, Caller
-
-    s = settings.model_copy(update={"ocr_api_keys": KEYS})
-    assert s.api_key_callers() == {"k-asha-1": ("asha", "reviewer"), "k-ravi-2": ("ravi", None),
-                                   "k-bare-3": (None, None)}
-    assert s.api_keys == {"k-asha-1", "k-ravi-2", "k-bare-3"}
+def test_api_keys_name_role_key_and_the_caller(settings):
+    from ocr_core import auth
     from ocr_core.config import Settings
 
-    env = Settings(ocr_api_keys=" asha:reviewer:k-asha-1, ravi:k-ravi-2,,k-bare-3")  # as the environment gives it
-    assert env.api_key_callers() == s.api_key_callers()
-    assert Caller(None, None).operator == ANONYMOUS and Caller("asha", "reviewer").operator == "asha"
+    s = settings.model_copy(update={"ocr_api_keys": KEYS})
+    env = Settings(ocr_api_keys=" asha:operator:k-asha-1, ravi:checker:k-ravi-2,,root:admin:k-root-3")  # as the environment gives it
+    assert {(k.name, k.role) for k in auth.parse_api_keys(env.ocr_api_keys)} == \
+        {("asha", "operator"), ("ravi", "checker"), ("root", "admin")}
+    assert [(k.name, k.role) for k in auth.parse_api_keys("k-bare")] == [("anonymous", "operator")]
     with TestClient(create_app(s, warm_engine=False)) as c:
         assert c.get(f"{API}/documents").status_code == 401
         assert c.get(f"{API}/documents", headers={"X-API-Key": "k-ravi-2"}).status_code == 200
