@@ -174,18 +174,20 @@ def id_editor(v: review.View, who: Identity) -> None:
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
     rows = review.id_rows(base, revealed)
     df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
-    # the editor's own valid/reason columns would show the stored check while a row is edited (a
-    # dynamic editor cannot be given new values without losing the edits): the live check of every
-    # row is the table below it
+    # a dynamic editor cannot be given new values without losing the edits, so its valid/reason
+    # columns are the saved check; the live check of every row as typed is the table below it
     edited = st.data_editor(
         df, key=editor_key(fh, base.version), num_rows="dynamic", hide_index=True, width="stretch",
-        column_order=["type", "value", "confidence", "origin"],
+        column_order=["type", "value", "valid", "confidence", "reason", "origin"],
         column_config={
             "type": st.column_config.SelectboxColumn("type", options=list(ID_TYPES), required=True, width=130),
             "value": st.column_config.TextColumn("value", required=True, width=220,
                                                  help="Edit to correct; Aadhaar/VID stay masked unless unmasked"),
+            "valid": st.column_config.CheckboxColumn("saved valid", disabled=True,
+                                                     help="as saved; the live check is below"),
             "confidence": st.column_config.NumberColumn("OCR confidence", format="%.3f", disabled=True,
                                                         help="empty for a value an operator typed"),
+            "reason": st.column_config.TextColumn("reason (when invalid)", disabled=True),
             "origin": st.column_config.TextColumn("origin", disabled=True),
         })
     out: list[dict[str, Any]] = []

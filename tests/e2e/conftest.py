@@ -84,8 +84,9 @@ def _patient_expect():
 @pytest.fixture
 def chromium():
     """A headless Chromium browser (Playwright's sync API)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=120_000)  # a cold engine on a busy 2-core machine reads for longer than 5 s
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

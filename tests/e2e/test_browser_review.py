@@ -3,7 +3,8 @@ on a free localhost port, with its own database and key. Upload a dev PAN card, 
 image with boxes, correct the PAN number in the ID editor, save, approve with the keyboard
 shortcut; then check the correction and the status in SQLite. Keeps a screenshot and prints the
 upload-to-boxes time for a cold and a cached upload. Then region re-OCR with a rectangle drawn by
-mouse on the canvas, and the R (reject, with its reason) and N (next document) shortcuts."""
+mouse on the canvas (an ID already listed is not added twice), and the R (reject, with its
+reason) and N (next document) shortcuts."""
 from __future__ import annotations
 
 import hashlib
@@ -140,7 +141,7 @@ def _settled(page) -> None:
 
 def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, accounts, dev_dir, monkeypatch):
     """Draw a rectangle around the PAN number on the region canvas with the mouse; only that crop
-    is read; its text and ID are offered and added to the document."""
+    is read; its text and ID are offered, and an ID already listed is not offered for adding again."""
     from playwright.sync_api import expect
 
     card = dev_dir / "pan_000.png"
@@ -180,28 +181,22 @@ def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, account
     expect(offered).to_be_visible()
     text = offered.text_content()
     assert "EDYPK5645N" in text and "ASHA" not in text and "Permanent" not in text, text
-    add = page.locator(".st-key-btn_add_region_0 button")
-    expect(add).to_have_text("Add PAN EDYPK5645N")
-    expect(page.locator(".st-key-btn_add_region_1")).to_have_count(0)
-    add.click()
-    expect(page.get_by_text("Added PAN from the region.")).to_be_visible()
-    _settled(page)
-    expect(page.get_by_text("2 ID(s), 0 invalid")).to_be_visible()
+    # the PAN found in the region is the one already listed: offered as such, not added twice
+    expect(page.get_by_text("PAN EDYPK5645N: already listed")).to_be_visible()
+    expect(page.locator(".st-key-btn_add_region_0")).to_have_count(0)
+    expect(page.get_by_text("1 ID(s), 0 invalid")).to_be_visible()
 
     with _app_db(streamlit_server, monkeypatch):
         from ocr_core import review
 
         audit = review.audit_rows(h)
-        assert [(a["operator"], a["action"]) for a in audit] == [("asha", "add_id"), ("asha", "reocr")]
+        assert [(a["operator"], a["action"]) for a in audit] == [("asha", "reocr")]
         # the crop read is the rectangle drawn, in page pixels (within a few pixels of mouse rounding)
-        got = audit[1]["detail"]["rect"]
+        got = audit[0]["detail"]["rect"]
         assert all(abs(g - w) <= 4 for g, w in zip(got, rect)), (got, rect)
-        corr = review.corrections(h)
-        assert len(corr) == 1 and corr[0]["field"].startswith("id:new-") and corr[0]["after"] == "EDYPK5645N"
-        assert corr[0]["before"] == "" and corr[0]["reason"] == "region re-OCR" and corr[0]["operator"] == "asha"
+        assert review.corrections(h) == []
         v = review.view(h)
-        assert [(d.type, d.value, d.valid) for d in v.result.ids] == [("PAN", "EDYPK5645N", True)] * 2
-        assert v.origins == ["ocr", "added"]
+        assert [(d.type, d.value, d.valid) for d in v.result.ids] == [("PAN", "EDYPK5645N", True)]
 
 
 def test_reject_and_next_document_shortcuts(streamlit_server, chromium, accounts, dev_dir, monkeypatch):
