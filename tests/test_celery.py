@@ -122,7 +122,8 @@ def services(tmp_path_factory, dev_dir, engine):
     saved_db = os.environ["DB_PATH"]
     os.environ["DB_PATH"] = str(settings.db_path)  # the core's review calls read the app's database, as in production
     get_settings.cache_clear()
-    client = TestClient(create_app(settings))
+    client = TestClient(create_app(settings.model_copy(update={"ocr_api_keys": {"ops:admin:k-celery-admin"}})))
+    client.headers["X-API-Key"] = "k-celery-admin"  # an admin key: these tests delete documents too
     client.__enter__()
     ctx = {"redis": redis_srv, "workers": workers, "env": worker_env, "dir": d, "client": client,
            "settings": settings}

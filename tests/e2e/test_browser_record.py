@@ -23,12 +23,15 @@ def _settled(page) -> None:
 
 
 @pytest.mark.app_env(OCR_WORKERS="2", LOG_LEVEL="WARNING")
-def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chromium, dev_dir, tmp_path):
+def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chromium, accounts, dev_dir, tmp_path):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=120_000)
-    page = chromium.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1100})
+    accounts.add("asha", "operator")  # uploads and corrects
+    accounts.add("ravi", "checker")  # approves (four eyes: not the one who corrected)
+    page = chromium.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1100}).new_page()
     page.set_default_timeout(120_000)
+    accounts.sign_in(page, "asha", path="/bulk")
     page.goto(f"{streamlit_server.url}/bulk")
     expect(page.get_by_text("Bulk upload").first).to_be_visible()
     page.locator("input[type=file]").first.set_input_files([str(dev_dir / n) for n in DOCS])
@@ -39,15 +42,10 @@ def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chro
     assert "batch=" in bulk_url
 
     # open the PAN card from the batch (the table's "open" link carries ?doc=<hash>); through the
-    # app's entry point (the review page is its default), so the sidebar with the operator is there
+    # app's entry point (the review page is its default)
     h = hashlib.sha256((dev_dir / "pan_000.png").read_bytes()).hexdigest()
     page.goto(f"{streamlit_server.url}/?doc={h}")
     expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
-    op = page.locator(".st-key-operator input")
-    op.fill("asha")
-    op.press("Enter")
-    expect(page.get_by_role("heading", name="pan_000.png")).to_be_visible()
-    expect(page.get_by_text("Enter your name as operator")).to_have_count(0)  # the rerun with the operator is done
     _settled(page)
     grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).nth(1)
     grid.evaluate("e => e.scrollIntoView({block: 'center'})")
@@ -63,8 +61,13 @@ def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chro
     page.locator(".st-key-btn_save button").click()
     expect(page.get_by_text("Saved 1 correction(s).")).to_be_visible()
     _settled(page)
-    page.locator(".st-key-btn_approve button").click()
-    expect(page.get_by_text("Marked approved by asha.")).to_be_visible()
+    checker = chromium.new_context(viewport={"width": 1400, "height": 1100}).new_page()
+    checker.set_default_timeout(120_000)
+    accounts.sign_in(checker, "ravi", path=f"/?doc={h}")
+    expect(checker.get_by_role("heading", name="pan_000.png")).to_be_visible()
+    _settled(checker)
+    checker.locator(".st-key-btn_approve button").click()
+    expect(checker.get_by_text("Marked approved by ravi.")).to_be_visible()
 
     # back to the batch: its CSV is the reviewed truth
     page.goto(bulk_url)
@@ -78,6 +81,6 @@ def test_bulk_correct_approve_and_the_bulk_csv_carries_it(streamlit_server, chro
     rows = {r["filename"]: r for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))}
     pan = rows["pan_000.png"]
     assert (pan["PAN"], pan["PAN_valid"], pan["review_status"], pan["reviewed_by"], pan["n_corrections"]) == \
-        (NEW_PAN, "true", "approved", "asha", "1"), pan
+        (NEW_PAN, "true", "approved", "ravi", "1"), pan
     assert "EDYPK5645N" not in path.read_text(encoding="utf-8")  # the OCR's value does not leave the desk
     assert rows["voter_000.png"]["review_status"] == "pending" and rows["voter_000.png"]["status"] == "SUCCESS"
