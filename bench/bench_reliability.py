@@ -131,9 +131,11 @@ def _post(client, url: str, name: str, data: bytes, stats: dict, max_wait: float
         time.sleep(min(1.0, float(r.headers.get("Retry-After", "1"))) * random.uniform(0.5, 1.0))
 
 
-def load(url: str, seconds: float, clients: int = 10, base: bytes | None = None) -> dict:
+def load(url: str, seconds: float, clients: int = 10, base: bytes | None = None, min_rounds: int = 2) -> dict:
     """`clients` threads for `seconds`: sync new files, sync cached repeats, async new files.
-    Returns the figures and `problems` (lost, duplicated or wrong results)."""
+    Each client sends at least `min_rounds` requests however slow the machine is, so every kind
+    is exercised (10 clients x 2 rounds: at least 6 of each). Returns the figures and `problems`
+    (lost, duplicated or wrong results)."""
     import httpx
 
     base = base or (DEV / "pan_000.png").read_bytes()
@@ -150,7 +152,7 @@ def load(url: str, seconds: float, clients: int = 10, base: bytes | None = None)
     def client(k: int) -> None:
         with httpx.Client(base_url=url, timeout=300) as c:
             j = 0
-            while time.monotonic() < stop:
+            while j < min_rounds or time.monotonic() < stop:
                 j += 1
                 kind = ("sync_new", "sync_cached", "async")[(k + j) % 3]
                 if kind == "sync_cached":
