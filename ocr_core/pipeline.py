@@ -145,8 +145,11 @@ def cache_version(engine_name: str, lang: str, settings: Settings) -> str:
 
 def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engine: str | None = None,
          lang: str | None = None, use_cache: bool = True, settings: Settings | None = None,
-         source_label: str = "python", password: str | None = None) -> DocumentResult:
+         source_label: str = "python", password: str | None = None, keep: bool = True) -> DocumentResult:
     """Scan one document. Raises an `InputError` subclass for a bad file (and records it).
+
+    use_cache: serve a cached result; keep: put the result in the cache (a Celery worker keeps
+    nothing of the person: the app holds the record and its own cache).
 
     password: for a protected PDF (an e-Aadhaar); the PDF is decrypted in memory and the result
     is that of the decrypted file (its hash). The password is never logged or stored."""
@@ -202,7 +205,8 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                                      engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
         result.aadhaar_qr = _read_qr(result, data, dict(zip(ocr_numbers, upright)), settings)
         result.execution_time = time.perf_counter() - t0
-        cache.put(file_hash, version, result.to_dict(unmask=True))
+        if keep:
+            cache.put(file_hash, version, result.to_dict(unmask=True))
         _record(db, rec, result, version)
         return result
     except OCRError as e:

@@ -2,7 +2,8 @@
 
 `scan_file(file_hash, filename, engine, lang)` takes the file hash: the API put the file's bytes,
 encrypted with the shared key (OCR_ENCRYPTION_KEY), in Redis under ``ocr:file:<sha256>``. The
-worker scans them through its own local cache (never the API's SQLite file) and returns, through
+worker scans them without any cache (it keeps nothing of the person at rest: only its scan log,
+never the API's SQLite file; the app checks its own cache before queueing) and returns, through
 the result backend, a small summary plus the full result sealed with the same key: nothing
 readable about a person (no Aadhaar/VID) sits in Redis or in Flower.
 
@@ -95,7 +96,8 @@ def _scan(self, client: redis.Redis, file_hash: str, filename: str, engine: str 
         return _failure(file_hash, "hash_mismatch", "the queued file does not match its hash")
     t0 = time.perf_counter()
     try:
-        result = scan(data, filename=filename, engine=engine, lang=lang, source_label="worker")
+        result = scan(data, filename=filename, engine=engine, lang=lang, source_label="worker", use_cache=False,
+                      keep=False)
     except InputError as e:
         client.expire(FILE_KEY.format(file_hash), DONE_TTL)
         return _failure(file_hash, e.code, str(e))

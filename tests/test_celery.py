@@ -176,6 +176,8 @@ def test_jobs_complete_on_worker(services, dev_dir):
     wdb = sqlite3.connect(services["env"]["DB_PATH"])
     worker_scans = {r[0] for r in wdb.execute("select file_hash from scans where source = 'worker'")}
     assert {j["file_hash"] for j in jobs} <= worker_scans
+    if "cache" in {r[0] for r in wdb.execute("select name from sqlite_master where type = 'table'")}:
+        assert wdb.execute("select count(*) from cache").fetchone()[0] == 0  # the worker kept no result
     adb = sqlite3.connect(services["settings"].db_path)
     assert adb.execute("select count(*) from scans").fetchone()[0] == 0
     assert adb.execute("select count(*) from documents").fetchone()[0] == 2  # kept for review
