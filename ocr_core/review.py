@@ -629,6 +629,8 @@ def apply_changes(file_hash: str, changes: list[dict[str, Any]], operator: "auth
         for n, c in enumerate(changes, 1):
             if c.get("field") is not None:
                 fkey = str(c["field"]).strip()
+                if c.get("key") or c.get("type"):
+                    raise ValueError(f"change {n}: name an ID (key, type) or a field, not both")
                 if fkey in touched:
                     raise ValueError(f"change {n}: field {fkey!r} is changed twice")
                 touched.add(fkey)
