@@ -246,6 +246,18 @@ def all_documents(**filters: Any) -> list[Reviewed]:
         page += 1
 
 
+def field_values(file_hashes: Iterable[str], keys: Iterable[str] = ("name", "dob")) -> dict[str, dict[str, str]]:
+    """Each document's reviewed value (corrections applied, masked) of these fields, "" where it
+    has none: History's columns."""
+    keys = list(keys)
+    out: dict[str, dict[str, str]] = {}
+    for h in file_hashes:
+        rv = get(h)
+        got = {k: f.to_dict()["value"] for k, f in rv.fields.items()} if rv else {}
+        out[h] = {k: got.get(k, "") for k in keys}
+    return out
+
+
 def to_csv(rows: Iterable[dict[str, Any]], columns: Iterable[str] = ROW_COLUMNS) -> bytes:
     cols = list(columns)
     buf = io.StringIO()
