@@ -223,3 +223,28 @@ def test_review_page_named_fields_edit_live_check_save_with_an_id(settings, engi
     fields = reviewed.get(h).to_dict()["fields"]
     assert {k: (f["value"], f["origin"], f["source"], f["confidence"]) for k, f in fields.items()} == {
         "name": ("Asha Kulkarni", "edited", "operator", None), "dob": ("1976-10-15", "edited", "operator", None)}
+
+
+def test_two_operators_on_the_fields_of_one_document_keep_each_others_changes(settings, engine, dev_dir, app_nav):
+    """asha types a date of birth (not saved); ravi meanwhile corrects the name and saves; asha's
+    input keeps what she typed across her rerun, and her save stores only the date: ravi's name stays."""
+    from ocr_core.intake import process_upload
+    from ui.review_parts import field_key
+
+    h = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png").file_hash
+    asha, ravi = desk("asha", "operator", query={"doc": h}), desk("ravi", "operator", query={"doc": h})
+    asha.text_input(key=field_key(h, 0, "dob")).set_value("15/10/1976").run()
+    ravi.text_input(key=field_key(h, 0, "name")).set_value("Asha Kulkarni").run()
+    ravi.button(key="btn_save").click().run()
+    assert any("Saved 1 correction" in s for s in _texts(ravi.success)), _texts(ravi.success)
+
+    asha.run()
+    assert asha.text_input(key=field_key(h, 0, "dob")).value == "15/10/1976"  # still on the version she edited
+    assert any("Another operator saved 1 change" in i for i in _texts(asha.info)), _texts(asha.info)
+    asha.button(key="btn_save").click().run()
+    assert any("Saved 1 correction" in s for s in _texts(asha.success)), _texts(asha.success)
+    v = review.view(h)
+    assert (v.fields["name"].value, v.fields["dob"].value) == ("Asha Kulkarni", "1976-10-15")
+    assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct_field"),
+                                                                           ("ravi", "correct_field")]
+    assert asha.text_input(key=field_key(h, v.version, "name")).value == "Asha Kulkarni"
