@@ -4,7 +4,8 @@ The OCR's original result (``documents.load``) is never overwritten. Every chang
 is a row in ``corrections`` (before/after encrypted) and is replayed over the original by
 ``view()``. Every act (correct, add_id, remove_id, correct_field, add_field, remove_field, approve,
 reject, needs_review, unmask, delete, reocr) is a row in ``audit`` (chained, append-only: see
-``auditlog``); audit details carry no ID numbers and no field values. This module owns ``corrections`` (see `schema`); history, metrics and
+``auditlog``); audit details carry no ID numbers and no field values. This module owns
+``corrections`` (see `schema`); history, metrics and
 retention use the functions here.
 
 Who acts is a signed-in ``auth.Identity`` (desk, API): its role is checked against the permission
@@ -179,7 +180,7 @@ _KIND = ("case when field like 'field:%' then 'field ' else 'ID ' end || case wh
 
 def correction_counts(by: str = "field", db: sqlite_utils.Database | None = None) -> dict[str, int]:
     """Corrections counted per field, kind of change ("ID edited", "field added", ...), id_type
-(a named field's correction counts under ``field:<key>``) or operator, most first."""
+    (a named field's correction counts under ``field:<key>``) or operator, most first."""
     if by not in ("field", "kind", "id_type", "operator"):
         raise ValueError(f"cannot count corrections by {by!r}")
     col = {"kind": _KIND, "id_type": "case when field like 'field:%' then field else id_type end"}.get(by, by)

@@ -39,7 +39,8 @@ if res.rows:
     named = reviewed.field_values(df.file_hash)  # the reviewed name and date of birth (corrections applied)
     df["name"], df["dob"] = [named[h]["name"] for h in df.file_hash], [named[h]["dob"] for h in df.file_hash]
     st.dataframe(df[["open", "filename", "name", "dob", "document_type", "pages", "n_ids", "n_invalid_ids",
-                     "min_confidence", "review_status", "reviewed_by", "created_at", "reviewed_at", "engine", "file_hash"]],
+                     "min_confidence", "review_status", "reviewed_by", "created_at", "reviewed_at", "engine",
+                     "file_hash"]],
                  hide_index=True, width="stretch",
                  column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
                                 "min_confidence": st.column_config.NumberColumn(format="%.2f"),

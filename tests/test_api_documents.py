@@ -168,7 +168,8 @@ def test_rest_named_fields_view_correct_422_audit_csv(client, dev_dir):
     assert bad.status_code == 422, bad.text
     assert bad.json()["detail"] == ("change 2 (field gender): 'gender' is not a field of this PAN document "
                                     "(its fields: name, father_name, dob)")
-    bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"field": "dob", "value": "31/02/1980"}]})
+    bad = client.post(f"{API}/documents/{h}/corrections",
+                      json={"changes": [{"field": "dob", "value": "31/02/1980"}]})
     assert bad.status_code == 422 and bad.json()["detail"] == "change 1 (field dob): not a real calendar date"
     bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
         {"field": "dob", "key": "pan-p1-1", "value": "15/10/1976"}]})

@@ -290,8 +290,9 @@ def test_field_corrections_checked_sealed_audited_replayed_and_exported(pan, set
     assert "dob" not in review.view(h).fields and review.view(h).result.ids == []
 
     # set (edit, and re-add the removed date: origin edited, the OCR had it), remove: one transaction
-    out = review.apply_changes(h, [{"field": "name", "value": "  asha   kulkarni"}, {"field": "dob", "value": "15/10/1976"},
-                                   {"field": "father_name", "remove": True}], "asha", "as printed")
+    out = review.apply_changes(h, [{"field": "name", "value": "  asha   kulkarni"},
+                                   {"field": "dob", "value": "15/10/1976"}, {"field": "father_name", "remove": True}],
+                               "asha", "as printed")
     assert len(out) == 3
     v = review.view(h)
     name, dob = v.fields["name"], v.fields["dob"]

@@ -286,7 +286,8 @@ def field_editor(edits: Edits) -> Edits:
         st.caption(f"No named fields for a {base.result.document_type} document.")
         return edits
     shown = st.session_state["fields_shown"]
-    for k in [k for k in shown if k.startswith(f"field_{fh[:12]}_") and not k.startswith(field_key(fh, base.version, ""))]:
+    now = field_key(fh, base.version, "")
+    for k in [k for k in shown if k.startswith(f"field_{fh[:12]}_") and not k.startswith(now)]:
         del shown[k]  # inputs of versions no longer shown
     cols = st.columns(2)
     for i, r in enumerate(rows):
