@@ -142,6 +142,7 @@ class AuditEntryOut(BaseModel):
     role: str | None = Field(None, description="the acting identity's role (none: a trusted caller)")
     time: float
     id_type: str | None = None
+    field: str | None = Field(None, description="for a named field's correction: its key (name, dob, ...)")
     before: str | None = Field(None, description="for corrections: the value before, Aadhaar/VID masked")
     after: str | None = Field(None, description="for corrections: the value after, Aadhaar/VID masked")
     reason: str | None = None
@@ -166,6 +167,17 @@ class ReviewedIDOut(BaseModel):
     confidence: float | None = Field(description="the OCR's; none for a value an operator typed")
 
 
+class ReviewedFieldOut(BaseModel):
+    value: str = Field(description="normalised: names as printed, dates YYYY-MM-DD, gender MALE/FEMALE/TRANSGENDER")
+    valid: bool
+    reason: str | None = Field(description="why the value failed its check (kept with valid false)")
+    source: str = Field(description="ocr | text_layer | mrz | qr | operator")
+    origin: str = Field(description="ocr | edited | added")
+    page: int
+    box: list[list[float]] | None
+    confidence: float | None = Field(description="the OCR's; none for a value an operator typed")
+
+
 class ReviewedDocumentOut(BaseModel):
     """The reviewed document (`ocr_core.reviewed.Reviewed.to_dict`): OCR + corrections + decision."""
 
@@ -179,6 +191,8 @@ class ReviewedDocumentOut(BaseModel):
     reviewed_at: str | None
     n_corrections: int
     ids: list[ReviewedIDOut]
+    fields: dict[str, ReviewedFieldOut] = Field(default_factory=dict,
+                                                description="the named fields by key, corrections applied")
 
 
 class DocumentListOut(BaseModel):
@@ -189,16 +203,18 @@ class DocumentListOut(BaseModel):
 
 
 class ChangeIn(BaseModel):
-    """One change: ``{key, value}`` edits, ``{type, value}`` adds, ``{key, remove: true}`` removes."""
+    """One change: ``{key, value}`` edits, ``{type, value}`` adds, ``{key, remove: true}`` removes an
+    ID; ``{field, value}`` sets a named field (``name``, ``dob``, ...: a key of the document's type),
+    ``{field, remove: true}`` removes it."""
 
     model_config = ConfigDict(extra="forbid")
 
     key: str | None = Field(None, max_length=64)
     type: str | None = Field(None, max_length=32)
-    value: str | None = Field(None, max_length=200)
+    value: str | None = Field(None, max_length=500, description="the ID's or the field's value (an address is long)")
     remove: bool = False
     page: int | None = Field(None, ge=1)
-    field: str | None = Field(None, max_length=64, description="a field's key (for document fields)")
+    field: str | None = Field(None, max_length=64, description="a named field's key (name, father_name, dob, ...)")
 
 
 class CorrectionsIn(BaseModel):

@@ -99,7 +99,7 @@ def assign_keys(ids: list[DetectedID]) -> list[DetectedID]:
     return ids
 
 
-FIELD_SOURCES = ("ocr", "text_layer", "mrz", "qr")
+FIELD_SOURCES = ("ocr", "text_layer", "mrz", "qr")  # where a field was read; "operator": typed in review
 
 
 @dataclass
@@ -111,7 +111,7 @@ class Field:
     """
     key: str
     value: str | None
-    confidence: float = 0.0
+    confidence: float | None = 0.0  # None: typed by an operator (review)
     page: int = 1
     box: Box | None = None
     valid: bool = True
@@ -123,12 +123,13 @@ class Field:
         del d["key"]
         if not unmask and self.value:
             d["value"] = mask_text(self.value)  # no field holds an Aadhaar/VID; belt and braces
-        d["confidence"] = round(float(self.confidence), 4)
+        d["confidence"] = None if self.confidence is None else round(float(self.confidence), 4)
         return d
 
     @classmethod
     def from_dict(cls, key: str, d: dict[str, Any]) -> "Field":
-        return cls(key=key, value=d.get("value"), confidence=float(d.get("confidence", 0.0)),
+        conf = d.get("confidence", 0.0)
+        return cls(key=key, value=d.get("value"), confidence=None if conf is None else float(conf),
                    page=int(d.get("page", 1)), box=d.get("box"), valid=bool(d.get("valid", True)),
                    reason=d.get("reason"), source=d.get("source", "ocr"))
 

@@ -1,10 +1,11 @@
-"""Review of a kept document: ID corrections, review status, audit trail, unmask, export.
+"""Review of a kept document: ID and field corrections, review status, audit trail, unmask, export.
 
 The OCR's original result (``documents.load``) is never overwritten. Every change an operator makes
 is a row in ``corrections`` (before/after encrypted) and is replayed over the original by
-``view()``. Every act (correct, add_id, remove_id, approve, reject, needs_review, unmask, delete,
-reocr) is a row in ``audit`` (chained, append-only: see ``auditlog``); audit details carry no ID
-numbers. This module owns ``corrections`` (see `schema`); history, metrics and
+``view()``. Every act (correct, add_id, remove_id, correct_field, add_field, remove_field, approve,
+reject, needs_review, unmask, delete, reocr) is a row in ``audit`` (chained, append-only: see
+``auditlog``); audit details carry no ID numbers and no field values. This module owns
+``corrections`` (see `schema`); history, metrics and
 retention use the functions here.
 
 Who acts is a signed-in ``auth.Identity`` (desk, API): its role is checked against the permission
@@ -14,10 +15,16 @@ table, and with MAKER_CHECKER nobody approves or rejects a document they correct
 IDs are addressed by a stable key: the key the scan gave the ID (``pan-p1-1``, see
 `models.assign_keys`), ``new-<hex>`` for one an operator added. Corrections written before keys
 (``ocr-<i>``, the i-th ID of the OCR result) are read as the key of that ID. A correction's
-``field`` column is ``id:<key>``; ``field:<key>`` is kept for the fields of a document.
+``field`` column is ``id:<key>`` for an ID, ``field:<key>`` for a named field (``name``, ``dob``,
+...: one of the keys of the document's type, `field_kinds`).
+
+Named fields are corrected like IDs: an operator's value is normalised and checked by the
+extractor's own rules (`fields.base.to_field`: dates to YYYY-MM-DD, gender to MALE/FEMALE/
+TRANSGENDER, names without label words, dates in order), typed values carry no OCR confidence
+and the source ``operator``, and each field has an origin (ocr, edited, added).
 
 A correction must be a valid value (removing is always allowed): what is stored as corrected is
-what leaves the desk.
+what leaves the desk. An OCR value that fails its check is kept with ``valid`` false and the reason.
 
 Two operators may edit the same document at once. A view carries a ``version`` (the id of the last
 correction it applies); the ID editor submits the version it was shown, and ``save_corrections``
@@ -31,21 +38,27 @@ import json
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import sqlite_utils
 
 from . import auditlog, auth, crypto, documents
 from .config import get_settings
+from .fields import extractor_for
+from .fields.base import Found, cross_check, to_field
+from .fields.values import spaces
 from .ids import validate_id
-from .models import ID_TYPES, DetectedID, DocumentResult
-from .privacy import MASKED_TYPES, mask_id
+from .models import ID_TYPES, DetectedID, DocumentResult, Field
+from .privacy import MASKED_TYPES, mask_id, mask_text
 from .store import connect
 
 STATUS_ACTIONS = {"approved": "approve", "rejected": "reject", "needs_review": "needs_review",
                   "pending": "reopen"}
 ORIGINS = ("ocr", "edited", "added", "region")
+FIELD_ORIGINS = ("ocr", "edited", "added")
+FIELD_ACTIONS = {"add": "add_field", "correct": "correct_field", "remove": "remove_field"}
 
 
 # ---------------------------------------------------------------- audit
@@ -123,9 +136,15 @@ class View:
     n_corrections: int = 0
     original: DocumentResult | None = field(default=None, repr=False)
     version: int = 0  # id of the last correction applied (0: the OCR's result as is)
+    field_origins: dict[str, str] = field(default_factory=dict)  # field key -> ocr | edited | added
 
     def id_by_key(self, key: str) -> DetectedID | None:
         return self.result.ids[self.keys.index(key)] if key in self.keys else None
+
+    @property
+    def fields(self) -> dict[str, Field]:
+        """The named fields as corrected (`result.fields`)."""
+        return self.result.fields
 
     @property
     def invalid(self) -> list[DetectedID]:
@@ -160,11 +179,11 @@ _KIND = ("case when field like 'field:%' then 'field ' else 'ID ' end || case wh
 
 
 def correction_counts(by: str = "field", db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    """Corrections counted per field, kind of change ("ID edited", "ID added", "ID removed"),
-    id_type or operator, most first."""
+    """Corrections counted per field, kind of change ("ID edited", "field added", ...), id_type
+    (a named field's correction counts under ``field:<key>``) or operator, most first."""
     if by not in ("field", "kind", "id_type", "operator"):
         raise ValueError(f"cannot count corrections by {by!r}")
-    col = _KIND if by == "kind" else by
+    col = {"kind": _KIND, "id_type": "case when field like 'field:%' then field else id_type end"}.get(by, by)
     db = db or connect()
     return {r["k"]: r["n"] for r in db.query(
         f"select coalesce({col}, '?') k, count(*) n from corrections group by k order by n desc")}
@@ -224,6 +243,56 @@ def apply_corrections(original: DocumentResult, rows: Iterable[dict[str, Any]]) 
     return keys, [ids[k] for k in keys], [origin[k] for k in keys]
 
 
+def field_kinds(result: DocumentResult) -> dict[str, str]:
+    """The field keys this document may hold, in order, each with how its value is normalised and
+    checked (`fields.TypeFields.kind`): its type's keys, and for a bundle (MIXED) every page type's
+    (the first type that has a key decides its kind)."""
+    out: dict[str, str] = {}
+    for t in (result.document_type, *result.page_types):
+        spec = extractor_for(t)
+        for k in spec.keys if spec else ():
+            out.setdefault(k, spec.kind(k))
+    return out
+
+
+def _operator_field(key: str, kind: str, value: str, meta: dict[str, Any], old: Field | None) -> Field:
+    """A field an operator typed, normalised and checked by the extractor's rules (`to_field`): no
+    OCR confidence, source "operator", the OCR's page and box where it had the field."""
+    f = to_field(key, kind, Found(value, source="operator"))
+    assert f is not None
+    f.confidence = None
+    if old is not None:
+        f.page, f.box = old.page, old.box
+    else:
+        f.page, f.box = int(meta.get("page") or 1), meta.get("box")
+    return f
+
+
+def apply_field_corrections(original: DocumentResult, rows: Iterable[dict[str, Any]]
+                            ) -> tuple[dict[str, Field], dict[str, str]]:
+    """The named fields with the ``field:<key>`` corrections applied, and each one's origin: ocr
+    (the OCR's value), edited (the OCR had the field, an operator changed it), added (the OCR had
+    none). Dates are checked against each other again (`cross_check`)."""
+    kinds = field_kinds(original)
+    fields = {k: replace(f) for k, f in original.fields.items()}
+    origin = {k: "ocr" for k in fields}
+    for r in rows:
+        if not r["field"].startswith("field:"):
+            continue
+        key = r["field"].removeprefix("field:")
+        if not r["after"]:
+            fields.pop(key, None)
+            origin.pop(key, None)
+            continue
+        old = original.fields.get(key)
+        fields[key] = _operator_field(key, kinds.get(key, "text"), r["after"], r["meta"], old)
+        origin[key] = "edited" if old is not None else "added"
+    order = [*kinds, *(k for k in original.fields if k not in kinds)]
+    fields = {k: fields[k] for k in sorted(fields, key=lambda k: order.index(k) if k in order else len(order))}
+    cross_check(fields)
+    return fields, {k: origin[k] for k in fields}
+
+
 def view(file_hash: str, as_of: int | None = None) -> View | None:
     """The document with every correction applied (the OCR original is kept apart).
 
@@ -238,9 +307,11 @@ def view(file_hash: str, as_of: int | None = None) -> View | None:
     keys, ids, origins = apply_corrections(original, rows)
     result = DocumentResult.from_dict(original.to_dict(unmask=True))
     result.ids = ids
+    result.fields, field_origins = apply_field_corrections(original, rows)
     result.cached = original.cached
     return View(result=result, keys=keys, origins=origins, row=documents.get_row(file_hash) or {},
-                n_corrections=len(rows), original=original, version=rows[-1]["id"] if rows else 0)
+                n_corrections=len(rows), original=original, version=rows[-1]["id"] if rows else 0,
+                field_origins=field_origins)
 
 
 def corrected(file_hash: str) -> DocumentResult | None:
@@ -286,15 +357,95 @@ def check_row(v: View, key: str | None, id_type: str, value: str) -> dict[str, A
     return {"key": key, "type": id_type, "changed": True, "value": norm, "valid": valid, "reason": reason}
 
 
-def _write(db, file_hash: str, key: str, id_type: str, before: str, after: str, operator: "auth.Identity | str",
-           reason: str,
-           meta: dict[str, Any] | None, action: str) -> int:
+def field_rows(v: View) -> list[dict[str, Any]]:
+    """Rows for the field editor: every key the document's type has (`field_kinds`), found or not."""
+    out = []
+    for key in field_kinds(v.result):
+        f = v.fields.get(key)
+        out.append({"key": key, "value": mask_text(f.value or "") if f else "", "found": f is not None,
+                    "valid": f.valid if f else None, "reason": (f.reason or "") if f else "",
+                    "origin": v.field_origins.get(key, "ocr") if f else "", "source": f.source if f else "",
+                    "confidence": None if f is None or f.confidence is None else round(float(f.confidence), 3),
+                    "page": f.page if f else None})
+    return out
+
+
+def check_field(v: View, key: str, value: str, fields: dict[str, Field] | None = None) -> dict[str, Any]:
+    """Live validation of one field's input: changed?, normalised value, valid, reason, remove (the
+    input of a field the document has was emptied). `fields`: the fields to check dates against
+    (default: the view's; a save with several changes passes the ones planned so far)."""
+    key = (key or "").strip()
+    kinds = field_kinds(v.result)
+    fields = v.fields if fields is None else fields
+    text = spaces(str(value or ""))
+    cur = fields.get(key)
+    out = {"key": key, "changed": True, "value": text, "valid": False, "reason": None, "remove": False}
+    if key not in kinds:
+        out["reason"] = (f"{key!r} is not a field of this {v.result.document_type} document (its fields: "
+                         f"{', '.join(kinds) or 'none'})")
+        return out
+    if cur is not None and cur.value and text in (cur.value, mask_text(cur.value)):
+        return {**out, "changed": False, "value": cur.value, "valid": cur.valid, "reason": cur.reason}
+    if not text:
+        return {**out, "changed": cur is not None, "valid": True, "remove": cur is not None}
+    f = _operator_field(key, kinds[key], text, {}, cur)
+    if cur is not None and f.value == cur.value:
+        return {**out, "changed": False, "value": cur.value, "valid": cur.valid, "reason": cur.reason}
+    if f.valid:  # in order with the other dates (expiry after issue, ...)
+        trial = {k: replace(x) for k, x in fields.items()} | {key: replace(f)}
+        was = [k for k, x in trial.items() if x.valid]
+        cross_check(trial)
+        broken = [k for k in was if not trial[k].valid]
+        if broken:
+            f.valid, f.reason = False, trial[broken[0]].reason
+    return {**out, "value": f.value or "", "valid": f.valid, "reason": f.reason}
+
+
+def _field_change(now: View, planned: dict[str, Field], key: str, value: Any, remove: bool,
+                  page: int | None = None) -> tuple[str, str, str, str, dict[str, Any]] | None:
+    """One field change checked against the document (and the changes planned before it, which
+    `planned` holds and this one is added to): (action, key, before, after, meta), None when it
+    changes nothing. ValueError with the reason when it is not a field of the type or not valid."""
+    cur = planned.get(key)
+    if remove:
+        if key not in field_kinds(now.result):
+            raise ValueError(check_field(now, key, "", planned)["reason"])
+        if cur is None:
+            raise ValueError("the document has no such field to remove")
+        planned.pop(key)
+        return ("remove", key, cur.value or "", "", {"page": cur.page})
+    chk = check_field(now, key, "" if value is None else str(value), planned)
+    if not chk["changed"]:
+        return None
+    if chk["remove"]:
+        raise ValueError("empty value (remove the field instead)")
+    if not chk["valid"]:
+        raise ValueError(chk["reason"] or "not valid")
+    meta: dict[str, Any] = {"page": cur.page if cur else int(page or 1)}
+    kinds = field_kinds(now.result)
+    planned[key] = _operator_field(key, kinds[key], chk["value"], meta, cur)
+    return ("correct" if cur is not None else "add", key, (cur.value or "") if cur else "", chk["value"], meta)
+
+
+def _write_field(db, file_hash: str, change: tuple[str, str, str, str, dict[str, Any]],
+                 operator: "auth.Identity | str", reason: str) -> int:
+    action, key, before, after, meta = change
+    return _write(db, file_hash, key, None, before, after, operator, reason, meta, FIELD_ACTIONS[action],
+                  target="field")
+
+
+def _write(db, file_hash: str, key: str, id_type: str | None, before: str, after: str,
+           operator: "auth.Identity | str", reason: str, meta: dict[str, Any] | None, action: str, *,
+           target: str = "id") -> int:
+    """One correction row (values and reason encrypted) and its audit row (no values in it).
+    target: "id" (an ID's key) or "field" (a named field's key)."""
     cid = _insert(db, "corrections", {
-        "file_hash": file_hash, "field": f"id:{key}", "id_type": id_type,
+        "file_hash": file_hash, "field": f"{target}:{key}", "id_type": id_type,
         "before": crypto.encrypt_text(before) if before else "", "after": crypto.encrypt_text(after) if after else "",
         "operator": str(operator), "reason": crypto.encrypt_text(reason) if reason else "", "time": time.time(),
         "meta": json.dumps(meta or {})})
-    detail = {"correction": cid, "key": key, "id_type": id_type}
+    detail: dict[str, Any] = ({"correction": cid, "key": key, "id_type": id_type} if target == "id"
+                              else {"correction": cid, "field": key})
     if (meta or {}).get("concurrent"):
         detail["concurrent"] = True
     audit(action, file_hash, operator, detail, db=db)
@@ -307,24 +458,43 @@ def _storable(chk: dict[str, Any]) -> None:
         raise ValueError(f"{chk['type'] or 'ID'}: {chk['reason'] or 'not valid'}")
 
 
-def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth.Identity | str", reason: str = "",
-                     *,
-                     seen: int | None = None) -> list[int]:
-    """Store the operator's own changes: the editor rows (key, type, value) against the document
-    as the editor showed it, i.e. `view(file_hash, as_of=seen)` (`seen` is the `View.version` the
-    editor was rendered from; None means the document as it is now).
-
-    A shown row whose key is missing is a removal; a row without a key is an addition. IDs another
-    operator added, changed or removed after `seen` are left as they are, unless this operator
-    changed the same ID: then this save wins and its correction's before is the other operator's
-    value (meta.concurrent). Validates every row before writing any, and writes in one
-    transaction. Returns the new correction ids (empty when nothing changed)."""
-    operator = _allow(operator, "correct")
+@contextmanager
+def _editing(file_hash: str):
+    """(db, the document as it is now) inside one write transaction: the check and the writes of
+    a save see no other save in between. LookupError when there is no such document."""
     db = connect()
     with _atomic(db):
         now = view(file_hash)
         if now is None:
             raise LookupError("no such document")
+        yield db, now
+
+
+def _addable(v: View, id_type: str, value: str, planned: Iterable[tuple[str, str]] = ()) -> str:
+    """The normalised value of an ID to add: valid, and not listed on the document (nor among the
+    (type, value) pairs `planned` in the same save). ValueError with the reason otherwise."""
+    chk = check_row(v, None, id_type, value)
+    _storable(chk)
+    if listed(v, id_type, chk["value"]) or (id_type, chk["value"]) in set(planned):
+        raise ValueError(f"{id_type} {masked(id_type, chk['value'])} is already listed")
+    return chk["value"]
+
+
+def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth.Identity | str", reason: str = "",
+                     *, seen: int | None = None, fields: dict[str, str] | None = None) -> list[int]:
+    """Store the operator's own changes: the editor rows (key, type, value) and the field inputs
+    (`fields`: key -> the text in its input) against the document as the editor showed it, i.e.
+    `view(file_hash, as_of=seen)` (`seen` is the `View.version` the editor was rendered from; None
+    means the document as it is now).
+
+    A shown row whose key is missing is a removal; a row without a key is an addition; an emptied
+    field input removes the field, a filled one sets it. IDs and fields another operator added,
+    changed or removed after `seen` are left as they are, unless this operator changed the same
+    one: then this save wins and its correction's before is the other operator's value
+    (meta.concurrent). Validates every row before writing any, and writes in one transaction.
+    Returns the new correction ids (empty when nothing changed)."""
+    operator = _allow(operator, "correct")
+    with _editing(file_hash) as (db, now):
         shown = now if seen is None or seen >= now.version else view(file_hash, as_of=seen)
         plan: list[tuple[str, str | None, str, str, dict[str, Any]]] = []  # action, key, type, after, row
         submitted = set()
@@ -349,6 +519,23 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth
         for key in shown.keys:
             if key not in submitted and key in now.keys:  # removed by this operator, still there
                 plan.append(("remove_id", key, "", "", {}))
+        field_plan = []
+        planned = dict(now.fields)
+        for fkey, text in (fields or {}).items():
+            if not check_field(shown, fkey, text)["changed"]:
+                continue  # as shown: whatever someone else saved meanwhile stays
+            was = shown.fields.get(fkey)
+            empty = not spaces(str(text or ""))
+            if empty and fkey not in planned:
+                continue  # removed meanwhile
+            try:
+                change = _field_change(now, planned, fkey, text, empty)
+            except ValueError as e:
+                raise ValueError(f"{fkey}: {e}") from None
+            if change is not None:
+                if (was.value if was else None) != (now.fields[fkey].value if fkey in now.fields else None):
+                    change[4]["concurrent"] = True  # another save changed (or removed) this field after `seen`
+                field_plan.append(change)
         out: list[int] = []
         for action, key, id_type, after, r in plan:
             if action == "add_id":
@@ -368,6 +555,7 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth
                 meta["before_type"] = cur.type
             out.append(_write(db, file_hash, key, id_type, cur.value if cur else "", after, operator, reason, meta,
                               "correct"))
+        out += [_write_field(db, file_hash, change, operator, reason) for change in field_plan]
         if out:
             _refresh_counts(db, file_hash)
     return out
@@ -407,20 +595,13 @@ def add_id(file_hash: str, id_type: str, value: str, operator: "auth.Identity | 
     id_type = (id_type or "").strip().upper()
     if not str(value or "").strip():
         raise ValueError("nothing to add")
-    db = connect()
-    with _atomic(db):
-        v = view(file_hash)
-        if v is None:
-            raise LookupError("no such document")
-        chk = check_row(v, None, id_type, str(value))
-        _storable(chk)
-        if listed(v, id_type, chk["value"]):
-            raise ValueError(f"{id_type} {masked(id_type, chk['value'])} is already listed")
+    with _editing(file_hash) as (db, v):
+        after = _addable(v, id_type, str(value))
         meta = {"page": int(page or 1), "box": box, "origin": origin}
         if confidence is not None:
             meta["confidence"] = round(float(confidence), 4)
-        cid = _write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", chk["value"], operator, reason,
-                     meta, "add_id")
+        cid = _write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", after, operator, reason, meta,
+                     "add_id")
         _refresh_counts(db, file_hash)
     if id_type in MASKED_TYPES and box:
         from .redact import remask_stored
@@ -429,31 +610,45 @@ def add_id(file_hash: str, id_type: str, value: str, operator: "auth.Identity | 
     return cid
 
 
-def apply_changes(file_hash: str, changes: list[dict[str, Any]], operator: str, reason: str = "") -> list[int]:
+def apply_changes(file_hash: str, changes: list[dict[str, Any]], operator: "auth.Identity | str",
+                  reason: str = "") -> list[int]:
     """Key-addressed corrections (the REST API's): ``{"key", "value"[, "type"]}`` edits,
-    ``{"type", "value"[, "page"]}`` adds, ``{"key", "remove": true}`` removes. Applied to the
-    document as it is now, in one transaction: every change is checked first and an invalid one
-    (ValueError with its reason) saves nothing. Another operator's changes to other IDs are kept.
-    Returns the new correction ids."""
-    operator = _need_operator(operator)
+    ``{"type", "value"[, "page"]}`` adds, ``{"key", "remove": true}`` removes an ID;
+    ``{"field", "value"}`` sets a named field (edits it, or adds it where the OCR found none) and
+    ``{"field", "remove": true}`` removes it (the key must be one of the document's type,
+    `field_kinds`). Applied to the document as it is now, in one transaction: every change is
+    checked first and an invalid one (ValueError with its reason) saves nothing. Another
+    operator's changes to other IDs and fields are kept. Returns the new correction ids."""
+    operator = _allow(operator, "correct")
     if not changes:
         raise ValueError("no changes given")
-    db = connect()
-    with _atomic(db):
-        now = view(file_hash)
-        if now is None:
-            raise LookupError("no such document")
-        plan: list[tuple[str, str, str, str, dict[str, Any]]] = []  # action, key, type, after, meta
+    with _editing(file_hash) as (db, now):
+        plan: list[tuple[str, str, str, str, str, dict[str, Any]]] = []  # action, key, type, before, after, meta
+        field_plan = []
+        planned = dict(now.fields)
+        touched: set[str] = set()
         for n, c in enumerate(changes, 1):
-            if c.get("field"):
-                raise ValueError(f"change {n}: field corrections need the document's fields (not kept yet)")
+            if c.get("field") is not None:
+                fkey = str(c["field"]).strip()
+                if c.get("key") or c.get("type"):
+                    raise ValueError(f"change {n}: name an ID (key, type) or a field, not both")
+                if fkey in touched:
+                    raise ValueError(f"change {n}: field {fkey!r} is changed twice")
+                touched.add(fkey)
+                try:
+                    change = _field_change(now, planned, fkey, c.get("value"), bool(c.get("remove")), c.get("page"))
+                except ValueError as e:
+                    raise ValueError(f"change {n} (field {fkey}): {e}") from None
+                if change is not None:
+                    field_plan.append(change)
+                continue
             key = str(c.get("key") or "").strip()
             if key:
                 cur = now.id_by_key(key)
                 if cur is None:
                     raise ValueError(f"change {n}: unknown ID key {key!r}")
                 if c.get("remove"):
-                    plan.append(("remove_id", key, cur.type, "", {"page": cur.page}))
+                    plan.append(("remove_id", key, cur.type, cur.value, "", {"page": cur.page}))
                     continue
                 id_type = str(c.get("type") or cur.type).strip().upper()
                 chk = check_row(now, key, id_type, str(c.get("value") or ""))
@@ -463,22 +658,20 @@ def apply_changes(file_hash: str, changes: list[dict[str, Any]], operator: str, 
                     _storable(chk)
                 except ValueError as e:
                     raise ValueError(f"change {n} ({key}): {e}") from None
-                plan.append(("correct", key, id_type, chk["value"], {"page": cur.page, "before_type": cur.type}))
+                plan.append(("correct", key, id_type, cur.value, chk["value"],
+                             {"page": cur.page, "before_type": cur.type}))
                 continue
             id_type = str(c.get("type") or "").strip().upper()
-            chk = check_row(now, None, id_type, str(c.get("value") or ""))
             try:
-                _storable(chk)
+                after = _addable(now, id_type, str(c.get("value") or ""),
+                                 [(p[2], p[4]) for p in plan])
             except ValueError as e:
                 raise ValueError(f"change {n} (add): {e}") from None
-            if listed(now, id_type, chk["value"]) or any(p[2] == id_type and p[3] == chk["value"] for p in plan):
-                raise ValueError(f"change {n} (add): {id_type} {masked(id_type, chk['value'])} is already listed")
-            plan.append(("add_id", f"new-{uuid.uuid4().hex[:8]}", id_type, chk["value"],
+            plan.append(("add_id", f"new-{uuid.uuid4().hex[:8]}", id_type, "", after,
                          {"page": int(c.get("page") or 1), "box": c.get("box"), "origin": "added"}))
-        out = []
-        for action, key, id_type, after, meta in plan:
-            before = "" if action == "add_id" else now.id_by_key(key).value
-            out.append(_write(db, file_hash, key, id_type, before, after, operator, reason, meta, action))
+        out = [_write(db, file_hash, key, id_type, before, after, operator, reason, meta, action)
+               for action, key, id_type, before, after, meta in plan]
+        out += [_write_field(db, file_hash, change, operator, reason) for change in field_plan]
         if out:
             _refresh_counts(db, file_hash)
     return out
@@ -556,8 +749,9 @@ def unmask(file_hash: str, key: str, operator: "auth.Identity | str", reason: st
 
 
 def audit_trail(file_hash: str, limit: int = 500) -> list[dict[str, Any]]:
-    """A document's trail for people: action, operator, role, time, and for corrections the
-    before/after values, masked (Aadhaar/VID) — newest first."""
+    """A document's trail for people: action, operator, role, time, and for corrections what was
+    corrected (id_type, or the named field's key) and the before/after values, masked
+    (Aadhaar/VID) — newest first."""
     rows = audit_rows(file_hash, limit)
     corr = {c["id"]: c for c in corrections(file_hash)}
     out = []
@@ -565,9 +759,12 @@ def audit_trail(file_hash: str, limit: int = 500) -> list[dict[str, Any]]:
         d = dict(r["detail"])
         item = {"id": r["id"], "action": r["action"], "operator": r["operator"], "role": r.get("role"),
                 "time": r["time"], "before": None, "after": None, "id_type": d.get("id_type"),
-                "reason": d.get("reason")}
+                "field": d.get("field"), "reason": d.get("reason")}
         c = corr.get(d.get("correction"))
-        if c is not None:
+        if c is not None and c["field"].startswith("field:"):
+            item["before"], item["after"] = mask_text(c["before"]), mask_text(c["after"])
+            item["reason"] = c["reason"] or None
+        elif c is not None:
             before_type = c["meta"].get("before_type", c["id_type"])
             item["before"] = masked(before_type, c["before"]) if c["before"] else ""
             item["after"] = masked(c["id_type"], c["after"]) if c["after"] else ""

@@ -1,7 +1,8 @@
 """The reviewed document: the one view every output is built from.
 
 OCR result (the document record, `documents`) + the operators' corrections (`review`) + the
-review decision (status, reviewer, time) = `Reviewed`. The Review page, the bulk CSV/JSON
+review decision (status, reviewer, time) = `Reviewed`, with its IDs and its named fields (each
+with its origin: ocr, edited, added). The Review page, the bulk CSV/JSON
 (`batch`), History, the REST API (``/documents``) and the CLI (``export``) all read it, so what an
 operator corrected and approved is what leaves the desk. Aadhaar and VID stay masked unless
 `unmask=True` is asked for (an audited unmask only).
@@ -19,7 +20,7 @@ from . import documents, review
 from .fields import all_field_keys
 from .idtypes import ID_TYPES, export_value
 from .models import DocumentResult
-from .privacy import MASKED_TYPES, mask_id
+from .privacy import MASKED_TYPES, mask_id, mask_text
 
 SEP = " | "  # several IDs of one type (or several page types, quality reasons) in one CSV cell
 FIELD_COLUMNS = all_field_keys() + ["invalid_fields"]  # one column per field key, then the invalid ones
@@ -60,6 +61,24 @@ class ReviewedID:
 
 
 @dataclass
+class ReviewedField:
+    key: str
+    value: str  # normalised; `to_dict` masks any Aadhaar-shaped number (no field should hold one)
+    valid: bool
+    reason: str | None
+    source: str  # ocr | text_layer | mrz | qr | operator
+    origin: str  # ocr | edited | added
+    page: int
+    box: list[list[float]] | None
+    confidence: float | None  # None: typed by an operator
+
+    def to_dict(self, unmask: bool = False) -> dict[str, Any]:
+        return {"value": self.value if unmask else mask_text(self.value), "valid": self.valid, "reason": self.reason,
+                "source": self.source, "origin": self.origin, "page": self.page, "box": self.box,
+                "confidence": None if self.confidence is None else round(self.confidence, 4)}
+
+
+@dataclass
 class Reviewed:
     file_hash: str
     filename: str
@@ -78,6 +97,7 @@ class Reviewed:
     attention: list[str]
     ids: list[ReviewedID]
     result: DocumentResult = field(repr=False)  # the corrected result (full values)
+    fields: dict[str, ReviewedField] = field(default_factory=dict)  # by key, corrections applied
 
     @property
     def valid_ids(self) -> list[ReviewedID]:
@@ -94,12 +114,14 @@ class Reviewed:
                 "reviewed_by": self.reviewed_by, "reviewed_at": iso(self.reviewed_at),
                 "review_reason": self.review_reason, "n_corrections": self.n_corrections,
                 "version": self.version, "created_at": iso(self.created_at), "attention": self.attention,
-                "ids": [i.to_dict(unmask) for i in self.ids]}
+                "ids": [i.to_dict(unmask) for i in self.ids],
+                "fields": {k: f.to_dict(unmask) for k, f in self.fields.items()}}
 
     def export(self) -> dict[str, Any]:
         """The full reviewed result (pages, lines, text) as JSON, masked, with the review."""
         d = self.result.to_dict()  # masked
         d["ids"] = [i.to_dict() for i in self.ids]
+        d["fields"] = {k: f.to_dict() for k, f in self.fields.items()}
         d["document_ids"] = self.result.document_ids()
         d.update({"review_status": self.review_status, "reviewed_by": self.reviewed_by,
                   "reviewed_at": iso(self.reviewed_at), "n_corrections": self.n_corrections})
@@ -123,7 +145,7 @@ class Reviewed:
             "min_confidence": round(self.min_confidence, 4) if self.min_confidence is not None else None,
             "quality_ok": res.quality.get("ok", True), "quality_reasons": SEP.join(res.quality.get("reasons", [])),
             "attention": ",".join(self.attention)}
-        fields = {k: f.to_dict() for k, f in res.fields.items()}  # masked like the rest
+        fields = {k: f.to_dict() for k, f in self.fields.items()}  # masked like the rest
         for k in FIELD_COLUMNS[:-1]:
             r[k] = fields[k]["value"] if k in fields else ""
         r["invalid_fields"] = SEP.join(k for k, f in fields.items() if not f["valid"])
@@ -158,13 +180,18 @@ def from_view(v: review.View) -> Reviewed:
     ids = [ReviewedID(key=k, type=d.type, value=d.value, valid=d.valid, reason=d.reason, origin=o, page=d.page,
                       box=d.box, confidence=d.confidence, repaired=d.repaired)
            for k, d, o in zip(v.keys, res.ids, v.origins)]
+    fields = {k: ReviewedField(key=k, value=f.value or "", valid=f.valid, reason=f.reason, source=f.source,
+                               origin=v.field_origins.get(k, "ocr"), page=f.page, box=f.box,
+                               confidence=None if f.confidence is None else float(f.confidence))
+              for k, f in res.fields.items()}
     return Reviewed(file_hash=res.file_hash, filename=row.get("filename") or res.filename,
                     document_type=res.document_type, review_status=row.get("review_status") or "pending",
                     reviewed_by=row.get("reviewed_by"), reviewed_at=row.get("reviewed_at"),
                     review_reason=row.get("review_reason"), n_corrections=v.n_corrections, version=v.version,
                     created_at=row.get("created_at"), updated_at=row.get("updated_at"), media_type=res.media_type,
                     pages=len(res.pages), min_confidence=res.min_confidence,
-                    attention=documents.attention(res.document_type, res.ids), ids=ids, result=res)
+                    attention=documents.attention(res.document_type, res.ids), ids=ids, result=res,
+                    fields=fields)
 
 
 def get(file_hash: str) -> Reviewed | None:
@@ -217,6 +244,18 @@ def all_documents(**filters: Any) -> list[Reviewed]:
         if page >= got.pages:
             return out
         page += 1
+
+
+def field_values(file_hashes: Iterable[str], keys: Iterable[str] = ("name", "dob")) -> dict[str, dict[str, str]]:
+    """Each document's reviewed value (corrections applied, masked) of these fields, "" where it
+    has none: History's columns."""
+    keys = list(keys)
+    out: dict[str, dict[str, str]] = {}
+    for h in file_hashes:
+        rv = get(h)
+        got = {k: f.to_dict()["value"] for k, f in rv.fields.items()} if rv else {}
+        out[h] = {k: got.get(k, "") for k in keys}
+    return out
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Iterable[str] = ROW_COLUMNS) -> bytes:

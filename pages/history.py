@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ocr_core import history
+from ocr_core import history, reviewed
 from ocr_core.documents import REVIEW_STATUSES
 from ui import signin, state
 
@@ -36,8 +36,11 @@ if res.rows:
     for col in ("created_at", "reviewed_at"):
         df[col] = pd.to_datetime(df[col], unit="s", utc=True).dt.tz_convert(None)
     df.insert(0, "open", [state.review_link(h) for h in df.file_hash])
-    st.dataframe(df[["open", "filename", "document_type", "pages", "n_ids", "n_invalid_ids", "min_confidence",
-                     "review_status", "reviewed_by", "created_at", "reviewed_at", "engine", "file_hash"]],
+    named = reviewed.field_values(df.file_hash)  # the reviewed name and date of birth (corrections applied)
+    df["name"], df["dob"] = [named[h]["name"] for h in df.file_hash], [named[h]["dob"] for h in df.file_hash]
+    st.dataframe(df[["open", "filename", "name", "dob", "document_type", "pages", "n_ids", "n_invalid_ids",
+                     "min_confidence", "review_status", "reviewed_by", "created_at", "reviewed_at", "engine",
+                     "file_hash"]],
                  hide_index=True, width="stretch",
                  column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
                                 "min_confidence": st.column_config.NumberColumn(format="%.2f"),

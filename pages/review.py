@@ -1,4 +1,4 @@
-"""Review page: upload or open a document, see its boxes, correct IDs, approve or reject.
+"""Review page: upload or open a document, see its boxes, correct IDs and named fields, approve or reject.
 
 Opens a stored document when the URL has ?doc=<file_hash> (links from history and bulk)."""
 from __future__ import annotations
@@ -120,7 +120,11 @@ with right:
 review_parts.qr_panel(v)
 
 st.markdown("#### Detected IDs")
-review_parts.id_editor(v, who)
+edits = review_parts.id_editor(v, who)
+st.markdown("#### Named fields")
+review_parts.field_editor(edits)
+review_parts.save_box(v, who, edits)
+review_parts.unmask_box(v, who)
 
 # ---------------------------------------------------------------- status
 st.markdown("#### Decision")
@@ -172,7 +176,8 @@ d2.download_button("IDs as CSV", icon=":material/download:", data=review.export_
 with st.expander("Audit trail"):
     if state.can("audit"):
         audit_df = pd.DataFrame(review.audit_trail(doc_hash), columns=["time", "operator", "role", "action",
-                                                                       "id_type", "before", "after", "reason"])
+                                                                       "id_type", "field", "before", "after",
+                                                                       "reason"])
         audit_df["time"] = pd.to_datetime(audit_df["time"], unit="s")
         st.dataframe(audit_df, hide_index=True, key="audit_table",
                      column_config={"time": st.column_config.DatetimeColumn("time", format="YYYY-MM-DD HH:mm:ss")})

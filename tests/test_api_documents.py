@@ -151,3 +151,58 @@ def test_corrections_through_the_api_and_the_desk_at_once_keep_both(client, dev_
     assert ids == {("PAN", "ABCPK1234Z", "edited"), ("EPIC", "ABC1234566", "added")}
     assert sorted(c["operator"] for c in review.corrections(h)) == ["asha", "meena"]
     assert json.dumps(review.audit_rows(h)).count("ABCPK1234Z") == 0
+
+
+def test_rest_named_fields_view_correct_422_audit_csv(client, dev_dir):
+    h = _scan(client, dev_dir / "pan_000.png")
+    doc = client.get(f"{API}/documents/{h}").json()
+    assert set(doc["fields"]) == {"name", "father_name", "dob"}
+    dob = doc["fields"]["dob"]
+    assert (dob["value"], dob["valid"], dob["source"], dob["origin"], dob["page"]) == \
+        ("1976-10-14", True, "ocr", "ocr", 1)
+    assert len(dob["box"]) == 4 and 0 < dob["confidence"] <= 1 and dob["reason"] is None
+
+    # a key the type does not have, an invalid value: 422 with a clear message, nothing saved
+    bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
+        {"field": "name", "value": "Asha Kulkarni"}, {"field": "gender", "value": "F"}]})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["detail"] == ("change 2 (field gender): 'gender' is not a field of this PAN document "
+                                    "(its fields: name, father_name, dob)")
+    bad = client.post(f"{API}/documents/{h}/corrections",
+                      json={"changes": [{"field": "dob", "value": "31/02/1980"}]})
+    assert bad.status_code == 422 and bad.json()["detail"] == "change 1 (field dob): not a real calendar date"
+    bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
+        {"field": "dob", "key": "pan-p1-1", "value": "15/10/1976"}]})
+    assert bad.status_code == 422 and "not both" in bad.json()["detail"]
+    assert client.get(f"{API}/documents/{h}").json()["n_corrections"] == 0
+
+    # set two fields, remove one and edit the PAN in one request
+    r = client.post(f"{API}/documents/{h}/corrections", headers={"X-API-Key": "k-ravi-2"}, json={"changes": [
+        {"field": "name", "value": "Asha  Kulkarni"}, {"field": "dob", "value": "15/10/1976"},
+        {"field": "father_name", "remove": True}, {"key": "pan-p1-1", "value": "ABCPK1234Z"}], "reason": "card"})
+    assert r.status_code == 200, r.text
+    v = r.json()
+    assert v["n_corrections"] == 4 and set(v["fields"]) == {"name", "dob"}
+    assert v["fields"]["name"] == {"value": "Asha Kulkarni", "valid": True, "reason": None, "source": "operator",
+                                   "origin": "edited", "page": 1, "box": doc["fields"]["name"]["box"],
+                                   "confidence": None}
+    assert v["fields"]["dob"]["value"] == "1976-10-15" and v["ids"][0]["value"] == "ABCPK1234Z"
+
+    # the audit (a checker's read): each field change with its key and before/after
+    trail = client.get(f"{API}/documents/{h}/audit", headers={"X-API-Key": "k-ravi-2"}).json()["entries"]
+    got = [(e["action"], e["field"], e["before"], e["after"], e["reason"]) for e in trail]
+    assert ("correct_field", "dob", "1976-10-14", "1976-10-15", "card") in got
+    assert ("remove_field", "father_name", "GURPREET KULKARNI", "", "card") in got
+    # four eyes: ravi corrected fields, so another checker decides
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"}, headers={"X-API-Key": "k-ravi-2"})
+    assert r.status_code == 403 and "four eyes" in r.json()["detail"]
+
+    # the bulk CSV: one column per field key, the corrected values
+    rows = {r["file_hash"]: r for r in csv.DictReader(io.StringIO(
+        client.get(f"{API}/documents", params={"format": "csv"}).text))}
+    assert (rows[h]["name"], rows[h]["dob"], rows[h]["father_name"], rows[h]["n_corrections"]) == \
+        ("Asha Kulkarni", "1976-10-15", "", "4")
+    # the OCR answer for the same file is the reviewed one too
+    p = client.post(f"{API}/paddleocr/predict", files={"file": ("again.png", (dev_dir / "pan_000.png").read_bytes(),
+                                                                 "image/png")}).json()
+    assert p["fields"]["name"]["value"] == "Asha Kulkarni" and p["fields"]["name"]["origin"] == "edited"

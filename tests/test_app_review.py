@@ -168,3 +168,83 @@ def test_two_operators_on_one_document_keep_each_others_changes(settings, engine
     df = asha.data_editor[0].value
     assert sorted(zip(df["type"], df["value"])) == [("EPIC", "ABC1234566"), ("PAN", "ABCPK1234Z")]
     assert not any("Another operator" in i for i in _texts(asha.info))
+
+
+def test_review_page_named_fields_edit_live_check_save_with_an_id(settings, engine, dev_dir, app_nav):
+    """The named fields of a PAN card, one input each: an impossible date and a name holding a label
+    word are refused as typed (Save disabled), valid values show normalised, an emptied input is a
+    removal; one Save stores them with an ID edit (sealed, audited) and the page shows the result."""
+    from ocr_core import reviewed
+    from ocr_core.intake import process_upload
+    from ui.review_parts import field_key
+
+    h = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png").file_hash
+    at = desk("asha", "operator", query={"doc": h})
+
+    def inp(key: str, version: int = 0):
+        return at.text_input(key=field_key(h, version, key))
+
+    assert (inp("name").value, inp("father_name").value, inp("dob").value) == \
+        ("ASHA KULKARNI", "GURPREET KULKARNI", "1976-10-14")
+    assert sorted(t.label for t in at.text_input if t.key and t.key.startswith("field_")) == \
+        ["Date of birth", "Father's name", "Name"]  # the PAN's keys, no others
+    assert any(c.startswith("read (ocr) · confidence") and c.endswith("· valid") for c in _texts(at.caption))
+    inp("dob").set_value("31/02/1980").run()
+    inp("name").set_value("Name ASHA").run()
+    assert "Date of birth: not a real calendar date" in _texts(at.error), _texts(at.error)
+    assert "Name: holds the label word NAME" in _texts(at.error), _texts(at.error)
+    assert at.button(key="btn_save").disabled
+    inp("dob").set_value("15/10/1976").run()
+    inp("name").set_value("  Asha   Kulkarni ").run()
+    inp("father_name").set_value("").run()
+    assert not at.error, _texts(at.error)
+    assert {"Date of birth: 1976-10-15 · valid", "Name: Asha Kulkarni · valid"} <= set(_texts(at.success))
+    assert "Father's name will be removed when you save." in _texts(at.warning)
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {0: {"value": "ABCPK1234Z"}}, "added_rows": [],
+                                               "deleted_rows": []}
+    at.text_input(key=f"corr_reason_{h[:12]}").set_value("as on the card").run()
+    at.button(key="btn_save").click().run()
+    assert not at.exception, _texts(at.exception)
+    assert any("Saved 4 correction" in s for s in _texts(at.success)), _texts(at.success)
+
+    v = review.view(h)
+    assert (inp("name", v.version).value, inp("dob", v.version).value, inp("father_name", v.version).value) == \
+        ("Asha Kulkarni", "1976-10-15", "")
+    assert "not found on the document" in _texts(at.caption)
+    assert "corrected by an operator · valid" in _texts(at.caption)
+    rows = list(connect().query("select field, id_type, before, after, operator from corrections order by id"))
+    assert [r["field"] for r in rows] == ["id:pan-p1-1", "field:name", "field:father_name", "field:dob"]
+    assert all(r["operator"] == "asha" for r in rows)
+    assert rows[1]["after"].startswith(crypto.PREFIX) and "Kulkarni" not in json.dumps(rows)
+    assert crypto.decrypt_text(rows[2]["before"]) == "GURPREET KULKARNI" and rows[2]["after"] == ""
+    trail = review.audit_rows(h)
+    assert [a["action"] for a in trail] == ["correct_field", "remove_field", "correct_field", "correct"]
+    assert "KULKARNI" not in json.dumps(trail).upper()
+    fields = reviewed.get(h).to_dict()["fields"]
+    assert {k: (f["value"], f["origin"], f["source"], f["confidence"]) for k, f in fields.items()} == {
+        "name": ("Asha Kulkarni", "edited", "operator", None), "dob": ("1976-10-15", "edited", "operator", None)}
+
+
+def test_two_operators_on_the_fields_of_one_document_keep_each_others_changes(settings, engine, dev_dir, app_nav):
+    """asha types a date of birth (not saved); ravi meanwhile corrects the name and saves; asha's
+    input keeps what she typed across her rerun, and her save stores only the date: ravi's name stays."""
+    from ocr_core.intake import process_upload
+    from ui.review_parts import field_key
+
+    h = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png").file_hash
+    asha, ravi = desk("asha", "operator", query={"doc": h}), desk("ravi", "operator", query={"doc": h})
+    asha.text_input(key=field_key(h, 0, "dob")).set_value("15/10/1976").run()
+    ravi.text_input(key=field_key(h, 0, "name")).set_value("Asha Kulkarni").run()
+    ravi.button(key="btn_save").click().run()
+    assert any("Saved 1 correction" in s for s in _texts(ravi.success)), _texts(ravi.success)
+
+    asha.run()
+    assert asha.text_input(key=field_key(h, 0, "dob")).value == "15/10/1976"  # still on the version she edited
+    assert any("Another operator saved 1 change" in i for i in _texts(asha.info)), _texts(asha.info)
+    asha.button(key="btn_save").click().run()
+    assert any("Saved 1 correction" in s for s in _texts(asha.success)), _texts(asha.success)
+    v = review.view(h)
+    assert (v.fields["name"].value, v.fields["dob"].value) == ("Asha Kulkarni", "1976-10-15")
+    assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct_field"),
+                                                                           ("ravi", "correct_field")]
+    assert asha.text_input(key=field_key(h, v.version, "name")).value == "Asha Kulkarni"

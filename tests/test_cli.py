@@ -49,17 +49,20 @@ def test_export_and_delete_commands(settings, engine, dev_dir, tmp_path):
 
     pan = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan.png").file_hash
     aadhaar = process_upload((dev_dir / "aadhaar_000.png").read_bytes(), "aadhaar.png").file_hash
-    review.save_corrections(pan, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
+    review.save_corrections(pan, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
+                            fields={"name": "Asha  Kulkarni"})  # an ID and a named field
     review.set_status(pan, "approved", "ravi")  # four eyes: not the one who corrected
     env = {"DB_PATH": str(settings.db_path), "OCR_KEY_FILE": str(settings.ocr_key_file)}
     p = run_cli("export", "--status", "approved", "--out", str(tmp_path / "out.csv"), env_extra=env)
     assert p.returncode == 0, p.stderr
     rows = list(csv.DictReader((tmp_path / "out.csv").open()))
-    assert [(r["file_hash"], r["PAN"], r["review_status"], r["reviewed_by"], r["n_corrections"]) for r in rows] == \
-        [(pan, "ABCPK1234Z", "approved", "ravi", "1")]
+    assert [(r["file_hash"], r["PAN"], r["name"], r["review_status"], r["reviewed_by"], r["n_corrections"])
+            for r in rows] == [(pan, "ABCPK1234Z", "Asha Kulkarni", "approved", "ravi", "2")]
     p = run_cli("export", "--since", "2000-01-01", "--out", str(tmp_path / "out.json"), env_extra=env)
     docs = json.loads((tmp_path / "out.json").read_text())
     assert p.returncode == 0 and {d["file_hash"] for d in docs} == {pan, aadhaar}
+    named = next(d for d in docs if d["file_hash"] == pan)["fields"]["name"]
+    assert (named["value"], named["origin"], named["source"]) == ("Asha Kulkarni", "edited", "operator")
     full = next(i.value for i in review.view(aadhaar).result.ids if i.type == "AADHAAR")
     assert full not in (tmp_path / "out.json").read_text()  # masked
     assert run_cli("export", "--since", "last week", "--out", str(tmp_path / "x.csv"), env_extra=env).returncode == 2

@@ -82,12 +82,16 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     hashes = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash
               for n in ("gst_000_digital.pdf", "udyam_000_digital.pdf", "gst_001_digital.pdf")}
     review.set_status(hashes["gst_001_digital.pdf"], "approved", "ravi")
+    review.apply_changes(hashes["gst_000_digital.pdf"], [{"field": "name", "value": "Corrected  Traders"}], "meena")
     checker = _page("history", "chen", role="checker")  # delete is an admin's: disabled, and why
     assert checker.button(key="hist_delete").disabled
     assert "Delete needs the admin role (you are checker)." in [c.value for c in checker.caption]
     at = _page("history", "ada", role="admin")
     assert len(at.dataframe[0].value) == 3
     assert "3 documents · page 1 of 1" in [c.value for c in at.caption]
+    names = dict(zip(at.dataframe[0].value.filename, at.dataframe[0].value.name))
+    assert names["gst_000_digital.pdf"] == "Corrected Traders"  # the reviewed name, as corrected
+    assert names["udyam_000_digital.pdf"] == review.view(hashes["udyam_000_digital.pdf"]).fields["name"].value
     at.multiselect(key="hist_types").set_value(["GSTIN"]).run()
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "gst_001_digital.pdf"]
     at.selectbox(key="hist_operator").set_value("ravi").run()

@@ -247,3 +247,155 @@ def test_two_operators_editing_at_once_keep_each_others_changes(pan):
     with pytest.raises(ValueError, match="unknown ID key"):
         review.save_corrections(h, [{"key": "new-feedbeef", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
                                 seen=va.version)
+
+
+# ---------------------------------------------------------------- named fields
+def test_field_corrections_checked_sealed_audited_replayed_and_exported(pan, settings):
+    """A PAN's name, father's name and date of birth corrected through the API's core call: the
+    extractor's rules normalise and check the values, a key the type lacks or an invalid value
+    saves nothing, the values are sealed at rest, the audit names only the key, every output shows
+    the corrected fields with their origin, and the corrector is the maker for four eyes."""
+    from ocr_core import reviewed
+
+    h = pan.file_hash
+    v = review.view(h)
+    assert list(review.field_kinds(v.result)) == ["name", "father_name", "dob"]
+    assert {k: (f.value, f.valid) for k, f in v.fields.items()} == {
+        "name": ("ASHA KULKARNI", True), "father_name": ("GURPREET KULKARNI", True), "dob": ("1976-10-14", True)}
+    assert v.field_origins == {"name": "ocr", "father_name": "ocr", "dob": "ocr"}
+    # the live check: the printed spelling of the same value is no change; values are normalised
+    assert not review.check_field(v, "dob", "14/10/1976")["changed"]
+    assert not review.check_field(v, "name", " ASHA  KULKARNI ")["changed"]
+    assert review.check_field(v, "dob", "15-10-1976").items() >= {"changed": True, "value": "1976-10-15",
+                                                                  "valid": True}.items()
+    assert review.check_field(v, "dob", "01/01/2090")["reason"] == "birth date in the future"
+    assert review.check_field(v, "dob", "30/02/1980")["reason"] == "not a real calendar date"
+    assert review.check_field(v, "name", "Name Asha")["reason"] == "holds the label word NAME"
+    assert review.check_field(v, "father_name", "")["remove"]
+    assert "not a field of this PAN document (its fields: name, father_name, dob)" in \
+        review.check_field(v, "gender", "MALE")["reason"]
+
+    # a key the type lacks, an invalid value, a field named twice: a clear error, nothing saved
+    with pytest.raises(ValueError, match=r"change 2 \(field gender\): 'gender' is not a field of this PAN"):
+        review.apply_changes(h, [{"field": "name", "value": "Asha Kulkarni"}, {"field": "gender", "value": "M"}],
+                             "asha")
+    with pytest.raises(ValueError, match=r"change 1 \(field dob\): birth date in the future"):
+        review.apply_changes(h, [{"field": "dob", "value": "01/01/2090"}], "asha")
+    with pytest.raises(ValueError, match="changed twice"):
+        review.apply_changes(h, [{"field": "dob", "value": "15/10/1976"}, {"field": "dob", "remove": True}], "asha")
+    review.apply_changes(h, [{"field": "dob", "remove": True}, {"key": "pan-p1-1", "remove": True}], "asha")
+    with pytest.raises(ValueError, match=r"change 1 \(field dob\): the document has no such field to remove"):
+        review.apply_changes(h, [{"field": "dob", "remove": True}], "asha")
+    assert review.view(h).n_corrections == 2  # only the valid request went in
+    assert "dob" not in review.view(h).fields and review.view(h).result.ids == []
+
+    # set (edit, and re-add the removed date: origin edited, the OCR had it), remove: one transaction
+    out = review.apply_changes(h, [{"field": "name", "value": "  asha   kulkarni"},
+                                   {"field": "dob", "value": "15/10/1976"}, {"field": "father_name", "remove": True}],
+                               "asha", "as printed")
+    assert len(out) == 3
+    v = review.view(h)
+    name, dob = v.fields["name"], v.fields["dob"]
+    assert (name.value, name.valid, name.source, name.confidence) == ("asha kulkarni", True, "operator", None)
+    assert dob.value == "1976-10-15" and dob.box == pan.fields["dob"].box and dob.page == 1  # where the OCR read it
+    assert "father_name" not in v.fields and v.field_origins == {"name": "edited", "dob": "edited"}
+    assert v.n_corrections == 5 and documents.load(h).fields["name"].value == "ASHA KULKARNI"  # the original kept
+
+    # sealed at rest: the corrections and the audit hold no value in clear
+    db = connect()
+    raw = [dict(r) for r in db.query("select field, id_type, before, after, reason, meta from corrections")]
+    assert [r["field"] for r in raw][-3:] == ["field:name", "field:dob", "field:father_name"]
+    assert all(r["id_type"] is None for r in raw if r["field"].startswith("field:"))
+    assert all(r[c].startswith(crypto.PREFIX) for r in raw for c in ("before", "after", "reason") if r[c])
+    dump = json.dumps(raw + review.audit_rows(h)).upper()
+    assert "KULKARNI" not in dump and "1976-10-1" not in dump
+    trail = review.audit_rows(h)
+    assert [a["action"] for a in trail[:3]] == ["remove_field", "add_field", "correct_field"]
+    assert trail[0]["detail"] == {"correction": trail[0]["detail"]["correction"], "field": "father_name"}
+    # ... and the trail people read shows what changed
+    people = review.audit_trail(h)
+    assert (people[1]["field"], people[1]["before"], people[1]["after"]) == ("dob", "", "1976-10-15")  # re-added
+    assert (people[2]["field"], people[2]["before"], people[2]["after"]) == ("name", "ASHA KULKARNI", "asha kulkarni")
+
+    # every output: the reviewed document, the export, the bulk row; counts
+    rv = reviewed.get(h)
+    d = rv.to_dict()
+    assert d["n_corrections"] == 5 and set(d["fields"]) == {"name", "dob"}
+    assert d["fields"]["name"].items() >= {"value": "asha kulkarni", "origin": "edited", "source": "operator",
+                                           "confidence": None, "valid": True}.items()
+    assert rv.export()["fields"]["dob"]["origin"] == "edited"
+    row = rv.row()
+    assert (row["name"], row["dob"], row["father_name"], row["invalid_fields"]) == \
+        ("asha kulkarni", "1976-10-15", "", "")
+    text = reviewed.to_csv([row]).decode()
+    assert "asha kulkarni" in text and "GURPREET" not in text
+    assert review.correction_counts("kind") == {"field removed": 2, "field edited": 1, "field added": 1,
+                                                "ID removed": 1}
+    assert review.correction_counts("id_type")["field:dob"] == 2
+    # four eyes: asha corrected fields, so she may not approve it
+    with pytest.raises(PermissionError, match="four eyes: you corrected this document"):
+        review.set_status(h, "approved", "asha")
+
+
+def test_a_field_the_ocr_missed_is_added_and_dates_are_checked_against_each_other(aadhaar):
+    h = aadhaar.file_hash
+    v = review.view(h)
+    assert "address" not in v.fields and "address" in review.field_kinds(v.result)
+    review.apply_changes(h, [{"field": "address", "value": "12 MG Road , Mysore ,  Karnatka 570001", "page": 1},
+                             {"field": "gender", "value": "f"}], "ravi")
+    v = review.view(h)
+    assert v.fields["address"].value == "12 MG Road, Mysore, Karnataka 570001"  # the extractor's clean-up
+    assert v.fields["gender"].value == "FEMALE"
+    assert v.field_origins["address"] == "added" and v.field_origins["gender"] == "edited"
+    assert v.fields["address"].box is None and v.fields["address"].page == 1
+
+    # dates in order (the extractor's cross-check): a passport, in memory
+    from ocr_core.models import DocumentResult, Field, Page
+
+    res = DocumentResult(filename="p", file_hash="0" * 64, ids=[], document_type="PASSPORT",
+                         pages=[Page(1, 10, 10, "ocr", document_type="PASSPORT")],
+                         fields={"date_of_issue": Field("date_of_issue", "2015-01-01"),
+                                 "date_of_expiry": Field("date_of_expiry", "2025-01-01")})
+    pv = review.View(result=res, keys=[], origins=[], row={})
+    assert review.check_field(pv, "date_of_expiry", "01/01/2014")["reason"] == \
+        "date of expiry is not after date of issue"
+    assert review.check_field(pv, "date_of_issue", "01/06/2025")["reason"] == \
+        "date of expiry is not after date of issue"
+    assert review.check_field(pv, "date_of_expiry", "01/01/2035")["valid"]
+    # a bundle (MIXED) takes the keys of each of its page types
+    res.document_type, res.pages = "MIXED", [Page(1, 10, 10, "ocr", document_type="PAN"),
+                                             Page(2, 10, 10, "ocr", document_type="VOTER_ID")]
+    assert list(review.field_kinds(res)) == ["name", "father_name", "dob", "gender"]
+
+
+def test_field_inputs_of_two_operators_at_once_keep_each_others_changes(pan):
+    """The desk's save with field inputs: each operator stores only what they changed against the
+    version their inputs were shown; where both changed the same field the later save wins."""
+    h = pan.file_hash
+    va, vb = review.view(h), _other_session(review.view, h)
+    shown = {r["key"]: r["value"] for r in review.field_rows(va)}
+    assert shown == {"name": "ASHA KULKARNI", "father_name": "GURPREET KULKARNI", "dob": "1976-10-14"}
+    _other_session(review.save_corrections, h, review.id_rows(vb), "ravi", seen=vb.version,
+                   fields={**shown, "name": "Asha Kulkarni"})
+    out = review.save_corrections(h, review.id_rows(va), "asha", seen=va.version,
+                                  fields={**shown, "dob": "15/10/1976", "father_name": "  "})
+    assert len(out) == 2
+    v = review.view(h)
+    assert {k: f.value for k, f in v.fields.items()} == {"name": "Asha Kulkarni", "dob": "1976-10-15"}
+    # both change the date of birth: the later save wins, its before is the other's value
+    va, vb = review.view(h), _other_session(review.view, h)
+    rows = review.field_rows(va)
+    shown = {r["key"]: r["value"] for r in rows}
+    assert shown["father_name"] == "" and not next(r for r in rows if r["key"] == "father_name")["found"]
+    _other_session(review.save_corrections, h, review.id_rows(vb), "ravi", seen=vb.version,
+                   fields={**shown, "dob": "16/10/1976"})
+    review.save_corrections(h, review.id_rows(va), "asha", seen=va.version, fields={**shown, "dob": "17/10/1976"})
+    last = review.corrections(h)[-1]
+    assert (last["field"], last["before"], last["after"], last["meta"]["concurrent"]) == \
+        ("field:dob", "1976-10-16", "1976-10-17", True)
+    # an invalid input is refused with its key, and nothing of that save is written
+    n = len(review.corrections(h))
+    with pytest.raises(ValueError, match="dob: birth date in the future"):
+        review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
+                                fields={"dob": "01/01/2090"})
+    assert len(review.corrections(h)) == n

@@ -1,8 +1,10 @@
-"""Pieces of the review page: page image with boxes, recognised lines, the ID editor with live
-validation, region re-OCR. Each action is one ocr_core call."""
+"""Pieces of the review page: page image with boxes, recognised lines, the ID editor and the
+named-field inputs with live validation (saved together), region re-OCR. Each action is one
+ocr_core call."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -143,9 +145,19 @@ def editor_key(file_hash: str, version: int) -> str:
     return f"ids_editor_{file_hash[:12]}_{version}"
 
 
-def _has_edits(key: str) -> bool:
-    state = st.session_state.get(key) or {}
-    return any(state.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+def field_key(file_hash: str, version: int, key: str) -> str:
+    """The widget key of a named field's input (one per document version, like the ID editor's)."""
+    return f"field_{file_hash[:12]}_{version}_{key}"
+
+
+def _has_edits(file_hash: str, version: int) -> bool:
+    """Unsaved edits in the ID editor or a field input rendered from this version."""
+    ss = st.session_state
+    edits = ss.get(editor_key(file_hash, version)) or {}
+    if any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
+        return True
+    prefix = field_key(file_hash, version, "")
+    return any(k in ss and ss[k] != shown for k, shown in ss["fields_shown"].items() if k.startswith(prefix))
 
 
 def editor_base(v: review.View) -> review.View:
@@ -155,7 +167,7 @@ def editor_base(v: review.View) -> review.View:
     fh = v.result.file_hash
     pins = st.session_state["editor_seen"]
     seen = pins.get(fh)
-    if seen is not None and seen != v.version and _has_edits(editor_key(fh, seen)):
+    if seen is not None and seen != v.version and _has_edits(fh, seen):
         base = review.view(fh, as_of=seen)
         if base is not None:
             return base
@@ -163,14 +175,26 @@ def editor_base(v: review.View) -> review.View:
     return v
 
 
-def id_editor(v: review.View, who: Identity) -> None:
-    """Detected IDs in st.data_editor; each changed row is validated as it is typed. The save sends
-    the version the editor was shown, so another operator's concurrent changes are kept."""
+@dataclass
+class Edits:
+    """What the operator changed in the ID editor and the field inputs, not yet saved."""
+    base: review.View  # the version the editors show
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the ID editor's rows
+    fields: dict[str, str] = field(default_factory=dict)  # field key -> the text in its input
+    changes: int = 0
+    invalid: int = 0
+
+
+def id_editor(v: review.View, who: Identity) -> Edits:
+    """Detected IDs in st.data_editor; each changed row is validated as it is typed. Returns the
+    edits, saved with the field inputs' by `save_box` (with the version the editor was shown, so
+    another operator's concurrent changes are kept)."""
     fh = v.result.file_hash
     base = editor_base(v)
     if base.version != v.version:
-        st.info(f"Another operator saved {v.n_corrections - base.n_corrections} change(s) to these IDs while you "
-                "were editing. Saving stores only your own changes and keeps theirs.", icon=":material/group:")
+        st.info(f"Another operator saved {v.n_corrections - base.n_corrections} change(s) to these IDs or fields "
+                "while you were editing. Saving stores only your own changes and keeps theirs.",
+                icon=":material/group:")
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
     rows = review.id_rows(base, revealed)
     df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
@@ -223,27 +247,100 @@ def id_editor(v: review.View, who: Identity) -> None:
     if removed:
         changes += len(removed)
         st.warning(f"{len(removed)} ID(s) will be removed when you save.")
+    return Edits(base=base, rows=out, changes=changes, invalid=invalid_changes)
+
+
+FIELD_LABELS = {"name": "Name", "name_hi": "Name (Devanagari)", "father_name": "Father's name",
+                "relation": "Relation (S/O, D/O, W/O)", "dob": "Date of birth", "gender": "Gender",
+                "address": "Address", "surname": "Surname", "given_names": "Given names",
+                "nationality": "Nationality", "place_of_birth": "Place of birth", "date_of_issue": "Date of issue",
+                "date_of_expiry": "Date of expiry", "valid_till": "Valid till", "cov": "Classes of vehicle",
+                "enterprise_type": "Enterprise type", "major_activity": "Major activity",
+                "date_of_incorporation": "Date of incorporation",
+                "date_of_udyam_registration": "Date of Udyam registration", "trade_name": "Trade name",
+                "constitution": "Constitution", "date_of_liability": "Date of liability"}
+
+
+def field_label(key: str) -> str:
+    return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _field_status(r: dict[str, Any]) -> str:
+    """The caption under an unchanged input: where the value comes from and its check."""
+    if not r["found"]:
+        return "not found on the document"
+    where = {"edited": "corrected by an operator", "added": "added by an operator"}.get(
+        r["origin"], f"read ({r['source']})" + (f" · confidence {r['confidence']:.2f}" if r["confidence"] is not None
+                                                else ""))
+    return where + (" · valid" if r["valid"] else f" · :red[not valid: {r['reason']}]")
+
+
+def field_editor(edits: Edits) -> Edits:
+    """One text input per named field of the document's type (explicit widget keys, one set per
+    version shown), each checked as it is typed (`review.check_field`): the normalised value or
+    the reason under it. An emptied input removes the field, a filled empty one adds it."""
+    base = edits.base
+    fh = base.result.file_hash
+    rows = review.field_rows(base)
+    if not rows:
+        st.caption(f"No named fields for a {base.result.document_type} document.")
+        return edits
+    shown = st.session_state["fields_shown"]
+    now = field_key(fh, base.version, "")
+    for k in [k for k in shown if k.startswith(f"field_{fh[:12]}_") and not k.startswith(now)]:
+        del shown[k]  # inputs of versions no longer shown
+    cols = st.columns(2)
+    for i, r in enumerate(rows):
+        wkey = field_key(fh, base.version, r["key"])
+        shown[wkey] = r["value"]
+        if wkey not in st.session_state:
+            st.session_state[wkey] = r["value"]
+        label = field_label(r["key"])
+        with cols[i % 2]:
+            text = st.text_input(label, key=wkey, max_chars=500,
+                                 help=f"`{r['key']}`: empty it to remove the field; dates as DD/MM/YYYY or YYYY-MM-DD")
+            edits.fields[r["key"]] = text
+            chk = review.check_field(base, r["key"], text)
+            if not chk["changed"]:
+                st.caption(_field_status(r))
+            elif chk["remove"]:
+                edits.changes += 1
+                st.warning(f"{label} will be removed when you save.", icon=":material/delete:")
+            elif chk["valid"]:
+                edits.changes += 1
+                st.success(f"{label}: {mask_text(chk['value'])} · valid", icon=":material/check_circle:")
+            else:
+                edits.changes += 1
+                edits.invalid += 1
+                st.error(f"{label}: {chk['reason']}", icon=":material/error:")
+    return edits
+
+
+def save_box(v: review.View, who: Identity, edits: Edits) -> None:
+    """The reason and the one Save for the ID editor's and the field inputs' changes: one core
+    call (`review.save_corrections`), one transaction, against the version they were shown."""
+    fh = v.result.file_hash
     c1, c2 = st.columns([3, 1])
     reason = c1.text_input("Reason for the correction (optional)", key=f"corr_reason_{fh[:12]}")  # one per document
     c2.write("")
     may = state.can("correct")
-    if invalid_changes:
+    if edits.invalid:
         st.caption(":red[Correct or remove the invalid value to save: only valid values are stored.]")
     if c2.button("Save corrections", key="btn_save", icon=":material/save:",
-                 disabled=not (may and changes) or bool(invalid_changes), type="primary"):
+                 disabled=not (may and edits.changes) or bool(edits.invalid), type="primary"):
         try:
-            ids = review.save_corrections(fh, out, who, reason, seen=base.version)
+            ids = review.save_corrections(fh, edits.rows, who, reason, seen=edits.base.version, fields=edits.fields)
         except (ValueError, LookupError, PermissionError) as e:
             st.error(str(e))
         else:
             st.session_state["editor_seen"].pop(fh, None)
             state.flash("success", f"Saved {len(ids)} correction(s).")
             st.rerun()
-    unmask_box(v, who, revealed)
 
 
-def unmask_box(v: review.View, who: Identity, revealed: dict[str, str]) -> None:
+def unmask_box(v: review.View, who: Identity) -> None:
     fh = v.result.file_hash
+    revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
     masked = [(k, d) for k, d in zip(v.keys, v.result.ids) if d.type in MASKED_TYPES and k not in revealed]
     if revealed:
         st.warning(f"{len(revealed)} number(s) shown unmasked (logged in the audit trail).", icon=":material/visibility:")

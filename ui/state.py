@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "done_uploads": [],  # file_ids of uploads already processed
     "revealed": {},  # (file_hash, key) -> full number, only after an audited unmask
     "editor_seen": {},  # file_hash -> the View.version the ID editor's pending edits were made on
+    "fields_shown": {},  # a field input's widget key -> the value it was shown with (unsaved edits differ)
     "qp_doc_seen": None,
     "flash": [],  # (kind, message) shown once after a rerun
     "locked": {},  # file name -> bytes of a password-protected PDF waiting for its password (memory only)

@@ -1,5 +1,5 @@
-"""The documents resource: the reviewed view of each document (`ocr_core.reviewed`), its
-corrections and review decision, the reviewed list (JSON pages or the bulk CSV), deletion, and
+"""The documents resource: the reviewed view of each document (`ocr_core.reviewed`: IDs and named
+fields), its corrections (`ocr_core.review.apply_changes`) and review decision, the reviewed list (JSON pages or the bulk CSV), deletion, and
 its masked images (GET /documents/{file_hash}/pages/{n}/image (PNG) and
 /documents/{file_hash}/masked.pdf: Aadhaar and VID numbers covered on the image itself, the
 core's `ocr_core.redact`). Thin over the core; who did it is the caller's OCR_API_KEYS name."""
@@ -63,7 +63,8 @@ async def get_document(_who: Operator, _rl: RateLimitDep, file_hash: str = HashP
 
 
 @router.post("/{file_hash}/corrections", response_model=ReviewedDocumentOut,
-             responses=error_responses(401, 403, 404, 422, 429), summary="edit, add or remove IDs (all or nothing)")
+             responses=error_responses(401, 403, 404, 422, 429),
+             summary="edit, add or remove IDs and named fields (all or nothing)")
 async def correct(body: CorrectionsIn, caller: Operator, _rl: RateLimitDep, file_hash: str = HashPath) -> dict:
     changes = [c.model_dump(exclude_none=True) for c in body.changes]
     await run_in_threadpool(_call, review.apply_changes, file_hash, changes, caller, body.reason)
