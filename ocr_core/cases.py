@@ -21,6 +21,7 @@ import sqlite_utils
 from . import crypto, documents, id_index, review
 from .fields.case import compare_case
 from .models import DocumentResult
+from .privacy import mask_text
 from .store import connect
 
 MAX_LEN = 80
@@ -63,8 +64,9 @@ def assign(file_hash: str, label: str | None, db: sqlite_utils.Database | None =
 
 
 def label_of(file_hash: str, db: sqlite_utils.Database | None = None) -> str | None:
+    """The document's case label as given (an Aadhaar or VID number typed into it masked), or None."""
     row = _db(db).execute("select label from cases where file_hash = ?", [file_hash]).fetchone()
-    return crypto.decrypt_maybe(row[0]) if row else None
+    return mask_text(crypto.decrypt_maybe(row[0])) if row else None
 
 
 def members(file_hash: str, db: sqlite_utils.Database | None = None) -> list[str]:

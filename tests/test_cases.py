@@ -34,6 +34,12 @@ def test_labels_are_cleaned_and_refused_clearly():
         cases.clean("LOAN\x00-1")
 
 
+def test_a_number_typed_into_a_label_is_masked_when_shown(settings):
+    cases.assign("f6" * 32, "KYC 2155 2109 3999")
+    assert cases.label_of("f6" * 32) == "KYC XXXX XXXX 3999"
+    assert cases.find("kyc 2155 2109 3999") == {"f6" * 32}
+
+
 def test_one_case_compared_flagged_exported_and_searchable(settings):
     pan, aad, voter, other = "a1" * 32, "b2" * 32, "c3" * 32, "d4" * 32
     for r in (_doc(pan, "PAN", "Ravi Kumar Sharma", "1988-04-12"), _doc(aad, "AADHAAR", "Sharma Ravi Kumar", "1988-04-12"),
