@@ -34,10 +34,10 @@ def keep(result: DocumentResult, data: bytes | None = None, *, settings: Setting
     settings = settings or get_settings()
     db = connect(settings.db_path)
     originals = settings.store_originals
+    if not originals and data is not None:  # before the record appears: a delete that sees it finds them
+        redact.store_masked(result, data, settings)
     documents.save(result, data if originals else None, db=db, settings=settings)
     if not originals:
-        if data is not None:
-            redact.store_masked(result, data, settings)
         files.delete_original(result.file_hash, settings)
     ResultCache(settings, db).link(result.file_hash, result.engine_version)
     review.refresh(result.file_hash)
