@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from ocr_core import auth
+from ocr_core import auth, cases
 from ocr_core.config import Settings
 from ocr_core.jobs import JobBackend, get_backend
 from ocr_core.loader import SUPPORTED
@@ -140,3 +140,16 @@ UploadDep = Annotated[Upload, Depends(read_upload)]
 # the password of a protected PDF (an e-Aadhaar): used in memory only, never logged or stored
 PasswordForm = Annotated[str | None, Form(description="the password of a protected PDF (e-Aadhaar: the first "
                                                       "four letters of the name in capitals + year of birth)")]
+
+
+def case_form(case: Annotated[str | None, Form(description="a case label: the documents of one case (one person's "
+                                                           "KYC set) get their names and dates of birth compared",
+                                               max_length=200)] = None) -> str | None:
+    """The upload's case label (`ocr_core.cases`), cleaned; 422 ``bad_case`` when the core refuses it."""
+    try:
+        return cases.clean(case)
+    except ValueError as e:
+        raise APIError(422, "bad_case", str(e)) from None
+
+
+CaseForm = Annotated[str | None, Depends(case_form)]

@@ -14,13 +14,14 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import archive, reviewed
+from . import archive, cases, reviewed
 from .config import Settings, get_settings
 from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
 from .privacy import mask_text
+from .store import connect
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
 SEP = reviewed.SEP
@@ -37,9 +38,11 @@ def new_batch_id() -> str:
 # ---------------------------------------------------------------- submitting
 def submit_uploads(backend: JobBackend, uploads: Iterable[tuple[str, bytes]], *, batch_id: str,
                    engine: str | None = None, lang: str | None = None,
-                   settings: Settings | None = None) -> tuple[list[Job], list[dict[str, str]]]:
+                   settings: Settings | None = None, case: str | None = None) -> tuple[list[Job], list[dict[str, str]]]:
     """Queue every file (a ZIP's members one by one). Returns the jobs, in order, and the uploads
-    refused before OCR as {"filename", "error", "code"}; one bad upload never stops the others."""
+    refused before OCR as {"filename", "error", "code"}; one bad upload never stops the others.
+    `case`: every document is labelled with this case (`cases`; ValueError for a bad label)."""
+    case = cases.clean(case)
     jobs: list[Job] = []
     errors: list[dict[str, str]] = []
     for name, data in uploads:
@@ -53,6 +56,8 @@ def submit_uploads(backend: JobBackend, uploads: Iterable[tuple[str, bytes]], *,
             label = f"{name}/{member}" if len(items) > 1 or member != name else member
             try:
                 jobs.append(backend.submit(content, label, engine=engine, lang=lang, batch_id=batch_id))
+                if case:
+                    cases.assign(jobs[-1].file_hash, case, db=connect((settings or get_settings()).db_path))
             except InputError as e:
                 errors.append({"filename": label, "error": str(e), "code": e.code})
     log.info("batch submitted", extra={"event": "batch_submit", "batch_id": batch_id, "jobs": len(jobs),
@@ -172,7 +177,7 @@ def collect(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, str
 def run_batch(paths: Iterable[str | Path], out: str | Path, json_out: str | Path | None = None, *,
               engine: str | None = None, lang: str | None = None, show_progress: bool = True,
               timeout: float = 24 * 3600, settings: Settings | None = None,
-              backend: JobBackend | None = None) -> dict[str, int]:
+              backend: JobBackend | None = None, case: str | None = None) -> dict[str, int]:
     """Scan every file through the job layer; write the CSV (and JSON lines). Returns counts."""
     from tqdm import tqdm
 
@@ -188,7 +193,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, json_out: str | Path
             refused.append({"filename": str(f), "error": f"cannot read: {e}", "code": "unreadable"})
             continue
         jobs, errs = submit_uploads(backend, [(f.name, data)], batch_id=batch_id, engine=engine, lang=lang,
-                                    settings=settings)
+                                    settings=settings, case=case)
         refused += errs
         pairs += [(j.filename if archive.is_zip(data, f.name) else f.name, j) for j in jobs]
     deadline = time.monotonic() + timeout

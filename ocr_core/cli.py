@@ -35,9 +35,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
+    from .cases import clean
 
+    try:
+        clean(args.case)
+    except ValueError as e:
+        print(f"--case: {e}", file=sys.stderr)
+        return 2
     counts = run_batch(args.paths, args.out, args.json, engine=args.engine, lang=args.lang,
-                       show_progress=not args.quiet)
+                       show_progress=not args.quiet, case=args.case)
     print(f"{counts['documents']} documents: {counts['succeeded']} done, {counts['failed']} failed, "
           f"{counts['unfinished']} unfinished -> {args.out}", file=sys.stderr)
     return 0 if counts["failed"] == 0 and counts["unfinished"] == 0 else 1
@@ -198,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--engine", default=None)
     b.add_argument("--lang", default=None)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--case", default=None, help="label every document with this case: their names and dates of "
+                                                "birth are compared (the case_mismatch column)")
     b.set_defaults(func=cmd_batch)
 
     g = sub.add_parser("purge", help="delete documents, files, results, jobs and corrections older than "

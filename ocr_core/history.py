@@ -1,6 +1,7 @@
 """Every processed document: search, filter and page through the documents (`documents.find`), and
 delete a document with everything kept for it. No ID numbers are read here (only counts and
-metadata); a search by ID number goes through the keyed hash index (`id_index`).
+metadata); a search by ID number or by name goes through the keyed hash index (`id_index`), a
+search by case label through the case's keyed hash (`cases`).
 
 File names are stored encrypted (see `documents.SEALED`), so the text search and the order by file
 name run here in Python over the decrypted names of the rows the other (SQL) filters keep."""
@@ -13,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import documents, id_index, review
+from . import cases, documents, id_index, review
 from .store import connect
 
 COLUMNS = documents.COLUMNS
@@ -23,7 +24,7 @@ ORDERS = {"newest": "created_at desc", "oldest": "created_at asc", "updated": "u
 
 @dataclass
 class HistoryQuery:
-    text: str = ""  # part of the filename, the start of the file hash, or an ID number (keyed hash index)
+    text: str = ""  # part of the filename, the start of the file hash, an ID number, a name or a case label
     date_from: dt.date | None = None  # processed on or after (local dates, inclusive)
     date_to: dt.date | None = None
     document_types: list[str] = field(default_factory=list)
@@ -106,6 +107,8 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
     if text:
         t, prefix = text.casefold(), text.lower()
         holders = id_index.find(db, text)  # an ID number, through its keyed hash
+        holders |= id_index.find_name(db, text)  # a name (whole, or words of it), the same way
+        holders |= cases.find(text, db)  # a case label
         found = [(h, n) for h, n in found if t in (n or "").casefold() or h.startswith(prefix) or h in holders]
     if by_name:  # like SQL's "order by filename collate nocase, file_hash": no name first
         found.sort(key=lambda hn: (hn[1] is not None, (hn[1] or "").casefold(), hn[0]))

@@ -15,7 +15,7 @@ from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
-from .fields import extract_fields, read_devanagari
+from .fields import apply_qr, extract_fields, read_devanagari
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
@@ -23,7 +23,7 @@ from .models import DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "4"  # bump when loading, orientation, extraction, classification, fields or the QR change results
+PIPELINE_VERSION = "5"  # bump when loading, orientation, extraction, classification, fields or the QR change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
@@ -204,6 +204,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
         result = document_from_pages(pages, devanagari=devanagari, filename=filename, file_hash=file_hash,
                                      engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
         result.aadhaar_qr = _read_qr(result, data, dict(zip(ocr_numbers, upright)), settings)
+        result.fields = apply_qr(result.document_type, result.fields, result.aadhaar_qr)  # the QR's values (fields.qr)
         result.execution_time = time.perf_counter() - t0
         if keep:
             cache.put(file_hash, version, result.to_dict(unmask=True))

@@ -9,13 +9,14 @@ Who writes what (see README "Data model"):
 - ``ocr_jobs``: a job's status and its file hash, the reference to the record; no result.
 - ``cache``: an index of results by file hash and engine/model/parameter version; an entry whose
   result the record holds keeps no copy of it (`store.ResultCache.link`).
-- ``id_index``: keyed hashes of the reviewed ID numbers (`id_index`), for search.
+- ``id_index``: keyed hashes of the reviewed ID numbers and names (`id_index`), for search.
+- ``cases``: the document's case label (`cases`).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from . import documents, files, id_index, redact, review, store
+from . import cases, documents, files, id_index, redact, review, store
 from .config import Settings, get_settings
 from .jobs import CELERY_FORGET, JobStore, load_backend
 from .logs import log
@@ -33,10 +34,10 @@ def keep(result: DocumentResult, data: bytes | None = None, *, settings: Setting
     settings = settings or get_settings()
     db = connect(settings.db_path)
     originals = settings.store_originals
+    if not originals and data is not None:  # before the record appears: a delete that sees it finds them
+        redact.store_masked(result, data, settings)
     documents.save(result, data if originals else None, db=db, settings=settings)
     if not originals:
-        if data is not None:
-            redact.store_masked(result, data, settings)
         files.delete_original(result.file_hash, settings)
     ResultCache(settings, db).link(result.file_hash, result.engine_version)
     review.refresh(result.file_hash)
@@ -79,6 +80,7 @@ def erase(file_hash: str, operator: str, *, settings: Settings | None = None) ->
         counts["cache"] = ResultCache(settings, db).delete(file_hash)
         counts["ocr_jobs"] = jobs.delete_for(file_hash)
         counts["id_index"] = id_index.delete(db, file_hash)
+        counts["cases"] = cases.delete(db, file_hash)
         store.forget_scan_file(db, file_hash)
         found = any(counts.values())
         found = files.delete(file_hash, settings) or found

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any
 
-from . import documents, files, id_index, review, store
+from . import cases, documents, files, id_index, review, store
 from .config import Settings, get_settings
 from .logs import log
 from .store import ResultCache, connect, scrub
@@ -46,11 +46,13 @@ def purge(older_than_days: float | None = None, *, settings: Settings | None = N
         documents.delete_row(h, db)
         out["corrections"] += review.delete_corrections(h, db)
         out["cache"] += cache.delete(h)
-        id_index.delete(db, h)  # the keyed hashes of its ID numbers go with it
+        id_index.delete(db, h)  # the keyed hashes of its ID numbers and names go with it
+        cases.delete(db, h)
         out["documents"] += 1
         if h not in active and files.delete(h, settings):
             out["files"] += 1
     out["corrections"] += review.purge_corrections(cutoff, documents.hashes(db), db)  # of documents deleted elsewhere
+    cases.purge(db, cutoff, documents.hashes(db))  # labels of jobs that never became a record
     out["jobs"] = jobs.purge(cutoff)
     active = jobs.active_hashes()
     out["cache"] += cache.delete_older(cutoff)

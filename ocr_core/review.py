@@ -44,7 +44,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from . import auditlog, auth, crypto, documents
+from . import auditlog, auth, crypto, documents, id_index
 from .config import get_settings
 from .fields import extractor_for
 from .fields.base import Found, cross_check, to_field
@@ -565,6 +565,7 @@ def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> None:
     v = view(file_hash)
     if v is not None:
         documents.set_id_counts(file_hash, v.result.ids, db)
+        id_index.rebuild_names(db, file_hash, id_index.names_of(v.result))  # the reviewed names, searchable
 
 
 def refresh(file_hash: str) -> None:

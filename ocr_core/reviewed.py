@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from . import documents, review
+from . import cases, documents, review
 from .fields import all_field_keys
 from .idtypes import ID_TYPES, export_value
 from .models import DocumentResult
@@ -28,7 +28,7 @@ ROW_COLUMNS = (["file_hash", "filename", "document_type", "review_status", "page
                + [c for t in ID_TYPES for c in (t, f"{t}_valid")]
                + ["reviewed_by", "reviewed_at", "n_corrections", "pages", "n_ids", "n_invalid_ids", "has_invalid_id",
                   "min_confidence", "quality_ok", "quality_reasons", "attention"]
-               + FIELD_COLUMNS)
+               + FIELD_COLUMNS + ["case", "case_mismatch"])  # the case label, its mismatches in words (`cases`)
 ID_COLUMNS = ["file_hash", "filename", "document_type", "review_status", "key", "id_type", "value", "valid",
               "reason", "origin", "page", "page_type", "confidence", "repaired"]
 
@@ -128,6 +128,7 @@ class Reviewed:
         d["review"] = {"status": self.review_status, "reviewed_by": self.reviewed_by,
                        "reviewed_at": iso(self.reviewed_at), "reason": self.review_reason,
                        "corrections": self.n_corrections}
+        d["case"] = cases.summary(self.file_hash, self.result)  # label, other documents, mismatches (or None)
         return d
 
     def row(self) -> dict[str, Any]:
@@ -163,6 +164,7 @@ class Reviewed:
                 vals.append(v)
                 flags.append("true" if i.valid else "false")
             r[t], r[f"{t}_valid"] = SEP.join(vals), SEP.join(flags)
+        r.update(cases.columns(self.file_hash, self.result))  # case, case_mismatch
         return r
 
     def id_rows(self) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ that module's functions):
     audit               auditlog.py   the audit trail (append-only, hash-chained)
     ocr_jobs            jobs.py       background OCR jobs
     users, sessions     users.py      desk accounts and their sign-in sessions
-    id_index            id_index.py   keyed hashes of the reviewed ID numbers (search)
+    id_index            id_index.py   keyed hashes of the reviewed ID numbers and names (search)
+    cases               cases.py      case labels (a keyed hash to group by, the label encrypted)
 
 sqlite-utils records every applied migration by name in ``_sqlite_migrations`` (set
 ``ocr_core``), so each runs once per database. `apply` runs the pending ones in one write
@@ -148,3 +149,31 @@ def m005_sign_in(db: sqlite_utils.Database) -> None:
     for op in ("UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER IF NOT EXISTS audit_no_{op.lower()} BEFORE {op} ON audit "
                    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
+
+
+@migrations()
+def m006_id_index_names(db: sqlite_utils.Database) -> None:
+    """Names searchable through the keyed index: `id_index.kind` (``id`` or ``name``), and the
+    names of the documents already kept indexed (`id_index.backfill_names`)."""
+    from . import crypto, id_index  # they import store, which imports this module
+    from .models import DocumentResult
+
+    if "kind" not in db["id_index"].columns_dict:
+        db["id_index"].add_column("kind", str)
+
+    def kept():
+        for h, blob in db.execute("select file_hash, result from documents where result is not null").fetchall():
+            try:
+                yield h, DocumentResult.from_dict(crypto.unseal(blob))
+            except ValueError:
+                continue  # a result this key cannot read: indexed when it is scanned again
+
+    id_index.backfill_names(db, kept())
+
+
+@migrations()
+def m007_cases(db: sqlite_utils.Database) -> None:
+    """Case labels (`cases`): documents of one person's KYC set, compared with each other."""
+    db["cases"].create({"file_hash": str, "case_digest": str, "label": str, "created_at": float},
+                       pk="file_hash", if_not_exists=True)
+    db["cases"].create_index(["case_digest"], if_not_exists=True)

@@ -6,7 +6,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from ocr_core import archive, batch
+from ocr_core import archive, batch, cases
 from ocr_core.config import get_settings
 from ocr_core.idtypes import ID_TYPES
 from ocr_core.jobs import ACTIVE, get_backend
@@ -18,6 +18,7 @@ signin.guard()
 TYPES = [*EXTENSIONS, *archive.EXTENSIONS]
 
 backend = get_backend(get_settings())
+
 st.title("Bulk upload")
 st.caption("Images, PDFs and ZIP archives of them. Jobs keep running if you close or reload this page; "
            "the batch stays in the address bar.")
@@ -25,15 +26,22 @@ st.caption("Images, PDFs and ZIP archives of them. Jobs keep running if you clos
 with st.form("bulk_form", clear_on_submit=True):
     uploads = st.file_uploader("Documents", type=TYPES, accept_multiple_files=True,
                                key="bulk_files")
+    case_label = st.text_input("Case (optional)", key="bulk_case", max_chars=cases.MAX_LEN,
+                               help="Label every document of this upload with one case: their names and dates of "
+                                    "birth are compared (the case_mismatch column).")
     go = st.form_submit_button("Process", type="primary")
 if go:
     if not uploads:
         st.warning("Choose files first.")
     else:
         batch_id = batch.new_batch_id()
-        _jobs, refused = batch.submit_uploads(
-            backend, [(u.name, u.getvalue()) for u in uploads], batch_id=batch_id,
-            engine=st.session_state.get("engine_name"), lang=st.session_state.get("lang"))
+        try:
+            _jobs, refused = batch.submit_uploads(
+                backend, [(u.name, u.getvalue()) for u in uploads], batch_id=batch_id,
+                engine=st.session_state.get("engine_name"), lang=st.session_state.get("lang"), case=case_label)
+        except ValueError as e:  # a bad case label: nothing was queued
+            st.error(str(e))
+            st.stop()
         st.session_state["bulk_refused"] = refused
         st.session_state["bulk_refused_batch"] = batch_id
         st.query_params["batch"] = batch_id
@@ -90,6 +98,7 @@ def results(batch_id: str) -> None:
     id_cols = [t for t in ID_TYPES if view[t].astype(bool).any()]
     shown = ["open", "filename", "status", "review_status", "document_type", *id_cols, "n_corrections", "reviewed_by",
              "n_invalid_ids", "min_confidence", "pages", "cached", "seconds", "error"]
+    shown += [c for c in ("case", "case_mismatch") if view[c].astype(bool).any()]
     table = view[shown].copy()
     for c in ("n_corrections", "n_invalid_ids", "min_confidence", "pages", "cached", "seconds"):
         # shown as text: a pending or refused row has blanks, not "None"

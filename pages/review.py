@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from ocr_core import documents, review
+from ocr_core import cases, documents, review
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.loader import EXTENSIONS
@@ -40,6 +40,10 @@ c_up, c_hist = st.columns([3, 2])
 with c_up:
     uploads = st.file_uploader("Upload images or PDFs", type=UPLOAD_TYPES, accept_multiple_files=True,
                                key="review_upload")
+    case_label = st.text_input("Case (optional)", key="review_case", max_chars=cases.MAX_LEN,
+                               placeholder="e.g. LOAN-2026-0042",
+                               help="Documents of one case (one person's KYC set) get their names and dates of "
+                                    "birth compared.")
 new = [u for u in uploads or [] if u.file_id not in st.session_state["done_uploads"]]
 if new:
     opened = None
@@ -50,7 +54,8 @@ if new:
             status.update(label=f"Reading {u.name}…")
             t0 = time.perf_counter()
             try:
-                res = process_upload(u.getvalue(), u.name, engine=engine_name, lang=lang, source_label="ui")
+                res = process_upload(u.getvalue(), u.name, engine=engine_name, lang=lang, source_label="ui",
+                                     case=case_label)
             except EncryptedPDFError as e:  # kept in memory only, until its password is entered below
                 failed += 1
                 st.session_state["locked"][u.name] = u.getvalue()
@@ -59,6 +64,10 @@ if new:
             except OCRError as e:
                 failed += 1
                 st.error(f"{u.name}: {error_text(e)}")
+                continue
+            except ValueError as e:  # a bad case label
+                failed += 1
+                st.error(f"{u.name}: {e}")
                 continue
             took = time.perf_counter() - t0
             st.write(f"{u.name}: {res.document_type}, {sum(i.valid for i in res.ids)} ID(s), "
@@ -110,6 +119,11 @@ if len(res.pages) > 1:  # a bundle is MIXED: say what each page is
     st.caption("Pages: " + " · ".join(f"{p.number}: {p.document_type}" for p in res.pages))
 if not res.quality.get("ok", True):
     st.warning("Check this document closely: " + ", ".join(res.quality.get("reasons", [])))
+case_now = cases.label_of(doc_hash)
+if case_now:
+    st.caption(f"Case: {case_now} · {len(cases.members(doc_hash))} other document(s)")
+    for m in cases.mismatches(doc_hash, res):
+        st.warning(cases.describe(m)[0].upper() + cases.describe(m)[1:], icon=":material/compare_arrows:")
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

@@ -100,3 +100,10 @@ def test_scan_puts_the_verified_qr_in_the_result(settings, engine, cert, monkeyp
     other = scan(buf.getvalue(), filename="forged.png", settings=get_settings())
     fields = {d["field"] for d in other.aadhaar_qr["disagreements"]}
     assert "name" in fields and "aadhaar_last4" in fields
+    # the QR's values in the named fields (fields/qr.py): what the card does not print filled in,
+    # and the signed QR's name over the forged print, the disagreement shown
+    assert res.fields["name"].source == "ocr" and res.fields["father_name"].value == "Ramesh Sharma"
+    assert res.fields["father_name"].source == "qr" and res.fields["address"].value.endswith("Maharashtra, 411038")
+    name = other.fields["name"]
+    assert (name.value, name.source, name.valid) == ("Priya Sharma", "qr", True)
+    assert name.reason.startswith("printed Rekha Verma disagrees with the QR")

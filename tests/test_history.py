@@ -47,6 +47,25 @@ def test_filters(docs):
     assert "result" not in history.search().rows[0]  # no ID data leaves the table
 
 
+def test_search_by_name_through_the_keyed_index(docs, settings, dev_dir):
+    """The reviewed names (here the enterprises' legal and trade names, read from the PDFs' text
+    layer) are found whole or by words, in any letter case; the database holds them only as keyed
+    hashes."""
+    import json
+    from pathlib import Path
+
+    lotus, galaxy = docs["gst_001_digital.pdf"], docs["gst_000_digital.pdf"]
+    truth = json.loads((dev_dir / "gst_001_digital.gt.json").read_text())["fields"]["name"]
+    assert truth == "LOTUS AGENCIES PRIVATE LIMITED"
+    for text in (truth, "lotus agencies", "Agencies", "limited  private lotus"):
+        assert [r["file_hash"] for r in history.search(HistoryQuery(text=text)).rows] == [lotus], text
+    assert [r["file_hash"] for r in history.search(HistoryQuery(text="Galaxy Fabricators")).rows] == [galaxy]
+    assert history.search(HistoryQuery(text="lotus fabricators")).total == 0
+    db = Path(settings.db_path)
+    at_rest = b"".join(p.read_bytes() for p in (db, db.with_name(db.name + "-wal")) if p.exists()).upper()
+    assert b"LOTUS AGENCIES" not in at_rest and b"GALAXY FABRICATORS" not in at_rest
+
+
 def test_paging_and_order(docs):
     seen = []
     for page in (1, 2, 3):

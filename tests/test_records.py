@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr_core import crypto, documents, files, history, records, review, reviewed
+from ocr_core import cases, crypto, documents, files, history, records, review, reviewed
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
 
@@ -28,6 +28,7 @@ def test_erase_leaves_nothing_in_the_database_its_wal_or_the_files_folder(settin
     h = pan.file_hash
     review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha", "typo")
     review.set_status(h, "rejected", "ravi", "photo does not match")  # four eyes: another checker decides
+    cases.assign(h, "KYC 1")
     keep = process_upload((dev_dir / "voter_000.png").read_bytes(), "voter.png")  # another document stays
     db = connect()
     # what of this document is stored (encrypted): the record, its correction, reasons, the masked
@@ -37,8 +38,9 @@ def test_erase_leaves_nothing_in_the_database_its_wal_or_the_files_folder(settin
                db.execute("select after from corrections where file_hash = ?", [h]).fetchone()[0],
                db.execute("select review_reason from documents where file_hash = ?", [h]).fetchone()[0],
                next(files._masked_dir(h).iterdir()).read_bytes().decode()]
-    digests = [r[0] for r in db.execute("select digest from id_index where file_hash = ?", [h])]
-    assert len(digests) == 1 and all(s for s in secrets)
+    digests = [r[0] for r in db.execute("select digest from id_index where file_hash = ? and kind = 'id'", [h])]
+    names = [r[0] for r in db.execute("select digest from id_index where file_hash = ? and kind = 'name'", [h])]
+    assert len(digests) == 1 and names and all(s for s in secrets)  # the PAN and the holder's names (keyed)
     at_rest = _bytes_at_rest(settings)
     assert all(s[-40:].encode() in at_rest for s in secrets) and digests[0].encode() in at_rest  # the probe works
 
@@ -46,10 +48,10 @@ def test_erase_leaves_nothing_in_the_database_its_wal_or_the_files_folder(settin
     at_rest = _bytes_at_rest(settings)
     for s in secrets:
         assert s[-40:].encode() not in at_rest
-    assert digests[0].encode() not in at_rest
+    assert digests[0].encode() not in at_rest and not any(n.encode() in at_rest for n in names)
     for text in ("EDYPK5645N", "ABCPK1234Z", "ramesh_pan", "photo does not match"):
         assert text.encode() not in at_rest
-    for table in ("documents", "corrections", "cache", "ocr_jobs", "id_index"):
+    for table in ("documents", "corrections", "cache", "ocr_jobs", "id_index", "cases"):
         assert db.execute(f"select count(*) from {table} where file_hash = ?", [h]).fetchone()[0] == 0, table
     # the audit trail is append-only and chained: its entries stay (details encrypted, no ID number),
     # the newest says who deleted the document

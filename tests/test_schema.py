@@ -14,7 +14,8 @@ import sqlite_utils
 from ocr_core import documents, history, metrics, schema, store
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs", "users", "sessions", "id_index"}
+TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs", "users", "sessions", "id_index",
+          "cases"}
 ALL_MIGRATIONS = [m.name for m in schema.migrations._migrations]
 
 
@@ -125,7 +126,7 @@ def test_a_failing_migration_leaves_nothing_half_done(settings):
 # ---------------------------------------------------------------- one owner per table
 OWNERS = {"cache": "store.py", "scans": "store.py", "documents": "documents.py", "corrections": "review.py",
           "audit": "auditlog.py", "ocr_jobs": "jobs.py", "users": "users.py", "sessions": "users.py",
-          "id_index": "id_index.py"}
+          "id_index": "id_index.py", "cases": "cases.py"}
 _SQL = re.compile(r"""(?:\bfrom|\binto|\bupdate|\bjoin|\btable)\s+\[?(\w+)\]?|\bdb\[["'](\w+)["']\]""", re.I)
 
 

@@ -44,7 +44,8 @@ def unlock_form(engine: str, lang: str) -> None:
     if not (go and name):
         return
     try:
-        res = process_upload(locked[name], name, engine=engine, lang=lang, source_label="ui", password=pw)
+        res = process_upload(locked[name], name, engine=engine, lang=lang, source_label="ui", password=pw,
+                             case=st.session_state.get("review_case"))  # the case typed beside the uploader
     except EncryptedPDFError as e:
         st.error(f"{name}: {e}")
         return

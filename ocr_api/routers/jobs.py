@@ -7,10 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ocr_core import reviewed
+from ocr_core import cases, reviewed
 from ocr_core.jobs import Job
 from ocr_core.loader import load_pages, unlock_pdf
-from ..deps import APIError, BackendDep, Operator, PasswordForm, RateLimitDep, UploadDep
+from ..deps import APIError, BackendDep, CaseForm, Operator, PasswordForm, RateLimitDep, UploadDep
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses
 
@@ -31,13 +31,15 @@ def job_out(job: Job) -> dict:
 @router.post("/paddleocr/predict-async", response_model=JobSubmitted, status_code=202, responses=UPLOAD_ERRORS,
              summary="queue one image or PDF; poll its status")
 async def predict_async(request: Request, upload: UploadDep, backend: BackendDep, _who: Operator,
-                        _rl: RateLimitDep, password: PasswordForm = None) -> dict:
+                        _rl: RateLimitDep, password: PasswordForm = None, case: CaseForm = None) -> dict:
     # a protected PDF is decrypted here, in memory: the job (its row, its queued file) never holds
     # the password, only the decrypted document (stored encrypted like every upload)
     data = await run_in_threadpool(unlock_pdf, upload.data, password or None)
     # a bad file (empty, wrong type, too large, unreadable, no password) is refused now, not in the job
     await run_in_threadpool(load_pages, data, request.app.state.settings)
     job = await run_in_threadpool(backend.submit, data, upload.filename)
+    if case:
+        await run_in_threadpool(cases.assign, job.file_hash, case)
     msg = {"SUCCESS": "already done: the result is ready", "FAILURE": "this file failed before"}.get(
         job.status, "queued: poll status_url for the result")
     return {"job_id": job.id, "status": job.status, "message": msg, "file_hash": job.file_hash,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 
 from ocr_core.errors import UnsupportedFileTypeError
 from ocr_core.loader import check_size, sniff
-from ..deps import Operator, PasswordForm, RateLimitDep, UploadDep
+from ..deps import CaseForm, Operator, PasswordForm, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import PdfOut
 from . import UPLOAD_ERRORS
@@ -26,10 +26,10 @@ def per_page(doc: dict) -> list[dict]:
 
 @router.post("/pdf", response_model=PdfOut, responses=UPLOAD_ERRORS, summary="OCR a PDF, page by page")
 async def predict_pdf(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep,
-                      password: PasswordForm = None) -> dict:
+                      password: PasswordForm = None, case: CaseForm = None) -> dict:
     check_size(upload.data, request.app.state.settings)
     if sniff(upload.data) != "pdf":
         raise UnsupportedFileTypeError("This endpoint takes PDF files; send images to /paddleocr/predict.")
-    result = await scan_upload(request, upload, password=password or None)
+    result = await scan_upload(request, upload, password=password or None, case=case)
     doc = result.to_dict()
     return {**doc, "page_count": len(doc["pages"]), "page_results": per_page(doc)}

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ocr_core import reviewed
-from ..deps import Operator, PasswordForm, RateLimitDep, UploadDep
+from ..deps import CaseForm, Operator, PasswordForm, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import DocumentOut
 from . import UPLOAD_ERRORS
@@ -17,6 +17,6 @@ router = APIRouter(prefix="/paddleocr", tags=["ocr"])
 @router.post("/predict", response_model=DocumentOut, responses=UPLOAD_ERRORS,
              summary="OCR one image or PDF now (default engine, cached)")
 async def predict(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep,
-                  password: PasswordForm = None) -> dict:
-    result = await scan_upload(request, upload, password=password or None)
+                  password: PasswordForm = None, case: CaseForm = None) -> dict:
+    result = await scan_upload(request, upload, password=password or None, case=case)
     return await run_in_threadpool(reviewed.answer, result)  # the reviewed document, masked

@@ -15,6 +15,7 @@ from . import business, cards, passport
 from .base import KINDS, Doc, Extractor, cross_check, to_field
 from .devanagari import hindi_available, read_devanagari
 from .layout import Layout, page_lines
+from .qr import apply_qr
 
 
 @dataclass(frozen=True)
@@ -80,4 +81,4 @@ def extract_fields(document_type: str, pages: list[Page], ids: list[DetectedID])
 
 
 __all__ = ["EXTRACTORS", "TypeFields", "extractor_for", "extract_fields", "field_keys", "all_field_keys",
-           "read_devanagari", "hindi_available"]
+           "read_devanagari", "hindi_available", "apply_qr"]
