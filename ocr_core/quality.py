@@ -5,8 +5,9 @@ Measured on the page image before OCR:
   (a sharp card or page scores in the hundreds and more; a blurred one tens);
 - glare: share of the page covered by the largest saturated blob (every channel at least
   `GLARE_LEVEL`) that is not the paper itself (not measured on white paper);
+- resolution: the text-line height in pixels, estimated from the glyphs' connected components
+  (`text_height`; on the scale of the detector's line boxes);
 and after OCR:
-- resolution: median text-line height in pixels of the page image (the detector's boxes);
 - confidence: mean recognition confidence weighted by characters.
 A page below a threshold gets a reason ("blurred", "glare", "too small", "low confidence"); the
 document's `quality` is `{ok, reasons}` over its pages. Quality never refuses a document: it is
@@ -30,8 +31,8 @@ TEXT_HEIGHT_MIN = 12.0  # median line height in pixels below this: too small to 
 CONFIDENCE_MIN = 0.80
 
 
-def image_measures(image: np.ndarray) -> dict[str, float]:
-    """Blur and glare of an RGB page image (before OCR)."""
+def image_measures(image: np.ndarray) -> dict[str, float | None]:
+    """Blur, glare and text height of an RGB page image (before OCR)."""
     import cv2
 
     grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
@@ -40,7 +41,68 @@ def image_measures(image: np.ndarray) -> dict[str, float]:
     small = cv2.resize(grey, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA if f < 1
                        else cv2.INTER_LINEAR)
     blur = float(cv2.Laplacian(small, cv2.CV_64F).var())
-    return {"blur": round(blur, 1), "glare": round(glare_share(image), 4)}
+    return {"blur": round(blur, 1), "glare": round(glare_share(image), 4), "text_height": text_height(grey)}
+
+
+TEXT_SIDE = 1800  # a larger page is measured scaled down to this (and the height scaled back)
+LINE_PER_GLYPH = 1.6  # the detector's line box over the glyph height estimated here (dev and tune
+# pages: median ratio, see `text_height`)
+
+
+def text_height(image: np.ndarray) -> float | None:
+    """The text-line height in pixels of a page image, estimated before OCR from its glyphs: dark
+    strokes against their surroundings (an adaptive threshold), connected components shaped like
+    characters (not specks, rules, photo texture or blocks), the median of their heights among the
+    many of similar size, times `LINE_PER_GLYPH` (a line box holds ascenders, descenders and a
+    margin). None when the page shows too few glyphs to tell."""
+    import cv2
+
+    grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    h, w = grey.shape
+    f = min(1.0, TEXT_SIDE / max(h, w))
+    if f < 1:
+        grey = cv2.resize(grey, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    hh, ww = grey.shape
+    heights = []
+    for block in (15, 41):  # small text, then large: a threshold window of about a glyph or two
+        ink = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12)
+        n, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        if n < 2:
+            continue
+        cw, ch, area = st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT], st[1:, cv2.CC_STAT_AREA]
+        fill = area / np.maximum(cw * ch, 1)
+        keep = (ch >= 4) & (ch <= 0.15 * hh) & (cw <= 2.5 * ch) & (cw >= 0.15 * ch) & (area >= 10) \
+            & (fill >= 0.12) & (fill <= 0.9)
+        heights.append(_in_rows(st[1:][keep]))
+    hs = np.concatenate(heights) if heights else np.array([])
+    if hs.size < 8:
+        return None
+    # the most common glyph size: the median of the heights within a factor 1.6 of the densest bin
+    logs = np.log2(hs)
+    hist, edges = np.histogram(logs, bins=np.arange(2, np.log2(0.15 * hh) + 0.25, 0.25))
+    if not hist.size or hist.max() < 4:
+        return None
+    k = int(np.argmax(hist))
+    mid = (edges[k] + edges[k + 1]) / 2
+    near = hs[np.abs(logs - mid) <= np.log2(1.6)]
+    return round(float(np.median(near)) * LINE_PER_GLYPH / f, 1)
+
+
+def _in_rows(stats: np.ndarray, most: int = 3000) -> np.ndarray:
+    """Heights of the components that sit in a row of others like them (glyphs of a word: at
+    least two neighbours of similar height, level with them, within a few heights); specks of
+    noise and photo texture seldom line up."""
+    import cv2
+
+    if len(stats) > most:  # a sample keeps the pairwise test cheap
+        stats = stats[np.linspace(0, len(stats) - 1, most).astype(int)]
+    x, y = stats[:, cv2.CC_STAT_LEFT].astype(float), stats[:, cv2.CC_STAT_TOP].astype(float)
+    w, h = stats[:, cv2.CC_STAT_WIDTH].astype(float), stats[:, cv2.CC_STAT_HEIGHT].astype(float)
+    cx, cy = x + w / 2, y + h / 2
+    ratio = h[None, :] / h[:, None]
+    near = (np.abs(cy[None, :] - cy[:, None]) <= 0.25 * h[:, None]) \
+        & (np.abs(cx[None, :] - cx[:, None]) <= 2.5 * h[:, None]) & (ratio >= 0.6) & (ratio <= 1.6)
+    return h[near.sum(axis=1) >= 3]  # itself and two more
 
 
 def glare_share(image: np.ndarray) -> float:
@@ -65,10 +127,9 @@ def glare_share(image: np.ndarray) -> float:
 
 
 def line_measures(lines: list[Line]) -> dict[str, float | None]:
-    heights = sorted(max(p[1] for p in ln.box) - min(p[1] for p in ln.box) for ln in lines if len(ln.text) >= 3)
+    """After OCR: the mean recognition confidence, weighted by characters."""
     n = sum(len(ln.text) for ln in lines)
-    return {"text_height": round(float(np.median(heights)), 1) if heights else None,
-            "confidence": round(sum(ln.confidence * len(ln.text) for ln in lines) / n, 4) if n else None}
+    return {"confidence": round(sum(ln.confidence * len(ln.text) for ln in lines) / n, 4) if n else None}
 
 
 def page_reasons(m: dict[str, Any]) -> list[str]:
