@@ -26,7 +26,8 @@ BLUR_MIN = 60.0  # variance of the Laplacian below this: blurred
 GLARE_LEVEL = 250
 GLARE_SIDE = 500
 WHITE_PAPER = 252  # median of the darkest channel at or above this: white paper (glare not measured)
-GLARE_MAX = 0.2  # a saturated blob covering more than this share of the page: glare (dev and tune: at most 0.17 without glare, 0.33 and more with)
+GLARE_MAX = 0.2  # a saturated blob covering more than this share of the page: glare (dev and tune: at most 0.17 without
+# glare, 0.31 and more with on a tinted card)
 TEXT_HEIGHT_MIN = 12.0  # median line height in pixels below this: too small to read reliably
 CONFIDENCE_MIN = 0.80
 
@@ -106,9 +107,13 @@ def _in_rows(stats: np.ndarray, most: int = 3000) -> np.ndarray:
 
 
 def glare_share(image: np.ndarray) -> float:
-    """Share of the page covered by the largest saturated blob that is not the paper itself: pixels
-    with every channel at least `GLARE_LEVEL`, opened to drop speckle and thin strokes; a blob of
-    more than half the page is white paper, not glare."""
+    """Share of the page covered by the largest saturated blob that is glare, not the paper itself:
+    pixels with every channel at least `GLARE_LEVEL`, opened to drop speckle and thin strokes. On a
+    page whose paper is not white, a blob of up to half the page is glare. A larger one (or one on
+    a page that is mostly saturated) is glare when the card's own colour shows at the page's edges
+    (not white) and the blob fades out into it: most of its outline is a bright halo
+    (`GLARE_HALO`), where white paper ends in the sharp edges of print. Glare on white paper
+    cannot be told from the paper by saturation (not measured)."""
     import cv2
 
     h, w = image.shape[:2]
@@ -116,14 +121,42 @@ def glare_share(image: np.ndarray) -> float:
     small = cv2.resize(np.ascontiguousarray(image), (max(1, int(w * f)), max(1, int(h * f))),
                        interpolation=cv2.INTER_AREA)
     lo = small.min(axis=2)
-    if np.median(lo) >= WHITE_PAPER:  # white paper: saturation is the paper, glare cannot be told
+    white = np.median(lo) >= WHITE_PAPER
+    hh, ww = lo.shape
+    b = max(2, int(0.04 * min(hh, ww)))
+    edges = np.concatenate([lo[:b].ravel(), lo[-b:].ravel(), lo[:, :b].ravel(), lo[:, -b:].ravel()])
+    white_edges = np.median(edges) >= WHITE_PAPER
+    if white and white_edges:
         return 0.0
-    mask = (lo >= GLARE_LEVEL).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    total = float(mask.shape[0] * mask.shape[1])
-    blobs = [stats[i, cv2.CC_STAT_AREA] / total for i in range(1, n)]
-    return float(max((b for b in blobs if b <= 0.5), default=0.0))
+    mask = cv2.morphologyEx((lo >= GLARE_LEVEL).astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    best = 0.0
+    for i in range(1, n):
+        share = stats[i, cv2.CC_STAT_AREA] / float(mask.size)
+        if share <= best or share < 0.02:
+            continue
+        if share <= 0.5 and not white or not white_edges and _halo(lo, labels == i) >= GLARE_HALO:
+            best = share
+    return float(best)
+
+
+GLARE_HALO = 0.4  # share of a blob's outline that is bright but unsaturated (dev, tune and extra glare cards:
+# glare 0.45-0.84; white paper inside printed frames 0.0-0.22 where the page's edges are white)
+
+
+def _halo(lo: np.ndarray, blob: np.ndarray) -> float:
+    """Share of the pixels just outside a blob's outer outline (its holes filled) that are bright
+    but not saturated: glare fades out, paper ends at print."""
+    import cv2
+
+    blob = blob.astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    filled = np.zeros_like(blob)
+    cv2.drawContours(filled, contours, -1, 1, -1)
+    ring = lo[(cv2.dilate(filled, np.ones((7, 7), np.uint8)) - filled) > 0]
+    if ring.size <= 20:
+        return 0.0
+    return float(((ring >= GLARE_LEVEL - 40) & (ring < GLARE_LEVEL)).mean())
 
 
 def line_measures(lines: list[Line]) -> dict[str, float | None]:

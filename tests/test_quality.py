@@ -35,6 +35,15 @@ def test_blur_and_glare_measured_on_the_image(card, unseen_gen):
     assert quality.page_reasons(glare) == ["glare"]
 
 
+def test_glare_over_more_than_half_a_tinted_card(card):
+    a = np.asarray(card).astype(np.float32)  # a flash spot washing out the middle of the card
+    h, w = a.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    spot = np.exp(-(((xx - 0.5 * w) ** 2 + ((yy - 0.4 * h) * 1.6) ** 2) / (2 * (0.22 * w) ** 2)))[..., None]
+    washed = np.clip(a + 330 * spot, 0, 255).astype(np.uint8)
+    assert quality.glare_share(washed) > 0.5 and "glare" in quality.page_reasons(quality.image_measures(washed))
+
+
 def test_white_paper_is_not_glare():
     page = np.full((800, 600, 3), 255, np.uint8)
     page[100:110, 50:550] = 0  # a line of "text"
