@@ -266,6 +266,13 @@ def test_aadhaar_pvc_card_bilingual_birth_date_and_gender_labels_beside_the_phot
     assert values(f) == {"name": "Kavya Menon", "dob": "1983-12-09", "gender": "FEMALE"}
 
 
+def test_aadhaar_front_whose_birth_date_went_unread_takes_the_name_above_the_gender():
+    f = extract_fields("AADHAAR", page(("भारत सरकार", 400, 10, 600, 36), ("Government of India", 400, 44, 620, 70),
+                                       ("Ishita Bose", 260, 160, 420, 190), ("D0B. 1?/0?/19?8", 260, 210, 470, 236),
+                                       ("Female", 260, 255, 350, 281), ("Kamalesh Road", 600, 400, 800, 420)), [])
+    assert values(f) == {"name": "Ishita Bose", "gender": "FEMALE"}
+
+
 def test_pin_code_dash_spacing_in_addresses():
     for printed in ("Telangana- 342766", "Telangana, - 342766", "Telangana -, 342766", "Telangana - 342766"):
         assert V.clean_address("19, Gandhi Nagar, Hyderabad, " + printed) == \

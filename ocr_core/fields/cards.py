@@ -84,6 +84,7 @@ def pan(doc: Doc) -> dict[str, Found | None]:
     return _unglue(out)
 
 
+_GENDER_WORD = re.compile(r"\b(?:male|female|transgender)\b|पुरुष|महिला|स्त्री", re.I)
 _REL = re.compile(r"\b([SDC])\s*/\s*[O0]\b\s*[:.;,]?\s*(.*)", re.I)
 _STOP = re.compile(r"\d{4}\s?\d{4}\s?\d{4}|X{4}|\bVID\b|mobile|aadhaar|download|issue date|\bDOB\b", re.I)
 
@@ -126,9 +127,14 @@ def aadhaar(doc: Doc) -> dict[str, Found | None]:
     else:
         out["dob"] = _found(dob_v)
     name_line = None
-    if anchor is not None:  # the name is printed right above the date of birth
-        for o in lay.above(anchor, max_gap=2.5)[:2]:
-            if person(o.text) and not HEADER.search(o.text):
+    gender_line = next((ln for ln in lay.lines if len(ln.text) <= 30 and _GENDER_WORD.search(ln.text)), None)
+    # the name is printed right above the date of birth (or, where that went unread, above the
+    # date of birth's place: two lines above the gender)
+    for start, reach in ((anchor, 2), (gender_line if anchor is None else None, 3)):
+        if start is None or name_line is not None:
+            continue
+        for o in lay.above(start, max_gap=2.5)[:reach]:
+            if person(o.text) and not HEADER.search(o.text) and not lay.is_label(o.text):
                 name_line = o
                 break
     if name_line is None:
