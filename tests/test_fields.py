@@ -279,6 +279,15 @@ def test_pin_code_dash_spacing_in_addresses():
             "19, Gandhi Nagar, Hyderabad, Telangana - 342766"
 
 
+def test_an_address_line_wrapped_inside_a_word_goes_on_without_a_comma():
+    f = extract_fields("GSTIN", page(
+        ("Legal Name", 125, 388, 230, 408), ("NAIR LOGISTICS", 604, 386, 760, 409),
+        ("Address of Principal Place of Business", 125, 588, 473, 608),
+        ("66, Lake View Colony, Lucknow, Uttar Pra", 604, 586, 1061, 609), ("desh - 573611", 604, 636, 755, 659),
+        ("Date of Liability", 125, 688, 290, 708), ("01-07-2019", 604, 686, 720, 709), source="text_layer"), [])
+    assert f["address"].value == "66, Lake View Colony, Lucknow, Uttar Pradesh - 573611"
+
+
 def test_licence_booklet_son_wife_daughter_label_and_class_of_vehicles():
     f = extract_fields("DL", page(("Name", 60, 300, 130, 322), ("Rohan Gupta", 60, 330, 260, 356),
                                   ("Son/Wife/Daughter of", 60, 380, 300, 402), ("Mahesh Gupta", 60, 410, 280, 436),

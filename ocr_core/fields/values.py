@@ -178,16 +178,18 @@ _ABBREV = re.compile(r"\b(?:No|St|Dr|Rd|Opp|Nr|Mr|Mrs|Smt|Shri|Sh|Apt|Bldg|Ph|Se
 
 
 def join_address(parts: list[str]) -> str:
-    """Address lines joined: after a line that ends with a comma by a space, a PIN code wrapped
-    onto the next line (6 digits in all) without one, otherwise by a comma."""
+    """Address lines joined: after a line that ends with a comma, or before one that starts in
+    lower case (the phrase goes on: "Uttar Pra" / "desh - 573611", where a state name read with a
+    split is spelled right by `clean_address`), by a space; a PIN code wrapped onto the next line
+    (6 digits in all) without one; otherwise by a comma."""
     out = ""
     for p in (spaces(p).strip(" ,") if not spaces(p).endswith(",") else spaces(p) for p in parts):
         if not p:
             continue
         if not out:
             out = p
-        elif out.endswith(","):
-            out += " " + p
+        elif out.endswith(",") or p[0].islower() and out[-1].isalpha():
+            out += " " + p  # after a comma, or a line that goes on with the phrase (a word wrapped mid-way)
         elif (a := re.search(r"(\d+)$", out)) and (b := re.match(r"(\d+)\b", p)) \
                 and len(a.group(1)) + len(b.group(1)) == 6 and len(a.group(1)) < 6:
             out += p
