@@ -1,16 +1,21 @@
 """Named-field accuracy: per document type and field, the exact-match rate on the dev set (all
 documents, and clean ones alone) and on a set with layouts the dev generator never made.
 
-    python bench/eval_fields.py [--dev DIR] [--unseen DIR] [--memo DIR] [--misses]
+    python bench/eval_fields.py [--dev DIR] [--unseen DIR] [--memo DIR | --ocr-cache DIR] [--misses]
 
 Each folder holds documents with `<name>.gt.json` beside them (`document_type`, `fields`,
 `degradation`). A document is scanned by `ocr_core.scan` (its own database in a temporary folder)
 and the fields come from the type the pipeline found, so a misclassified document counts its
 fields as misses. `--memo DIR` keeps each scan result as JSON and re-extracts the fields from the
-stored pages on the next run (the OCR is what takes time, not the rules). A key whose truth is null
-counts as right when no value is reported. Values are compared with spacing normalised and case
-ignored (the truth of some sets holds a name in title case where the card prints capitals); dates
-in the truth (DD/MM/YYYY) are compared as YYYY-MM-DD. Multi-document bundles (`MIXED`) and
+stored pages on the next run (the OCR is what takes time, not the rules). `--ocr-cache DIR` keeps
+the engine's reading of each page image (and its Devanagari re-read) instead, in the same memo as
+`bench/eval_accuracy.py --ocr-cache`, and re-runs everything after OCR (IDs, types, quality,
+fields) as `scan()` does, so a change to the ID or type rules is measured too (the Aadhaar QR is
+not read in this mode). `--unseen` may be given more than once (a `tune` and an `unseen` part of
+`bench/unseen.py`), each column named by its folder; `--no-dev` leaves the dev set out. A key whose
+truth is null counts as right when no value is reported. Values are compared with spacing
+normalised and case ignored (the truth of some sets holds a name in title case where the card
+prints capitals); dates in the truth (DD/MM/YYYY) are compared as YYYY-MM-DD. Multi-document bundles (`MIXED`) and
 distractors (`NONE`) have no fields to score and are left out.
 """
 from __future__ import annotations
@@ -54,11 +59,51 @@ def documents(folder: Path) -> list[tuple[Path, dict]]:
     return out
 
 
-def result_for(path: Path, memo: Path | None):
+def result_cached(path: Path, ocr_cache: Path):
+    """Like `scan()` after OCR, on the engine's memoised reading of each page."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from eval_accuracy import Ocr
+
+    from ocr_core.fields import read_devanagari
+    from ocr_core.loader import load_pages
+    from ocr_core.models import Line
+    from ocr_core.pipeline import document_from_pages, read_pages, rotate, sha256
+
+    global _OCR
+    if _OCR is None or _OCR.dir != ocr_cache:
+        _OCR = Ocr(ocr_cache)
+    data = path.read_bytes()
+    h = sha256(data)
+    _, pages_in = load_pages(data)
+    read = _OCR.reader(h)
+    deva: list[list[Line]] = []
+
+    def ocr(image):
+        lines, rot = read(image)
+        f = _OCR.dir / f"{_OCR.key(image)}.deva.json"
+        if f.exists():
+            deva.append([Line.from_dict(x) for x in json.loads(f.read_text())])
+        else:
+            got = read_devanagari(lines, rotate(image, rot) if rot else image)
+            f.write_text(json.dumps([ln.to_dict(unmask=True) for ln in got], ensure_ascii=False))
+            deva.append(got)
+        return lines, rot
+
+    pages = read_pages(pages_in, ocr)
+    numbers = [pg.number for pg in pages if pg.source == "ocr"]
+    return document_from_pages(pages, devanagari=dict(zip(numbers, deva)), filename=path.name, file_hash=h)
+
+
+_OCR = None
+
+
+def result_for(path: Path, memo: Path | None, ocr_cache: Path | None = None):
     from ocr_core import scan
     from ocr_core.fields import extract_fields
     from ocr_core.models import DocumentResult
 
+    if ocr_cache is not None:
+        return result_cached(path, ocr_cache)
     m = memo / f"{path.parent.name}__{path.name}.json" if memo else None
     if m is not None and m.exists():
         r = DocumentResult.from_dict(json.loads(m.read_text()))
@@ -70,13 +115,14 @@ def result_for(path: Path, memo: Path | None):
     return r
 
 
-def score(docs: list[tuple[Path, dict]], memo: Path | None, misses: bool) -> dict[tuple[str, str], dict[str, list[int]]]:
+def score(docs: list[tuple[Path, dict]], memo: Path | None, misses: bool,
+          ocr_cache: Path | None = None) -> dict[tuple[str, str], dict[str, list[int]]]:
     """(type, key) -> {"all": [right, n], "clean": [right, n]}"""
     from ocr_core.fields import field_keys
 
     table: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"all": [0, 0], "clean": [0, 0]})
     for path, gt in docs:
-        r = result_for(path, memo)
+        r = result_for(path, memo, ocr_cache)
         t = gt["document_type"]
         clean = gt.get("degradation", "none") in ("none", None)
         got = {k: f.value for k, f in r.fields.items()} if r.document_type == t else {}
@@ -113,9 +159,13 @@ def render(tables: dict[str, dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dev", type=Path, default=SHARED / "dev")
-    ap.add_argument("--unseen", type=Path, default=None, help="a folder of documents in layouts the dev set lacks")
+    ap.add_argument("--unseen", type=Path, action="append", default=[],
+                    help="a folder of documents in layouts the dev set lacks (again for more; columns by folder name)")
+    ap.add_argument("--no-dev", action="store_true", help="leave the dev set out")
     ap.add_argument("--memo", type=Path, default=None, help="keep scan results here and reuse them")
     ap.add_argument("--memo-only", action="store_true", help="score only the documents already in --memo")
+    ap.add_argument("--ocr-cache", type=Path, default=None,
+                    help="memoise the engine's page readings here (shared with eval_accuracy.py) and re-run the rest")
     ap.add_argument("--misses", action="store_true", help="print every miss on stderr")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="ocr-fields-"))
@@ -125,15 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.memo:
         args.memo.mkdir(parents=True, exist_ok=True)
     tables = {}
-    for name, folder in (("dev", args.dev), ("unseen", args.unseen)):
-        if folder is None:
-            continue
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+    sets = ([] if args.no_dev else [("dev", args.dev)]) + [
+        ("unseen" if len(args.unseen) == 1 else f.name, f) for f in args.unseen]
+    for name, folder in sets:
         if not folder.is_dir():
             raise SystemExit(f"no such folder: {folder}")
         docs = documents(folder)
         if args.memo_only and args.memo:
             docs = [(p, gt) for p, gt in docs if (args.memo / f"{p.parent.name}__{p.name}.json").exists()]
-        tables[name] = score(docs, args.memo, args.misses)
+        tables[name] = score(docs, args.memo, args.misses, args.ocr_cache)
     print(render(tables))
     return 0
 

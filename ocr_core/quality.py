@@ -5,8 +5,9 @@ Measured on the page image before OCR:
   (a sharp card or page scores in the hundreds and more; a blurred one tens);
 - glare: share of the page covered by the largest saturated blob (every channel at least
   `GLARE_LEVEL`) that is not the paper itself (not measured on white paper);
+- resolution: the text-line height in pixels, estimated from the glyphs' connected components
+  (`text_height`; on the scale of the detector's line boxes);
 and after OCR:
-- resolution: median text-line height in pixels of the page image (the detector's boxes);
 - confidence: mean recognition confidence weighted by characters.
 A page below a threshold gets a reason ("blurred", "glare", "too small", "low confidence"); the
 document's `quality` is `{ok, reasons}` over its pages. Quality never refuses a document: it is
@@ -25,13 +26,14 @@ BLUR_MIN = 60.0  # variance of the Laplacian below this: blurred
 GLARE_LEVEL = 250
 GLARE_SIDE = 500
 WHITE_PAPER = 252  # median of the darkest channel at or above this: white paper (glare not measured)
-GLARE_MAX = 0.2  # a saturated blob covering more than this share of the page: glare (dev and tune: at most 0.17 without glare, 0.33 and more with)
+GLARE_MAX = 0.2  # a saturated blob covering more than this share of the page: glare (dev and tune: at most 0.17 without
+# glare, 0.31 and more with on a tinted card)
 TEXT_HEIGHT_MIN = 12.0  # median line height in pixels below this: too small to read reliably
 CONFIDENCE_MIN = 0.80
 
 
-def image_measures(image: np.ndarray) -> dict[str, float]:
-    """Blur and glare of an RGB page image (before OCR)."""
+def image_measures(image: np.ndarray) -> dict[str, float | None]:
+    """Blur, glare and text height of an RGB page image (before OCR)."""
     import cv2
 
     grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
@@ -40,13 +42,78 @@ def image_measures(image: np.ndarray) -> dict[str, float]:
     small = cv2.resize(grey, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA if f < 1
                        else cv2.INTER_LINEAR)
     blur = float(cv2.Laplacian(small, cv2.CV_64F).var())
-    return {"blur": round(blur, 1), "glare": round(glare_share(image), 4)}
+    return {"blur": round(blur, 1), "glare": round(glare_share(image), 4), "text_height": text_height(grey)}
+
+
+TEXT_SIDE = 1800  # a larger page is measured scaled down to this (and the height scaled back)
+LINE_PER_GLYPH = 1.7  # the detector's line box over the glyph height estimated here (dev and tune
+# pages: the median ratio of the two over 156 pages, see `text_height`)
+
+
+def text_height(image: np.ndarray) -> float | None:
+    """The text-line height in pixels of a page image, estimated before OCR from its glyphs: dark
+    strokes against their surroundings (an adaptive threshold), connected components shaped like
+    characters (not specks, rules, photo texture or blocks), the median of their heights among the
+    many of similar size, times `LINE_PER_GLYPH` (a line box holds ascenders, descenders and a
+    margin). None when the page shows too few glyphs to tell."""
+    import cv2
+
+    grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    h, w = grey.shape
+    f = min(1.0, TEXT_SIDE / max(h, w))
+    if f < 1:
+        grey = cv2.resize(grey, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    hh, ww = grey.shape
+    heights = []
+    for block in (15, 41):  # small text, then large: a threshold window of about a glyph or two
+        ink = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12)
+        n, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        if n < 2:
+            continue
+        cw, ch, area = st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT], st[1:, cv2.CC_STAT_AREA]
+        fill = area / np.maximum(cw * ch, 1)
+        keep = (ch >= 4) & (ch <= 0.15 * hh) & (cw <= 2.5 * ch) & (cw >= 0.15 * ch) & (area >= 10) \
+            & (fill >= 0.12) & (fill <= 0.9)
+        heights.append(_in_rows(st[1:][keep]))
+    hs = np.concatenate(heights) if heights else np.array([])
+    if hs.size < 8:
+        return None
+    # the most common glyph size: the median of the heights within a factor 1.6 of the densest bin
+    logs = np.log2(hs)
+    hist, edges = np.histogram(logs, bins=np.arange(2, np.log2(0.15 * hh) + 0.25, 0.25))
+    if not hist.size or hist.max() < 4:
+        return None
+    k = int(np.argmax(hist))
+    mid = (edges[k] + edges[k + 1]) / 2
+    near = hs[np.abs(logs - mid) <= np.log2(1.6)]
+    return round(float(np.median(near)) * LINE_PER_GLYPH / f, 1)
+
+
+def _in_rows(stats: np.ndarray, most: int = 3000) -> np.ndarray:
+    """Heights of the components that sit in a row of others like them (glyphs of a word: at
+    least two neighbours of similar height, level with them, within a few heights); specks of
+    noise and photo texture seldom line up."""
+    import cv2
+
+    if len(stats) > most:  # a sample keeps the pairwise test cheap
+        stats = stats[np.linspace(0, len(stats) - 1, most).astype(int)]
+    x, y = stats[:, cv2.CC_STAT_LEFT].astype(float), stats[:, cv2.CC_STAT_TOP].astype(float)
+    w, h = stats[:, cv2.CC_STAT_WIDTH].astype(float), stats[:, cv2.CC_STAT_HEIGHT].astype(float)
+    cx, cy = x + w / 2, y + h / 2
+    ratio = h[None, :] / h[:, None]
+    near = (np.abs(cy[None, :] - cy[:, None]) <= 0.25 * h[:, None]) \
+        & (np.abs(cx[None, :] - cx[:, None]) <= 2.5 * h[:, None]) & (ratio >= 0.6) & (ratio <= 1.6)
+    return h[near.sum(axis=1) >= 3]  # itself and two more
 
 
 def glare_share(image: np.ndarray) -> float:
-    """Share of the page covered by the largest saturated blob that is not the paper itself: pixels
-    with every channel at least `GLARE_LEVEL`, opened to drop speckle and thin strokes; a blob of
-    more than half the page is white paper, not glare."""
+    """Share of the page covered by the largest saturated blob that is glare, not the paper itself:
+    pixels with every channel at least `GLARE_LEVEL`, opened to drop speckle and thin strokes. On a
+    page whose paper is not white, a blob of up to half the page is glare. A larger one (or one on
+    a page that is mostly saturated) is glare when the card's own colour shows at the page's edges
+    (not white) and the blob fades out into it: most of its outline is a bright halo
+    (`GLARE_HALO`), where white paper ends in the sharp edges of print. Glare on white paper
+    cannot be told from the paper by saturation (not measured)."""
     import cv2
 
     h, w = image.shape[:2]
@@ -54,21 +121,48 @@ def glare_share(image: np.ndarray) -> float:
     small = cv2.resize(np.ascontiguousarray(image), (max(1, int(w * f)), max(1, int(h * f))),
                        interpolation=cv2.INTER_AREA)
     lo = small.min(axis=2)
-    if np.median(lo) >= WHITE_PAPER:  # white paper: saturation is the paper, glare cannot be told
+    white = np.median(lo) >= WHITE_PAPER
+    hh, ww = lo.shape
+    b = max(2, int(0.04 * min(hh, ww)))
+    edges = np.concatenate([lo[:b].ravel(), lo[-b:].ravel(), lo[:, :b].ravel(), lo[:, -b:].ravel()])
+    white_edges = np.median(edges) >= WHITE_PAPER
+    if white and white_edges:
         return 0.0
-    mask = (lo >= GLARE_LEVEL).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    total = float(mask.shape[0] * mask.shape[1])
-    blobs = [stats[i, cv2.CC_STAT_AREA] / total for i in range(1, n)]
-    return float(max((b for b in blobs if b <= 0.5), default=0.0))
+    mask = cv2.morphologyEx((lo >= GLARE_LEVEL).astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    best = 0.0
+    for i in range(1, n):
+        share = stats[i, cv2.CC_STAT_AREA] / float(mask.size)
+        if share <= best or share < 0.02:
+            continue
+        if share <= 0.5 and not white or not white_edges and _halo(lo, labels == i) >= GLARE_HALO:
+            best = share
+    return float(best)
+
+
+GLARE_HALO = 0.4  # share of a blob's outline that is bright but unsaturated (dev, tune and extra glare cards:
+# glare 0.45-0.84; white paper inside printed frames 0.0-0.22 where the page's edges are white)
+
+
+def _halo(lo: np.ndarray, blob: np.ndarray) -> float:
+    """Share of the pixels just outside a blob's outer outline (its holes filled) that are bright
+    but not saturated: glare fades out, paper ends at print."""
+    import cv2
+
+    blob = blob.astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    filled = np.zeros_like(blob)
+    cv2.drawContours(filled, contours, -1, 1, -1)
+    ring = lo[(cv2.dilate(filled, np.ones((7, 7), np.uint8)) - filled) > 0]
+    if ring.size <= 20:
+        return 0.0
+    return float(((ring >= GLARE_LEVEL - 40) & (ring < GLARE_LEVEL)).mean())
 
 
 def line_measures(lines: list[Line]) -> dict[str, float | None]:
-    heights = sorted(max(p[1] for p in ln.box) - min(p[1] for p in ln.box) for ln in lines if len(ln.text) >= 3)
+    """After OCR: the mean recognition confidence, weighted by characters."""
     n = sum(len(ln.text) for ln in lines)
-    return {"text_height": round(float(np.median(heights)), 1) if heights else None,
-            "confidence": round(sum(ln.confidence * len(ln.text) for ln in lines) / n, 4) if n else None}
+    return {"confidence": round(sum(ln.confidence * len(ln.text) for ln in lines) / n, 4) if n else None}
 
 
 def page_reasons(m: dict[str, Any]) -> list[str]:

@@ -239,6 +239,65 @@ def test_aadhaar_letter_address_without_the_relation_line():
                                     "Kolkata, Kolkata, West Bengal - 700012"}
 
 
+def test_a_name_whose_space_the_recogniser_dropped_is_split_at_the_shared_family_name():
+    f = extract_fields("PAN", page(("Name", 270, 140, 330, 160), ("HARPREETIYER", 270, 168, 520, 198),
+                                   ("Father's Name", 270, 220, 420, 240), ("VIKRAM IYER", 270, 248, 470, 278),
+                                   ("Date of Birth", 270, 300, 420, 320), ("04/07/1990", 270, 328, 430, 358)), [])
+    assert values(f) == {"name": "HARPREET IYER", "father_name": "VIKRAM IYER", "dob": "1990-07-04"}
+    assert V.unglue_name("DIVYAYADAV", ["RAHUL", "YADAV"]) == "DIVYA YADAV"
+    assert V.unglue_name("RAO", ["RAO"]) == "RAO"  # a word is not split from itself
+    assert V.unglue_name("ASHOK KUMAR", ["KUMAR"]) == "ASHOK KUMAR"
+
+
+def test_aadhaar_front_with_the_year_of_birth_reports_no_date_and_still_finds_the_name():
+    f = extract_fields("AADHAAR", page(("Government of India", 400, 44, 620, 70), ("Meera Rao", 260, 160, 420, 190),
+                                       ("Year of Birth : 1954", 260, 210, 520, 236), ("Female", 260, 255, 350, 281)),
+                       [])
+    assert values(f) == {"name": "Meera Rao", "gender": "FEMALE"}  # a year is no date of birth
+
+
+def test_aadhaar_pvc_card_bilingual_birth_date_and_gender_labels_beside_the_photo():
+    # the Latin recogniser reads the Devanagari halves as junk; the name has no label
+    f = extract_fields("AADHAAR", page(("GOVERNMENT OF INDIA", 40, 54, 330, 80), ("Aadhaar", 830, 40, 960, 75),
+                                       ("Kavya Menon", 240, 125, 420, 155),
+                                       ("WH faf/DOB: 09/12/1983", 240, 170, 560, 196),
+                                       ("Heren/ FEMALE", 240, 210, 420, 236),
+                                       ("Issue Date: 11/03/2021", 240, 260, 470, 282)), [])
+    assert values(f) == {"name": "Kavya Menon", "dob": "1983-12-09", "gender": "FEMALE"}
+
+
+def test_aadhaar_front_whose_birth_date_went_unread_takes_the_name_above_the_gender():
+    f = extract_fields("AADHAAR", page(("भारत सरकार", 400, 10, 600, 36), ("Government of India", 400, 44, 620, 70),
+                                       ("Ishita Bose", 260, 160, 420, 190), ("D0B. 1?/0?/19?8", 260, 210, 470, 236),
+                                       ("Female", 260, 255, 350, 281), ("Kamalesh Road", 600, 400, 800, 420)), [])
+    assert values(f) == {"name": "Ishita Bose", "gender": "FEMALE"}
+
+
+def test_pin_code_dash_spacing_in_addresses():
+    for printed in ("Telangana- 342766", "Telangana, - 342766", "Telangana -, 342766", "Telangana - 342766"):
+        assert V.clean_address("19, Gandhi Nagar, Hyderabad, " + printed) == \
+            "19, Gandhi Nagar, Hyderabad, Telangana - 342766"
+
+
+def test_an_address_line_wrapped_inside_a_word_goes_on_without_a_comma():
+    f = extract_fields("GSTIN", page(
+        ("Legal Name", 125, 388, 230, 408), ("NAIR LOGISTICS", 604, 386, 760, 409),
+        ("Address of Principal Place of Business", 125, 588, 473, 608),
+        ("66, Lake View Colony, Lucknow, Uttar Pra", 604, 586, 1061, 609), ("desh - 573611", 604, 636, 755, 659),
+        ("Date of Liability", 125, 688, 290, 708), ("01-07-2019", 604, 686, 720, 709), source="text_layer"), [])
+    assert f["address"].value == "66, Lake View Colony, Lucknow, Uttar Pradesh - 573611"
+
+
+def test_licence_booklet_son_wife_daughter_label_and_class_of_vehicles():
+    f = extract_fields("DL", page(("Name", 60, 300, 130, 322), ("Rohan Gupta", 60, 330, 260, 356),
+                                  ("Son/Wife/Daughter of", 60, 380, 300, 402), ("Mahesh Gupta", 60, 410, 280, 436),
+                                  ("Date of Birth", 60, 460, 210, 482), ("21/04/1979", 60, 490, 220, 516),
+                                  ("Class of vehicles: MCWG, LMV", 60, 760, 420, 782)), [])
+    assert values(f) == {"name": "Rohan Gupta", "father_name": "Mahesh Gupta", "relation": "S/W/D",
+                         "dob": "1979-04-21", "cov": "MCWG LMV"}
+    assert not f["relation"].valid and "son, daughter or wife is not stated" in f["relation"].reason
+
+
 # ------------------------------------------------------------------ the dev set (../shared)
 DEV_CLEAN = ("pan_000.png", "aadhaar_000.png", "dl_001.png", "passport_001.png", "voter_001.png",
              "udyam_001_digital.pdf", "gst_000_digital.pdf")

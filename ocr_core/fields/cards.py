@@ -13,11 +13,13 @@ FATHER = rx(r"father'?\s*'?s?\s*name", r"पिता का नाम")
 DOB = rx(r"date\s*of\s*birth", r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*birth", r"\bYoB\b", r"जन्म")
 GENDER = rx(r"\bgender\b", r"\bsex\b", r"लिंग")
 ELECTOR = rx(r"elector'?\s*'?s?\s*name", r"निर्वाचक का नाम")
-RELATIVE = rx(r"\b[SDW]\s*/\s*[SDW]\s*/\s*[SDW]\b(?:\s*of\b)?", r"son\s*/\s*daughter\s*/\s*wife(?:\s*of\b)?", r"\b[SDWC]\s*/\s*[O0]\b\s*:?",
-              r"\b(?:son|daughter|wife|care)\s+of\b")
+_SDW = r"(?:son|daughter|wife)"
+RELATIVE = rx(r"\b[SDW]\s*/\s*[SDW]\s*/\s*[SDW]\b(?:\s*of\b)?",  # "S/D/W of", "S/W/D": in any order
+              rf"\b{_SDW}\s*/\s*{_SDW}(?:\s*/\s*{_SDW})?(?:\s*of\b)?",  # "Son/Wife/Daughter of"
+              r"\b[SDWC]\s*/\s*[O0]\b\s*:?", r"\b(?:son|daughter|wife|care)\s+of\b")
 ISSUE = rx(r"date\s*of\s*issue", r"issue\s*date", r"\bDOI\b", r"issued\s*on")
 VALID = rx(r"valid\s*till", r"valid\s*up\s*to", r"valid\s*upto", r"validity")
-COV = rx(r"\bCOV\b", r"class\s*of\s*vehicle")
+COV = rx(r"\bCOV\b", r"class(?:es)?\s*of\s*vehicles?")
 ADDRESS = rx(r"\baddress\b", r"पता")
 BLOOD = rx(r"blood\s*group")
 HEADER = rx(r"government", r"\bgovt\b", r"income\s*tax", r"department", r"authority", r"permanent\s*account",
@@ -40,6 +42,20 @@ def _date_anywhere(doc: Doc, after: TLine | None = None) -> Found | None:
         if has_date(ln.text):
             return Found(ln.text, [ln])
     return None
+
+
+def _unglue(out: dict[str, Found | None], keys: tuple[str, ...] = ("name", "father_name")) -> dict[str, Found | None]:
+    """A name whose space the recogniser dropped ("HARPREETIYER") split where it ends with a word
+    of the other name on the card (the family name a father and child share)."""
+    for k in keys:
+        f = out.get(k)
+        if f is None or f.text is None:
+            continue
+        others = [w for o in keys if o != k and (g := out.get(o)) is not None and g.text for w in g.text.split()]
+        fixed = V.unglue_name(f.text, others)
+        if fixed != f.text:
+            out[k] = Found(fixed, f.lines, f.source, f.reason, f.valid, f.confidence)
+    return out
 
 
 def pan(doc: Doc) -> dict[str, Found | None]:
@@ -65,9 +81,10 @@ def pan(doc: Doc) -> dict[str, Found | None]:
         for key, ln in zip(("name", "father_name"), cands):
             if out[key] is None:
                 out[key] = Found(ln.text, [ln])
-    return out
+    return _unglue(out)
 
 
+_GENDER_WORD = re.compile(r"\b(?:male|female|transgender)\b|पुरुष|महिला|स्त्री", re.I)
 _REL = re.compile(r"\b([SDC])\s*/\s*[O0]\b\s*[:.;,]?\s*(.*)", re.I)
 _STOP = re.compile(r"\d{4}\s?\d{4}\s?\d{4}|X{4}|\bVID\b|mobile|aadhaar|download|issue date|\bDOB\b", re.I)
 
@@ -102,19 +119,22 @@ def aadhaar(doc: Doc) -> dict[str, Found | None]:
     out: dict[str, Found | None] = {k: None for k in ("name", "name_hi", "dob", "gender", "father_name", "address")}
     dob_v = lay.value(DOB, has_date, ("inline", "right", "below"))
     anchor = dob_v.lines[0] if dob_v else None
-    if dob_v is None:  # "Year of Birth : 1987"
+    if dob_v is None:  # "Year of Birth : 1987": no date of birth is printed, but the line anchors the name
         for ln, m in lay.find(DOB):
-            y = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", ln.text[m.end():])
-            if y:
-                out["dob"] = Found(y.group(0), [ln], valid=False, reason="only the year of birth is printed")
+            if re.search(r"(?<!\d)(19|20)\d\d(?!\d)", ln.text[m.end():]):
                 anchor = ln
                 break
     else:
         out["dob"] = _found(dob_v)
     name_line = None
-    if anchor is not None:  # the name is printed right above the date of birth
-        for o in lay.above(anchor, max_gap=2.5)[:2]:
-            if person(o.text) and not HEADER.search(o.text):
+    gender_line = next((ln for ln in lay.lines if len(ln.text) <= 30 and _GENDER_WORD.search(ln.text)), None)
+    # the name is printed right above the date of birth (or, where that went unread, above the
+    # date of birth's place: two lines above the gender)
+    for start, reach in ((anchor, 2), (gender_line if anchor is None else None, 3)):
+        if start is None or name_line is not None:
+            continue
+        for o in lay.above(start, max_gap=2.5)[:reach]:
+            if person(o.text) and not HEADER.search(o.text) and not lay.is_label(o.text):
                 name_line = o
                 break
     if name_line is None:
@@ -139,7 +159,7 @@ def aadhaar(doc: Doc) -> dict[str, Found | None]:
     if rel:
         out["father_name"] = Found(rel[2], [rel[0]])
     out["address"] = _address(doc)
-    return out
+    return _unglue(out)
 
 
 def _name_above(doc: Doc, relative: Found | None) -> Found | None:
@@ -157,12 +177,12 @@ def voter(doc: Doc) -> dict[str, Found | None]:
     lay = doc.layout
     name = lay.value(ELECTOR, person) or lay.value(NAME, person)
     father = _found(lay.value(FATHER, person))
-    return {
+    return _unglue({
         "name": _found(name) or _name_above(doc, father),
         "father_name": father,
         "gender": _found(lay.value(GENDER, has_gender)),
         "dob": _found(lay.value(DOB, has_date)),
-    }
+    })
 
 
 def dl(doc: Doc) -> dict[str, Found | None]:
@@ -187,9 +207,10 @@ def dl(doc: Doc) -> dict[str, Found | None]:
             out["relation"] = Found(rel, [ln])
         else:  # "S/D/W of": the card does not say which; the value is the label as printed
             printed = re.sub(r"(?i)\s*of$", "", label) if "/" in label else "S/D/W"
+            printed = "/".join(w[:1] for w in printed.split("/"))  # "SON/WIFE/DAUGHTER" as "S/W/D"
             out["relation"] = Found(printed, [ln], valid=False,
                                     reason=f"the card prints {printed}: son, daughter or wife is not stated")
         break
     if out["name"] is None:
         out["name"] = _name_above(doc, out["father_name"])
-    return out
+    return _unglue(out)

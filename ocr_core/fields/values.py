@@ -105,6 +105,23 @@ def looks_like_name(text: str) -> bool:
         and not name_problem(s)
 
 
+def unglue_name(name: str, words: list[str]) -> str:
+    """`name` with a word the recogniser ran into the one before it split off again: a token
+    that ends with one of `words` (at least 3 letters, another name on the same card) after at
+    least 3 letters of its own ("HARPREETIYER" and "IYER" -> "HARPREET IYER"), case as printed."""
+    ends = sorted({w.strip(".,").upper() for w in words if len(w.strip(".,")) >= 3 and w.isalpha()}, key=len,
+                  reverse=True)
+    out = []
+    for tok in name.split():
+        up = tok.upper()
+        for w in ends:
+            if up != w and up.endswith(w) and len(up) - len(w) >= 3 and up[:-len(w)].isalpha():
+                tok = f"{tok[:-len(w)]} {tok[-len(w):]}"
+                break
+        out.append(tok)
+    return " ".join(out)
+
+
 def name_problem(name: str) -> str | None:
     """Why a person's name is not plausible, or None."""
     if not name:
@@ -161,16 +178,18 @@ _ABBREV = re.compile(r"\b(?:No|St|Dr|Rd|Opp|Nr|Mr|Mrs|Smt|Shri|Sh|Apt|Bldg|Ph|Se
 
 
 def join_address(parts: list[str]) -> str:
-    """Address lines joined: after a line that ends with a comma by a space, a PIN code wrapped
-    onto the next line (6 digits in all) without one, otherwise by a comma."""
+    """Address lines joined: after a line that ends with a comma, or before one that starts in
+    lower case (the phrase goes on: "Uttar Pra" / "desh - 573611", where a state name read with a
+    split is spelled right by `clean_address`), by a space; a PIN code wrapped onto the next line
+    (6 digits in all) without one; otherwise by a comma."""
     out = ""
     for p in (spaces(p).strip(" ,") if not spaces(p).endswith(",") else spaces(p) for p in parts):
         if not p:
             continue
         if not out:
             out = p
-        elif out.endswith(","):
-            out += " " + p
+        elif out.endswith(",") or p[0].islower() and out[-1].isalpha():
+            out += " " + p  # after a comma, or a line that goes on with the phrase (a word wrapped mid-way)
         elif (a := re.search(r"(\d+)$", out)) and (b := re.match(r"(\d+)\b", p)) \
                 and len(a.group(1)) + len(b.group(1)) == 6 and len(a.group(1)) < 6:
             out += p
@@ -193,6 +212,8 @@ def clean_address(text: str) -> str:
             last = m.end()
     s = "".join(out) + s[last:]
     s = re.sub(r"\.\s+(?=\d{6}\b)", ", ", s)  # "Karnataka. 570096": the PIN code
+    # "State- 570096", "State, - 570096", "State -, 570096": the dash before the PIN code as printed, " - "
+    s = re.sub(r"\s*,?\s*-\s*,?\s*(?=\d{6}\b)", " - ", s)
     parts = [p.strip() for p in s.split(",")]
     for i, p in enumerate(parts):
         words = re.sub(r"[\s\-.]*\d+$", "", p).strip(" .-")
