@@ -139,6 +139,9 @@ def test_gender_and_names():
     assert V.name_problem("Father's Name ASHA") == "holds the label word FATHER'S"
     assert V.name_problem("ASHA 1976") == "holds digits"
     assert V.clean_name("  ASHA   KULKARNI. ") == "ASHA KULKARNI"
+    # punctuation the recogniser put inside a word goes; an initial's full stop stays
+    assert V.clean_name("MANO.J BANER,JEE") == "MANOJ BANERJEE"
+    assert V.clean_name("A.K. SHARMA") == "A.K. SHARMA" and V.clean_name("A.K.SHARMA") == "A.K.SHARMA"
 
 
 def test_a_failing_field_keeps_its_value_with_the_reason():

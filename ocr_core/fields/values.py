@@ -95,6 +95,9 @@ _NAME_CHARS = re.compile(r"[^A-Za-z.'\- ]")
 def clean_name(text: str) -> str:
     """A person's name as printed, with spacing normalised and stray punctuation at the ends gone."""
     s = spaces(text.replace("_", " "))
+    # a comma inside a word, or a full stop after three letters or more (not an initial's) inside
+    # one, is the recogniser's slip (a J's hook read as ",J"): "MANO.J BANER,JEE"
+    s = re.sub(r"(?<=[A-Za-z]),(?=[A-Za-z])|(?<=[A-Za-z]{3})\.(?=[A-Za-z])", "", s)
     return s.strip(" .,:;-'\"|/")
 
 
