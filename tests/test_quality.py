@@ -88,11 +88,12 @@ def test_low_confidence_after_ocr():
 def test_scan_flags_a_degraded_card_and_still_reads_it(card, unseen_gen, engine, settings):
     clean = scan(_png(card), filename="clean.png", use_cache=False)
     assert clean.quality == {"ok": True, "reasons": []}
-    # the estimate before OCR agrees with the detector's line boxes within a third
+    # the estimate before OCR agrees with the detector's line boxes within 40% (dev and tune pages:
+    # the ratio of the two lies in 0.71-1.22 for 80% of 156 pages)
     boxes = sorted(max(p[1] for p in ln.box) - min(p[1] for p in ln.box) for ln in clean.pages[0].lines
                    if len(ln.text) >= 3)
     detected = boxes[len(boxes) // 2]
-    assert abs(clean.pages[0].quality["text_height"] - detected) <= detected / 3
+    assert abs(clean.pages[0].quality["text_height"] - detected) <= 0.4 * detected
     glare = scan(_png(unseen_gen.degrade_image(card, "glare", random.Random(3))), filename="g.png", use_cache=False)
     assert glare.quality["ok"] is False and "glare" in glare.quality["reasons"]
     assert glare.to_dict()["quality"] == glare.quality  # in what leaves the core

@@ -51,8 +51,9 @@ def _unglue(out: dict[str, Found | None], keys: tuple[str, ...] = ("name", "fath
         f = out.get(k)
         if f is None or f.text is None:
             continue
-        others = [w for o in keys if o != k and (g := out.get(o)) is not None and g.text for w in g.text.split()]
-        fixed = V.unglue_name(f.text, others)
+        other = next((g.text.split()[-1] for o in keys if o != k and (g := out.get(o)) is not None and g.text
+                      and g.text.split()), None)
+        fixed = V.unglue_name(f.text, other)
         if fixed != f.text:
             out[k] = Found(fixed, f.lines, f.source, f.reason, f.valid, f.confidence)
     return out

@@ -95,6 +95,9 @@ _NAME_CHARS = re.compile(r"[^A-Za-z.'\- ]")
 def clean_name(text: str) -> str:
     """A person's name as printed, with spacing normalised and stray punctuation at the ends gone."""
     s = spaces(text.replace("_", " "))
+    # a comma inside a word, or a full stop after three letters or more (not an initial's) inside
+    # one, is the recogniser's slip (a J's hook read as ",J"): "MANO.J BANER,JEE"
+    s = re.sub(r"(?<=[A-Za-z]),(?=[A-Za-z])|(?<=[A-Za-z]{3})\.(?=[A-Za-z])", "", s)
     return s.strip(" .,:;-'\"|/")
 
 
@@ -105,21 +108,20 @@ def looks_like_name(text: str) -> bool:
         and not name_problem(s)
 
 
-def unglue_name(name: str, words: list[str]) -> str:
-    """`name` with a word the recogniser ran into the one before it split off again: a token
-    that ends with one of `words` (at least 3 letters, another name on the same card) after at
-    least 3 letters of its own ("HARPREETIYER" and "IYER" -> "HARPREET IYER"), case as printed."""
-    ends = sorted({w.strip(".,").upper() for w in words if len(w.strip(".,")) >= 3 and w.isalpha()}, key=len,
-                  reverse=True)
-    out = []
-    for tok in name.split():
-        up = tok.upper()
-        for w in ends:
-            if up != w and up.endswith(w) and len(up) - len(w) >= 3 and up[:-len(w)].isalpha():
-                tok = f"{tok[:-len(w)]} {tok[-len(w):]}"
-                break
-        out.append(tok)
-    return " ".join(out)
+def unglue_name(name: str, family: str | None) -> str:
+    """`name` with the family name the recogniser ran into the word before it split off again:
+    its last word ends with `family` (the last word of another name on the same card, at least 3
+    letters) after at least 3 letters of its own ("HARPREETIYER" and "IYER" -> "HARPREET IYER"),
+    case as printed. Only the last word: a given name that ends like a name ("SHRIRAM") stays."""
+    w = (family or "").strip(".,").upper()
+    words = name.split()
+    if len(w) < 3 or not w.isalpha() or not words:
+        return name
+    last = words[-1]
+    up = last.upper()
+    if up != w and up.endswith(w) and len(up) - len(w) >= 3 and up[:-len(w)].isalpha():
+        words[-1:] = [last[:-len(w)], last[-len(w):]]
+    return " ".join(words)
 
 
 def name_problem(name: str) -> str | None:
