@@ -116,3 +116,14 @@ def test_type_filter_matches_a_bundle_by_its_page_types(settings):
     assert names("AADHAAR") == {"a.png"}
     assert names("MIXED") == {"kyc.pdf"}
     assert set(history.document_types()) == {"AADHAAR", "DL", "MIXED", "PAN"}
+
+
+def test_a_corrected_name_is_what_history_finds(docs):
+    """The index follows the review: after an operator corrects the legal name, History finds the
+    document by the corrected name (the OCR read LOTUS AGENCIES PRIVATE LIMITED; the trade name
+    LOTUS AGENCIES stays)."""
+    lotus = docs["gst_001_digital.pdf"]
+    review.apply_changes(lotus, [{"field": "name", "value": "Sunrise Traders Private Limited"}], "asha", "as registered")
+    assert [r["file_hash"] for r in history.search(HistoryQuery(text="sunrise traders")).rows] == [lotus]
+    assert [r["file_hash"] for r in history.search(HistoryQuery(text="lotus sunrise")).rows] == [lotus]
+    assert history.search(HistoryQuery(text="sunrise galaxy")).total == 0
