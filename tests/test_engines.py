@@ -108,6 +108,15 @@ def test_cascade_rereads_ids_in_doubt_mrz_and_low_confidence_values_only():
     assert why == {3: "weak-id", 4: "invalid-id", 5: "low", 6: "id-like"}
 
 
+def test_cascade_id_like_lines_are_those_an_id_may_hide_in():
+    from ocr_core.engines.cascade import id_like
+
+    assert id_like("VID:67297004 28173670")  # a missed space: no VID in the tiny reading
+    assert id_like("Licence No.MH05/1997/0908024")  # a label glued to the number
+    assert id_like("8213")  # one group of an Aadhaar in a box of its own
+    assert not id_like("DOB: 24/10/1976") and not id_like("Odisha - 231178")  # a date, a PIN code
+
+
 def test_cascade_puts_mrz_fillers_back_and_rereads_line_1_unless_sure():
     from ocr_core.engines.cascade import clean_mrz, rereads
 

@@ -36,11 +36,21 @@ LOW_CONFIDENCE = 0.9  # a value-like line the tiny model reads below this is re-
 ID_CONFIDENT = 0.99  # a weak-checksum ID read at least this sure is kept
 STRONG_CHECKSUM = frozenset({"AADHAAR", "VID", "GSTIN", "MRZ", "AADHAAR_MASKED"})
 MIN_SLANT = math.radians(0.6)  # below this a line crop is taken axis-aligned
-POLICY = "p3"  # part of the version: bump when what is re-read, or how, changes
+POLICY = "p4"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
-_IDISH = re.compile(r"(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}|(?<![\d/.-])\d{4}(?![\d/.-])")
+_MIXED = re.compile(r"(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}")  # letters and digits: PAN, EPIC ...
+_GROUP = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")  # a group of an Aadhaar, VID or card number
+_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+ID_DIGITS = 7  # a line with this many digits (dates aside) may hold an ID (a PIN code has 6)
+
+
+def id_like(text: str) -> bool:
+    """Whether a line may hold an ID the extractor did not find in the tiny reading (a missed
+    space, a glued label, a misread letter)."""
+    t = _DATE.sub(" ", text.upper())
+    return bool(_MIXED.search(t) or _GROUP.search(t)) or sum(c.isdigit() for c in t) >= ID_DIGITS
 
 
 def mrz_like(text: str) -> bool:
@@ -102,7 +112,7 @@ def rereads(lines: list[Line]) -> dict[int, str]:
             out[k] = "invalid-id"
         elif any(i.type not in STRONG_CHECKSUM for i in mine) and ln.confidence < ID_CONFIDENT:
             out[k] = "weak-id"
-        elif not mine and _IDISH.search(ln.text.upper()):
+        elif not mine and id_like(ln.text):
             out[k] = "id-like"
         elif mine and ln.confidence < LOW_CONFIDENCE:
             out[k] = "id-low"
