@@ -239,14 +239,14 @@ def _worker_init(env: dict[str, str], barrier, warm: bytes) -> None:
     barrier.wait()
 
 
-def _worker_scan(data: bytes) -> int:
+def _worker_scan(data: bytes) -> tuple[int, float]:
     from . import scan
 
-    return len(scan(data, use_cache=False).pages)
+    return len(scan(data, use_cache=False).pages), rss_mb()
 
 
 def pages_per_second(pages: list[bytes], workers: int, threads: int) -> tuple[float, float]:
-    """A4 pages per second with `workers` processes, and the workers' peak RSS (MB)."""
+    """A4 pages per second with `workers` processes, and the largest worker RSS (MB) seen."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
     env = {"OCR_THREADS": str(threads), "OCR_ENGINE_INSTANCES": "1", "LOG_LEVEL": "WARNING",
@@ -254,9 +254,11 @@ def pages_per_second(pages: list[bytes], workers: int, threads: int) -> tuple[fl
     with ctx.Pool(workers, initializer=_worker_init, initargs=(env, barrier, pages[0])) as pool:
         barrier.wait()
         t0 = time.perf_counter()
-        n = sum(pool.map(_worker_scan, pages, chunksize=1))
+        done = pool.map(_worker_scan, pages, chunksize=1)
         dt = time.perf_counter() - t0
-    return n / dt, peak_rss_mb(resource.RUSAGE_CHILDREN)
+    # each worker's RSS after its scans (ru_maxrss of children would count the parent's pages
+    # that a spawned child holds between fork and exec)
+    return sum(n for n, _ in done) / dt, max(r for _, r in done)
 
 
 def cached_vs_cold(files: list[Path]) -> tuple[float, float]:
@@ -383,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
         for workers in (1, 2):
             pps, rss = pages_per_second(pages, workers, max(1, s.ocr_threads // workers))
             print(f"  {workers} worker(s), OCR_THREADS={max(1, s.ocr_threads // workers)}: {pps:.3f} pages/s, "
-                  f"peak worker RSS {rss:.0f} MB")
+                  f"worker RSS up to {rss:.0f} MB")
 
     cold, cached = cached_vs_cold(images[:6])
     print(f"\ncold scan median {cold:.3f} s, cached repeat {cached:.4f} s ({cold / cached:.0f}x)")

@@ -130,13 +130,15 @@ def test_cascade_puts_mrz_fillers_back_and_rereads_line_1_unless_sure():
     assert rereads([_line(clean_mrz(l1), 0.99, 0), _line(broken, 0.99, 40)]) == {0: "mrz", 1: "mrz"}
 
 
-def test_cascade_merge_keeps_a_tiny_reading_whose_valid_id_the_small_one_loses():
+def test_cascade_merge_keeps_the_reading_that_makes_the_valid_id():
     from ocr_core.engines.cascade import merge
 
-    tiny = [_line("AFZPK7190K", 0.9, 0), _line("RAHUL KAPOOR", 0.8, 40)]
-    small = {0: _line("AFZPK719OKK", 0.9, 0), 1: _line("RAHUL KAPUR", 0.9, 40)}
+    tiny = [_line("AFZPK7190K", 0.9, 0), _line("RAHUL KAPOOR", 0.8, 40), _line("VID: 67297004 28173670", 0.9, 80)]
+    small = {0: [_line("AFZPK719OKK", 0.9, 0)], 1: [_line("RAHUL KAPUR", 0.9, 40)],
+             2: [_line("VID: 6729 7004 28173670", 0.9, 80), _line("VID: 6729 7004 2817 3670", 0.9, 80)]}
     out = merge(tiny, small)
-    assert [ln.text for ln in out] == ["AFZPK7190K", "RAHUL KAPUR"]
+    # the tiny PAN (the small reading loses it), the small name, the second small VID reading
+    assert [ln.text for ln in out] == ["AFZPK7190K", "RAHUL KAPUR", "VID: 6729 7004 2817 3670"]
 
 
 def _mrz_page(angle: float) -> np.ndarray:

@@ -35,8 +35,11 @@ CARD_DET_LIMIT = 736
 LOW_CONFIDENCE = 0.9  # a value-like line the tiny model reads below this is re-read
 ID_CONFIDENT = 0.99  # a weak-checksum ID read at least this sure is kept
 STRONG_CHECKSUM = frozenset({"AADHAAR", "VID", "GSTIN", "MRZ", "AADHAAR_MASKED"})
-MIN_SLANT = math.radians(0.6)  # below this a line crop is taken axis-aligned
-POLICY = "p4"  # part of the version: bump when what is re-read, or how, changes
+MIN_SLANT = math.radians(0.8)  # below this a line crop is taken axis-aligned
+ID_MARGIN = 0.08  # a line that may hold an ID is also read with this margin (of its height, every side):
+# faster-paddle's boxes are tight (unclip 1.4, PaddleOCR 1.5) and the gaps between digit groups
+# read differently with a little margin; the reading that makes the valid ID is kept
+POLICY = "p7"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -127,19 +130,21 @@ def _valid_ids(lines: list[Line]) -> set[tuple[str, str]]:
     return {(i.type, i.value) for i in extract_ids([(1, lines)]) if i.valid}
 
 
-def merge(tiny: list[Line], small: dict[int, Line]) -> list[Line]:
-    """The small readings in place of the tiny ones, except where a tiny reading makes a valid ID
-    that the page loses with the small one."""
+def merge(tiny: list[Line], small: dict[int, list[Line]]) -> list[Line]:
+    """The first small reading of each re-read line in place of the tiny one; then, line by line,
+    another reading (the tiny one, another small one) where it makes the page's valid IDs a
+    strict superset (an MRZ pair, a number the first reading split wrongly)."""
     out = list(tiny)
-    for k, ln in small.items():
-        out[k] = ln
+    for k, alts in small.items():
+        out[k] = alts[0]
     have = _valid_ids(out)
-    for k in small:
-        alt = list(out)
-        alt[k] = tiny[k]
-        got = _valid_ids(alt)
-        if got > have:
-            out, have = alt, got
+    for k, alts in small.items():
+        for ln in [tiny[k], *alts[1:]]:
+            alt = list(out)
+            alt[k] = ln
+            got = _valid_ids(alt)
+            if got > have:
+                out, have = alt, got
     return out
 
 
@@ -199,8 +204,9 @@ def _overlaps(a, b) -> bool:
 
 
 def slants(gray: np.ndarray, lines: list[Line], which: list[int]) -> dict[int, float]:
-    """The slant of each line in `which`: measured in its own crop when the crop holds that line
-    alone, else the page's (the width-weighted median of the lines measured alone)."""
+    """The slant of each line in `which`: the page's, the width-weighted median of the slants
+    measured on the long lines whose crop holds that line alone (one line's own measure is too
+    noisy: on an upright page a line with descenders can measure a degree)."""
     alone: dict[int, float] = {}
     for k, ln in enumerate(lines):
         if any(_overlaps(ln.box, o.box) for j, o in enumerate(lines) if j != k):
@@ -218,13 +224,17 @@ def slants(gray: np.ndarray, lines: list[Line], which: list[int]) -> dict[int, f
             if run >= half:
                 page = alone[k]
                 break
-    return {k: alone.get(k, page) for k in which}
+    return {k: page for k in which}
 
 
-def line_crop(bgr: np.ndarray, box, theta: float = 0.0) -> tuple[np.ndarray, list[list[float]]]:
-    """The crop of a line for the recogniser (rectified when it slants by theta) and its box."""
+def line_crop(bgr: np.ndarray, box, theta: float = 0.0, margin: float = 0.0) -> tuple[np.ndarray, list[list[float]]]:
+    """The crop of a line for the recogniser (rectified when it slants by theta, widened by
+    margin times its height on every side) and its box."""
     import cv2
 
+    m = margin * (box[2][1] - box[0][1])
+    box = [[box[0][0] - m, box[0][1] - m], [box[2][0] + m, box[0][1] - m],
+           [box[2][0] + m, box[2][1] + m], [box[0][0] - m, box[2][1] + m]]
     x0, y0, x1, y1 = _clip(box, bgr.shape)
     crop = bgr[y0:y1, x0:x1]
     quad = rectified_quad(box, theta) if abs(theta) >= MIN_SLANT else None
@@ -298,13 +308,15 @@ class CascadeEngine:
             bgr = np.ascontiguousarray(image[:, :, ::-1])
             gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
             theta = slants(gray, lines, list(doubt))
+            jobs = [(k, m) for k, why in doubt.items() for m in ((0.0, ID_MARGIN) if why != "low" else (0.0,))]
             crops, boxes = [], []
-            for k in doubt:
-                crop, box = line_crop(bgr, lines[k].box, theta[k])
+            for k, m in jobs:
+                crop, box = line_crop(bgr, lines[k].box, theta[k], m)
                 crops.append(crop)
-                boxes.append(box)
-            small = {k: Line(text=clean_mrz(text.strip()), box=box, confidence=conf)
-                     for k, box, (text, conf) in zip(doubt, boxes, self._small.read(crops))}
+                boxes.append(lines[k].box if m else box)
+            small: dict[int, list[Line]] = {}
+            for (k, _), box, (text, conf) in zip(jobs, boxes, self._small.read(crops)):
+                small.setdefault(k, []).append(Line(text=clean_mrz(text.strip()), box=box, confidence=conf))
             lines = merge(lines, small)
         self.timings["detect"] += t1 - t0
         self.timings["recognise"] += time.perf_counter() - t1
