@@ -13,7 +13,10 @@ def pan_image(fixtures_dir):
 
 
 def test_registry_by_name():
-    assert {"paddleocr", "paddle", "tesseract", "rapidocr"} <= set(available_engines())
+    from ocr_core.config import Settings
+
+    assert {"cascade", "paddleocr", "paddle", "tesseract", "rapidocr"} <= set(available_engines())
+    assert Settings.model_fields["ocr_engine"].default == "cascade"  # the others stay selectable by name
     with pytest.raises(EngineError, match="unknown OCR engine"):
         get_engine("nope")
 
