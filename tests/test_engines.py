@@ -16,7 +16,8 @@ def test_registry_by_name():
     from ocr_core.config import Settings
 
     assert {"cascade", "paddleocr", "paddle", "tesseract", "rapidocr"} <= set(available_engines())
-    assert Settings.model_fields["ocr_engine"].default == "cascade"  # the others stay selectable by name
+    # PP-OCRv6 small stays the default: the cascade keeps every ID but loses some named fields
+    assert Settings.model_fields["ocr_engine"].default == "paddleocr"
     with pytest.raises(EngineError, match="unknown OCR engine"):
         get_engine("nope")
 
