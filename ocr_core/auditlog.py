@@ -38,10 +38,11 @@ def atomic(db: sqlite_utils.Database):
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield
-    except BaseException:
-        db.conn.execute("ROLLBACK")
+        db.conn.execute("COMMIT")
+    except BaseException:  # a failed COMMIT too: never leave this thread's connection inside a transaction
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
         raise
-    db.conn.execute("COMMIT")
 
 
 def row_hash(row: dict[str, Any]) -> str:

@@ -50,11 +50,11 @@ def apply(db: sqlite_utils.Database) -> list[str]:
     try:
         pending = [m.name for m in migrations.pending(db)]  # again, under the lock
         migrations.apply(db)  # each migration in a savepoint inside this transaction
+        db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
-    db.conn.execute("COMMIT")
     return pending
 
 
