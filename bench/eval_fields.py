@@ -64,10 +64,9 @@ def result_cached(path: Path, ocr_cache: Path):
     sys.path.insert(0, str(ROOT / "bench"))
     from eval_accuracy import Ocr
 
-    from ocr_core.fields import read_devanagari
     from ocr_core.loader import load_pages
     from ocr_core.models import Line
-    from ocr_core.pipeline import document_from_pages, read_pages, rotate, sha256
+    from ocr_core.pipeline import PIPELINE_VERSION, devanagari_lines, document_from_pages, read_pages, rotate, sha256
 
     global _OCR
     if _OCR is None or _OCR.dir != ocr_cache:
@@ -80,11 +79,11 @@ def result_cached(path: Path, ocr_cache: Path):
 
     def ocr(image):
         lines, rot = read(image)
-        f = _OCR.dir / f"{_OCR.key(image)}.deva.json"
+        f = _OCR.dir / f"{_OCR.key(image)}.deva{PIPELINE_VERSION}.json"
         if f.exists():
             deva.append([Line.from_dict(x) for x in json.loads(f.read_text())])
         else:
-            got = read_devanagari(lines, rotate(image, rot) if rot else image)
+            got = devanagari_lines(lines, rotate(image, rot) if rot else image)
             f.write_text(json.dumps([ln.to_dict(unmask=True) for ln in got], ensure_ascii=False))
             deva.append(got)
         return lines, rot

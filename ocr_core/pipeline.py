@@ -10,12 +10,12 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import aadhaar_qr, crypto
-from .classify import classify_pages
+from .classify import classify, classify_pages
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
-from .fields import apply_qr, extract_fields, read_devanagari
+from .fields import apply_qr, extract_fields, read_devanagari, reads_devanagari
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
@@ -23,7 +23,7 @@ from .models import DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "6"  # bump when loading, orientation, extraction, classification, fields or the QR change results
+PIPELINE_VERSION = "7"  # bump when loading, orientation, extraction, classification, fields or the QR change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
@@ -82,6 +82,15 @@ def ocr_page(engine: OCREngine, image: np.ndarray) -> tuple[list[Line], int]:
         if q > best_q:
             best, best_rot, best_q = alt, rot, q
     return best, best_rot
+
+
+def devanagari_lines(lines: list[Line], image: np.ndarray) -> list[Line]:
+    """The page's lines with Devanagari re-read (`fields.read_devanagari`) where the page, typed on
+    its own, is of a type with a Devanagari field (an Aadhaar's `name_hi`). Other pages keep their
+    lines: none of their fields reads Devanagari (the dev, tune and unseen sets' fields are the same
+    either way), and the Hindi read is the slowest step after OCR."""
+    doc_type, _ = classify([ln.text for ln in lines], extract_ids([(1, lines)]))
+    return read_devanagari(lines, image) if reads_devanagari(doc_type) else lines
 
 
 def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[list[Line], int]]) -> list[Page]:
@@ -194,7 +203,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 eng.append(get_engine(eng_name, lang))
             lines, rot = ocr_page(eng[0], image)
             up = rotate(image, rot) if rot else image
-            deva_seq.append(read_devanagari(lines, up))
+            deva_seq.append(devanagari_lines(lines, up))
             upright.append(up if len(upright) < QR_PAGES else None)
             return lines, rot
 

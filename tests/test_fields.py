@@ -61,6 +61,25 @@ def test_devanagari_name_read_with_the_hindi_model(settings, engine):
     assert "भारत सरकार" in r.texts and "राहुल वर्मा" in r.texts
 
 
+@pytest.mark.skipif(not hindi_available(), reason="needs Tesseract's Hindi model (scripts/setup.sh installs it)")
+def test_hindi_read_only_on_a_page_with_a_field_printed_in_devanagari(engine):
+    """The Hindi read (the slowest step after OCR) runs on a page whose type has a Devanagari
+    field (an Aadhaar's name_hi); a page of another type keeps its lines as the engine read them."""
+    import numpy as np
+    from PIL import Image
+
+    from ocr_core.fields import reads_devanagari
+    from ocr_core.pipeline import devanagari_lines
+
+    assert reads_devanagari("AADHAAR") and not any(reads_devanagari(t) for t in ("PAN", "DL", "VOTER_ID", "GSTIN"))
+    img = np.asarray(Image.open(FIXTURES / "aadhaar_hindi.png").convert("RGB"))
+    lines = engine.recognize(img)
+    assert "राहुल वर्मा" in [ln.text for ln in devanagari_lines(lines, img)]
+    # the same page without what makes it an Aadhaar (its number, UIDAI's words): no type, no Hindi read
+    plain = [ln for ln in lines if not re.search(r"\d{4}|aadhaar|government|india|authority", ln.text, re.I)]
+    assert devanagari_lines(plain, img) is plain
+
+
 def test_licence_relation_and_expiry_before_issue_is_invalid_but_kept(settings, engine):
     r = scan(FIXTURES / "dl_card.png")
     assert r.document_type == "DL"

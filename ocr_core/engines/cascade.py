@@ -4,15 +4,20 @@
   bundled PP-OCRv6 tiny models, nothing downloaded. The detector input is sized per page: cards
   and other small images are detected at CARD_DET_LIMIT px on the longest side, larger pages at
   OCR_DET_LIMIT_SIDE, never upscaled.
+- A slanted page is levelled first: faster-paddle returns axis-aligned boxes only, and on a page
+  turned by a degree or more those of neighbouring lines overlap, so their readings mix and the
+  layout of the fields is lost. The page's slant is measured before OCR (`skew_angle`, about
+  20 ms); at DESKEW_MIN or more the page is turned level (`level`) and read, and the boxes are
+  mapped back onto the page as it came (rotated quadrilaterals, as PaddleOCR gives).
 - What is re-read (`rereads`), all in one recogniser call batched in width buckets: MRZ-like lines
   when the page holds no valid MRZ; lines holding an ID candidate that fails validation, an
   ID-like token that makes no ID, or an ID whose checksum is weak (PAN, DL, passport number,
-  UDYAM, EPIC) read with less than ID_CONFIDENT; low-confidence lines that look like field values.
+  UDYAM, EPIC) read with less than ID_CONFIDENT; low-confidence lines that look like field values;
+  the lines the named fields of the page's document type are read from (`field_rereads`), where
+  tiny read them below FIELD_CONFIDENT (re-reading every field line would cost more than the tiny
+  pass itself: the small recogniser takes about 0.12 ms per pixel of line width).
 - The second reading: the PP-OCRv6 small recogniser of the ``paddleocr`` engine (the rapidocr
-  wheel's weights, output layer cut to Latin for ``en``) on onnxruntime. faster-paddle returns
-  axis-aligned boxes only: on a skewed or keystoned page the crop of a long line is rectified
-  first (the line's slant measured in its crop, the rotated box solved from the axis-aligned one,
-  then a perspective warp, as PaddleOCR crops).
+  wheel's weights, output layer cut to Latin for ``en``) on onnxruntime.
 - The small reading replaces the tiny one, except where the tiny one made a valid ID that the
   small one loses (checked on the whole page, so an MRZ pair counts).
 """
@@ -35,11 +40,12 @@ CARD_DET_LIMIT = 736
 LOW_CONFIDENCE = 0.9  # a value-like line the tiny model reads below this is re-read
 ID_CONFIDENT = 0.99  # a weak-checksum ID read at least this sure is kept
 STRONG_CHECKSUM = frozenset({"AADHAAR", "VID", "GSTIN", "MRZ", "AADHAAR_MASKED"})
-MIN_SLANT = math.radians(0.8)  # below this a line crop is taken axis-aligned
+DESKEW_MIN = math.radians(0.8)  # a page whose text slants by this much is turned level before OCR
+FIELD_CONFIDENT = 0.98  # a line a named field is read from, read by tiny below this, is re-read
 ID_MARGIN = 0.08  # a line that may hold an ID is also read with this margin (of its height, every side):
 # faster-paddle's boxes are tight (unclip 1.4, PaddleOCR 1.5) and the gaps between digit groups
 # read differently with a little margin; the reading that makes the valid ID is kept
-POLICY = "p7"  # part of the version: bump when what is re-read, or how, changes
+POLICY = "p11"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -124,72 +130,55 @@ def rereads(lines: list[Line]) -> dict[int, str]:
     return out
 
 
+def field_rereads(lines: list[Line], width: int, height: int) -> set[int]:
+    """The lines (indices) the named fields of the page's document type are read from, the tiny
+    reading taken as the page: the small model re-reads each (tiny misreads a name or a place at
+    high confidence: "ANITAIYER", "CHENNAl")."""
+    from ..classify import classify_pages
+    from ..fields import source_boxes
+    from ..ids import extract_ids
+    from ..models import Page
+
+    page = Page(1, width, height, "ocr", lines)
+    ids = extract_ids([(1, lines)])
+    doc_type, _ = classify_pages([page], ids)
+    where = {id(ln.box): k for k, ln in enumerate(lines)}
+    return {where[id(b)] for b in source_boxes(doc_type, [page], ids) if id(b) in where}
+
+
 def _valid_ids(lines: list[Line]) -> set[tuple[str, str]]:
     from ..ids import extract_ids
 
     return {(i.type, i.value) for i in extract_ids([(1, lines)]) if i.valid}
 
 
+def spaced(tiny: Line, small: Line) -> Line:
+    """The small reading, unless the two read the same characters and the tiny one has more spaces:
+    a recogniser drops a narrow gap between words far more often than it makes one up
+    ("HARPREETIYER")."""
+    if tiny.text.replace(" ", "") == small.text.replace(" ", "") and tiny.text.count(" ") > small.text.count(" "):
+        return tiny
+    return small
+
+
 def merge(tiny: list[Line], small: dict[int, list[Line]]) -> list[Line]:
-    """The first small reading of each re-read line in place of the tiny one; then, line by line,
+    """The first small reading of each re-read line in place of the tiny one (`spaced`); then, line by line,
     another reading (the tiny one, another small one) where it makes the page's valid IDs a
     strict superset (an MRZ pair, a number the first reading split wrongly)."""
     out = list(tiny)
     for k, alts in small.items():
-        out[k] = alts[0]
+        out[k] = spaced(tiny[k], alts[0])
     have = _valid_ids(out)
     for k, alts in small.items():
         for ln in [tiny[k], *alts[1:]]:
+            if not any(id_like(t) or mrz_like(t) for t in (ln.text, out[k].text)):
+                continue  # neither reading holds an ID token: the swap cannot change the page's IDs
             alt = list(out)
             alt[k] = ln
             got = _valid_ids(alt)
             if got > have:
                 out, have = alt, got
     return out
-
-
-def slant(gray: np.ndarray) -> float:
-    """The slant (radians, clockwise positive) of the text in a line crop: the dark pixels'
-    mean height in vertical strips, fitted with a straight line."""
-    h, w = gray.shape
-    if w < 3 * h or h < 8:
-        return 0.0
-    thr = gray.mean() - 0.5 * gray.std()
-    ink = gray < thr
-    strips = 12
-    xs, ys, ws = [], [], []
-    rows = np.arange(h, dtype=np.float64)[:, None]
-    for s in range(strips):
-        a, b = s * w // strips, (s + 1) * w // strips
-        m = ink[:, a:b]
-        n = m.sum()
-        if n < 0.02 * m.size:
-            continue
-        xs.append((a + b) / 2)
-        ys.append(float((rows * m).sum() / n))
-        ws.append(float(n))
-    if len(xs) < 4:
-        return 0.0
-    slope = np.polyfit(np.array(xs), np.array(ys), 1, w=np.sqrt(np.array(ws)))[0]
-    return float(math.atan(slope))
-
-
-def rectified_quad(box, theta: float) -> list[list[float]] | None:
-    """The rotated box (angle theta) whose axis-aligned bounds are box; None where it does not fit."""
-    (x0, y0), (x1, y1) = box[0], box[2]
-    W, H = x1 - x0, y1 - y0
-    c, s = math.cos(theta), abs(math.sin(theta))
-    det = c * c - s * s
-    if det <= 0.5:
-        return None
-    w, h = (W * c - H * s) / det, (H * c - W * s) / det
-    if h < 0.25 * H or w <= 0:
-        return None
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    u = (math.cos(theta) * w / 2, math.sin(theta) * w / 2)
-    n = (-math.sin(theta) * h / 2, math.cos(theta) * h / 2)
-    return [[cx - u[0] - n[0], cy - u[1] - n[1]], [cx + u[0] - n[0], cy + u[1] - n[1]],
-            [cx + u[0] + n[0], cy + u[1] + n[1]], [cx - u[0] + n[0], cy - u[1] + n[1]]]
 
 
 def _clip(box, shape) -> tuple[int, int, int, int]:
@@ -199,54 +188,66 @@ def _clip(box, shape) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-def _overlaps(a, b) -> bool:
-    return a[0][0] < b[2][0] and b[0][0] < a[2][0] and a[0][1] < b[2][1] and b[0][1] < a[2][1]
+SKEW_SIDE = 800  # the page is measured scaled down to this (longest side)
+SKEW_RANGE = 15.0  # degrees either way
 
 
-def slants(gray: np.ndarray, lines: list[Line], which: list[int]) -> dict[int, float]:
-    """The slant of each line in `which`: the page's, the width-weighted median of the slants
-    measured on the long lines whose crop holds that line alone (one line's own measure is too
-    noisy: on an upright page a line with descenders can measure a degree)."""
-    alone: dict[int, float] = {}
-    for k, ln in enumerate(lines):
-        if any(_overlaps(ln.box, o.box) for j, o in enumerate(lines) if j != k):
-            continue
-        x0, y0, x1, y1 = _clip(ln.box, gray.shape)
-        if x1 - x0 >= 4 * (y1 - y0) > 0:
-            alone[k] = slant(gray[y0:y1, x0:x1])
-    page = 0.0
-    if alone:
-        ks = sorted(alone, key=lambda k: alone[k])
-        wts = [lines[k].box[2][0] - lines[k].box[0][0] for k in ks]
-        half, run = sum(wts) / 2, 0.0
-        for k, wt in zip(ks, wts):
-            run += wt
-            if run >= half:
-                page = alone[k]
-                break
-    return {k: page for k in which}
+def _profile_sharpness(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
+    yy = ys - xs * math.tan(math.radians(degrees))
+    hist = np.bincount((yy - yy.min()).astype(np.int64))
+    return float(np.dot(hist, hist))
 
 
-def line_crop(bgr: np.ndarray, box, theta: float = 0.0, margin: float = 0.0) -> tuple[np.ndarray, list[list[float]]]:
-    """The crop of a line for the recogniser (rectified when it slants by theta, widened by
-    margin times its height on every side) and its box."""
+def skew_angle(gray: np.ndarray) -> float:
+    """The slant of a page's text (radians, clockwise positive), measured before OCR: the angle at
+    which the page's ink (an adaptive threshold) falls into the sharpest row profile (the
+    projection-profile method), in whole degrees over +-SKEW_RANGE, then in tenths around the best."""
     import cv2
 
+    h, w = gray.shape
+    f = min(1.0, SKEW_SIDE / max(h, w))
+    if f < 1:
+        gray = cv2.resize(gray, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 12)
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 200:
+        return 0.0
+    xs = xs - xs.mean()
+    ys = ys.astype(np.float64)
+    coarse = max(np.arange(-SKEW_RANGE, SKEW_RANGE + 0.5, 1.0), key=lambda d: _profile_sharpness(xs, ys, d))
+    fine = max(np.arange(coarse - 1.0, coarse + 1.05, 0.1), key=lambda d: _profile_sharpness(xs, ys, d))
+    return math.radians(float(fine))
+
+
+def level(image: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
+    """The page turned by theta so that its text is level (on a canvas grown to hold it all), and
+    the 2x3 affine map from the levelled page back to the original."""
+    import cv2
+
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), math.degrees(theta), 1.0)
+    c, s_ = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(round(w * c + h * s_)), int(round(h * c + w * s_))
+    m[0, 2] += (nw - w) / 2
+    m[1, 2] += (nh - h) / 2
+    out = cv2.warpAffine(image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out, cv2.invertAffineTransform(m)
+
+
+def _mapped(ln: Line, back: np.ndarray) -> Line:
+    pts = np.array(ln.box, dtype=np.float64) @ back[:, :2].T + back[:, 2]
+    return Line(text=ln.text, box=[[round(float(x), 1), round(float(y), 1)] for x, y in pts],
+                confidence=ln.confidence)
+
+
+def line_crop(bgr: np.ndarray, box, margin: float = 0.0) -> tuple[np.ndarray, list[list[float]]]:
+    """The crop of a line for the recogniser (widened by margin times its height on every side)
+    and its box."""
     m = margin * (box[2][1] - box[0][1])
     box = [[box[0][0] - m, box[0][1] - m], [box[2][0] + m, box[0][1] - m],
            [box[2][0] + m, box[2][1] + m], [box[0][0] - m, box[2][1] + m]]
     x0, y0, x1, y1 = _clip(box, bgr.shape)
-    crop = bgr[y0:y1, x0:x1]
-    quad = rectified_quad(box, theta) if abs(theta) >= MIN_SLANT else None
-    if quad is None:
-        return np.ascontiguousarray(crop), box
-    q = np.array(quad, dtype=np.float32)
-    cw = int(round(np.linalg.norm(q[1] - q[0])))
-    ch = int(round(np.linalg.norm(q[3] - q[0])))
-    m = cv2.getPerspectiveTransform(q, np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], dtype=np.float32))
-    out = cv2.warpPerspective(bgr, m, (max(cw, 1), max(ch, 1)), flags=cv2.INTER_CUBIC,
-                              borderMode=cv2.BORDER_REPLICATE)
-    return out, quad
+    return np.ascontiguousarray(bgr[y0:y1, x0:x1]), box
 
 
 def _encode(image: np.ndarray) -> bytes:
@@ -298,26 +299,34 @@ class CascadeEngine:
         return reading_order(lines)
 
     def recognize(self, image: np.ndarray) -> list[Line]:
+        import cv2
+
         t0 = time.perf_counter()
+        back = None
+        theta = skew_angle(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY))
+        if abs(theta) >= DESKEW_MIN:  # axis-aligned boxes of slanted lines overlap: read it level
+            image, back = level(image, theta)
+            self.stats["levelled"] = self.stats.get("levelled", 0) + 1
         lines = self.detect_and_read(image)
         t1 = time.perf_counter()
         doubt = rereads(lines)
+        for k in field_rereads(lines, image.shape[1], image.shape[0]):
+            if lines[k].confidence < FIELD_CONFIDENT:
+                doubt.setdefault(k, "field")
         if doubt:
-            import cv2
-
             bgr = np.ascontiguousarray(image[:, :, ::-1])
-            gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-            theta = slants(gray, lines, list(doubt))
-            jobs = [(k, m) for k, why in doubt.items() for m in ((0.0, ID_MARGIN) if why != "low" else (0.0,))]
+            jobs = [(k, m) for k, why in doubt.items() for m in ((0.0, ID_MARGIN) if why not in ("low", "field") else (0.0,))]
             crops, boxes = [], []
             for k, m in jobs:
-                crop, box = line_crop(bgr, lines[k].box, theta[k], m)
+                crop, box = line_crop(bgr, lines[k].box, m)
                 crops.append(crop)
                 boxes.append(lines[k].box if m else box)
             small: dict[int, list[Line]] = {}
             for (k, _), box, (text, conf) in zip(jobs, boxes, self._small.read(crops)):
                 small.setdefault(k, []).append(Line(text=clean_mrz(text.strip()), box=box, confidence=conf))
             lines = merge(lines, small)
+        if back is not None:
+            lines = [_mapped(ln, back) for ln in lines]
         self.timings["detect"] += t1 - t0
         self.timings["recognise"] += time.perf_counter() - t1
         self.stats["pages"] += 1

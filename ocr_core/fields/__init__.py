@@ -56,6 +56,12 @@ def field_keys(document_type: str) -> tuple[str, ...]:
     return e.keys if e else ()
 
 
+def reads_devanagari(document_type: str) -> bool:
+    """Whether the type has a field printed in Devanagari (an Aadhaar's `name_hi`)."""
+    spec = extractor_for(document_type)
+    return spec is not None and any(spec.kind(k) == "deva" for k in spec.keys)
+
+
 def all_field_keys() -> list[str]:
     """Every key of every type, each once (the export columns)."""
     out: list[str] = []
@@ -64,12 +70,25 @@ def all_field_keys() -> list[str]:
     return out
 
 
+def _found(spec: TypeFields, pages: list[Page], ids: list[DetectedID]):
+    return spec.extract(Doc(Layout(page_lines(pages), spec.labels), ids))
+
+
+def source_boxes(document_type: str, pages: list[Page], ids: list[DetectedID]) -> list[list]:
+    """The boxes of the lines the type's fields are read from: the page lines' own `box` objects
+    (so a caller finds its lines by identity). The cascade engine re-reads these lines."""
+    spec = extractor_for(document_type)
+    if spec is None:
+        return []
+    return [t.orig for f in _found(spec, pages, ids).values() if f is not None for t in f.lines
+            if t.orig is not None]
+
+
 def extract_fields(document_type: str, pages: list[Page], ids: list[DetectedID]) -> dict[str, Field]:
     spec = extractor_for(document_type)
     if spec is None:
         return {}
-    doc = Doc(Layout(page_lines(pages), spec.labels), ids)
-    found = spec.extract(doc)
+    found = _found(spec, pages, ids)
     fields: dict[str, Field] = {}
     for key in spec.keys:
         f = found.get(key)
@@ -81,4 +100,5 @@ def extract_fields(document_type: str, pages: list[Page], ids: list[DetectedID])
 
 
 __all__ = ["EXTRACTORS", "TypeFields", "extractor_for", "extract_fields", "field_keys", "all_field_keys",
-           "read_devanagari", "hindi_available", "apply_qr"]
+           "read_devanagari", "hindi_available", "apply_qr", "source_boxes",
+           "reads_devanagari"]

