@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     # OCR
     ocr_model_lang: str = Field("en", description="OCR language (PaddleOCR lang code)")
-    ocr_engine: str = Field("paddleocr", description="default engine: paddleocr | cascade | paddle | tesseract | rapidocr")
+    ocr_engine: str = Field("cascade", description="default engine: cascade | paddleocr | paddle | tesseract | rapidocr")
     ocr_workers: int = Field(4, ge=1, description="embedded job pool size")
     ocr_dpi: int = Field(150, ge=50, le=600, description="PDF render resolution for OCR")
     ocr_gpu_enabled: bool = Field(False, description="use a GPU execution provider when available")

@@ -45,7 +45,7 @@ def settings(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def engine():
-    """The default PaddleOCR engine, loaded once for the whole session."""
+    """The PaddleOCR engine (`paddleocr`, PP-OCRv6 small), loaded once for the whole session."""
     from ocr_core.engines import get_engine
 
     return get_engine("paddleocr", "en")

@@ -284,7 +284,7 @@ def test_health(client):
     assert r.status_code == 200
     h = r.json()
     assert h["status"] == "ok" and h["uptime"] >= 0 and re.match(r"\d{4}-\d\d-\d\dT", h["timestamp"])
-    assert h["engine"]["name"] == "paddleocr" and h["engine"]["loaded"] is True
+    assert h["engine"]["name"] == "cascade" and h["engine"]["loaded"] is True
     assert "PP-OCR" in h["engine"]["version"] and "tesseract" in h["engine"]["available"]
     assert h["database"]["ok"] is True
     assert h["redis"] == {"configured": False, "ok": True, "detail": h["redis"]["detail"]}
@@ -318,7 +318,7 @@ def test_metrics_json_and_prometheus(client, dev_dir):
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
         text = r.text
         assert 'ocr_api_requests_total{method="POST",route="' in text
-        assert re.search(r'ocr_api_scans_total\{cached="true",engine="paddleocr"\} 1\.0', text)
+        assert re.search(r'ocr_api_scans_total\{cached="true",engine="cascade"\} 1\.0', text)
         assert "ocr_api_request_duration_seconds_bucket" in text and "ocr_api_uptime_seconds" in text
 
 

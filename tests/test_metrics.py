@@ -38,10 +38,10 @@ def test_metrics_from_real_activity(settings, dev_dir, engine):
     assert s["mean_time_to_review"] is not None and 0 <= s["mean_time_to_review"] < 600
     assert s["uptime"] > 0
     per = metrics.latency_by_engine().set_index("engine")
-    assert per.loc["paddleocr", "requests"] == 5 and per.loc["paddleocr", "cache_hits"] == 1
+    assert per.loc["cascade", "requests"] == 5 and per.loc["cascade", "cache_hits"] == 1
     tp = metrics.throughput(bucket="minute")
     assert tp["documents"].sum() == 4 and tp["errors"].sum() == 1
     since = metrics.requests(since=time.time() + 60)
     assert since["requests"] == 0
     ev = metrics.engine_versions()
-    assert (ev["engine"] == "paddleocr").any() and ev["loaded"].any()
+    assert (ev["engine"] == "cascade").any() and ev["loaded"].any()

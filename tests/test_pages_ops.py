@@ -128,5 +128,5 @@ def test_metrics_page_shows_activity(settings, engine, dev_dir, app_nav):
     assert m["Latency p50"] != "–" and m["Uptime"] != "–"
     tables = [d.value for d in at.dataframe]
     assert any("corrections" in t.columns and "ravi" in set(t.iloc[:, 0]) for t in tables)
-    assert any("engine" in t.columns and "paddleocr" in set(t["engine"]) for t in tables)
+    assert any("engine" in t.columns and "cascade" in set(t["engine"]) for t in tables)
     assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 1

@@ -45,20 +45,23 @@ FIELD_CONFIDENT = 0.98  # a line a named field is read from, read by tiny below 
 ID_MARGIN = 0.08  # a line that may hold an ID is also read with this margin (of its height, every side):
 # faster-paddle's boxes are tight (unclip 1.4, PaddleOCR 1.5) and the gaps between digit groups
 # read differently with a little margin; the reading that makes the valid ID is kept
-POLICY = "p11"  # part of the version: bump when what is re-read, or how, changes
+POLICY = "p12"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
 _MIXED = re.compile(r"(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}")  # letters and digits: PAN, EPIC ...
 _GROUP = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")  # a group of an Aadhaar, VID or card number
 _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+# printed numbers that are no ID: an amount with thousands separators, a labelled phone number
+_NOT_ID = re.compile(r"\b\d{1,3}(?:,\d{2,3})+(?:\.\d\d)?\b|\d+\.\d\d\b"
+                     r"|(?:mobile|phone|mob|tel)\.?\s*(?:no\.?)?\s*:?\s*(?:\+91[\s-]?)?0?[6-9]\d{9}\b", re.I)
 ID_DIGITS = 7  # a line with this many digits (dates aside) may hold an ID (a PIN code has 6)
 
 
 def id_like(text: str) -> bool:
     """Whether a line may hold an ID the extractor did not find in the tiny reading (a missed
-    space, a glued label, a misread letter)."""
-    t = _DATE.sub(" ", text.upper())
+    space, a glued label, a misread letter). Dates, amounts and labelled mobile numbers are no ID."""
+    t = _NOT_ID.sub(" ", _DATE.sub(" ", text.upper()))
     return bool(_MIXED.search(t) or _GROUP.search(t)) or sum(c.isdigit() for c in t) >= ID_DIGITS
 
 
