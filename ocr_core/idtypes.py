@@ -158,14 +158,25 @@ class IDSpec:
         return len(self.template) if self.template else 0
 
 
+def _one_gap_lost(n: int) -> tuple[tuple[int, ...], ...]:
+    """Groups of four with one gap between them read as none ("44998742 8213"): recognisers drop
+    a narrow gap (seen with PP-OCRv6 tiny and small on a blurred e-Aadhaar); the checksum still
+    decides."""
+    groups = [4] * (n // 4)
+    return tuple(tuple(groups[:i] + [8] + groups[i + 2:]) for i in range(len(groups) - 1))
+
+
+ONE_GAP_LOST = {12: _one_gap_lost(12), 16: _one_gap_lost(16)}
+
+
 REGISTRY: tuple[IDSpec, ...] = (
     IDSpec("PAN", "PAN", "@@@@@####@", _stdnum(_pan), "PAN", 2.0, match_priority=5),
     IDSpec("AADHAAR", "Aadhaar", "############", _stdnum(_aadhaar), "AADHAAR", 2.5, masked=True,
-           groupings=((12,), (4, 4, 4)), display=_groups_of_four, match_priority=4),
+           groupings=((12,), (4, 4, 4), *ONE_GAP_LOST[12]), display=_groups_of_four, match_priority=4),
     IDSpec("AADHAAR_MASKED", "Aadhaar (masked)", None, validate_aadhaar_masked, "AADHAAR", 2.5,
            display=_groups_of_four),
     IDSpec("VID", "Aadhaar VID", "################", _stdnum(_vid), "AADHAAR", 1.5, masked=True,
-           groupings=((16,), (4, 4, 4, 4)), display=_groups_of_four, match_priority=1),
+           groupings=((16,), (4, 4, 4, 4), *ONE_GAP_LOST[16]), display=_groups_of_four, match_priority=1),
     IDSpec("DL", "Driving licence", "@@#############", validate_dl, "DL", 2.0, match_priority=3),
     IDSpec("PASSPORT", "Passport", "@#######", validate_passport, "PASSPORT", 1.0, groupings=((8,),),
            match_priority=7),

@@ -187,6 +187,19 @@ def test_old_pan_without_labels_reads_name_then_father_above_the_date():
     assert values(f) == {"name": "ANITA PATEL", "father_name": "AMIT PATEL", "dob": "1980-06-19"}
 
 
+def test_source_boxes_are_the_lines_the_fields_come_from():
+    """What the cascade engine re-reads: the page lines' own boxes, of the kinds asked for."""
+    from ocr_core.fields import source_boxes
+
+    pages = page(("INCOME TAX DEPARTMENT", 28, 56, 326, 75), ("ANITA PATEL", 28, 166, 216, 190),
+                 ("AMIT PATEL", 28, 212, 202, 236), ("19/06/1980", 28, 257, 177, 283),
+                 ("Permanent Account Number", 28, 311, 370, 333))
+    lines = pages[0].lines
+    assert {id(b) for b in source_boxes("PAN", pages, [])} == {id(ln.box) for ln in lines[1:4]}
+    assert [b is lines[3].box for b in source_boxes("PAN", pages, [], frozenset({"date"}))] == [True]
+    assert source_boxes("UNKNOWN", pages, []) == []
+
+
 def test_two_column_certificate_with_a_multi_line_address():
     f = extract_fields("GSTIN", page(
         ("Legal Name :", 88, 381, 222, 404), ("LOTUS AGENCIES PRIVATE LIMITED", 498, 382, 849, 400),

@@ -25,6 +25,18 @@ def test_pan_aadhaar_vid_epic_gstin_found_and_valid():
     assert not any(t == "AADHAAR" and v in vid for t, v, _ in found)
 
 
+def test_aadhaar_and_vid_with_one_gap_between_groups_lost():
+    """Recognisers drop a narrow gap ("44998742 8213" on a blurred e-Aadhaar): one lost gap is
+    still the number, the checksum decides; the VID's groups still make no Aadhaar."""
+    aad = "44998742821" + verhoeff.calc_check_digit("44998742821")
+    vid = "672970042817367" + verhoeff.calc_check_digit("672970042817367")
+    assert ids_of(aad[:8] + " " + aad[8:]) == {("AADHAAR", aad, True)}
+    assert ids_of(aad[:4] + " " + aad[4:]) == {("AADHAAR", aad, True)}
+    assert ids_of("VID: " + vid[:8] + " " + vid[8:12] + " " + vid[12:]) == {("VID", vid, True)}
+    bad = aad[:-1] + str((int(aad[-1]) + 1) % 10)
+    assert ids_of(bad[:8] + " " + bad[8:]) == {("AADHAAR", bad, False)}
+
+
 def test_checksum_failures_are_never_valid():
     found = ids_of("Order Ref: 4014 2205 8590", "UPI Txn ID: 3466 1671 4644 6144", "GSTIN: 03WDBFK2273W1ZR")
     assert found and not any(valid for _, _, valid in found)

@@ -42,10 +42,13 @@ ID_CONFIDENT = 0.99  # a weak-checksum ID read at least this sure is kept
 STRONG_CHECKSUM = frozenset({"AADHAAR", "VID", "GSTIN", "MRZ", "AADHAAR_MASKED"})
 DESKEW_MIN = math.radians(0.8)  # a page whose text slants by this much is turned level before OCR
 FIELD_CONFIDENT = 0.98  # a line a named field is read from, read by tiny below this, is re-read
+FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
+# vocabularies validate on their own, and Devanagari is Tesseract's
 ID_MARGIN = 0.08  # a line that may hold an ID is also read with this margin (of its height, every side):
 # faster-paddle's boxes are tight (unclip 1.4, PaddleOCR 1.5) and the gaps between digit groups
 # read differently with a little margin; the reading that makes the valid ID is kept
-POLICY = "p12"  # part of the version: bump when what is re-read, or how, changes
+ONE_CROP = frozenset({"low", "field", "mrz-unsure"})  # read once; lines that may hold an ID in doubt also with ID_MARGIN
+POLICY = "p14"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -55,14 +58,14 @@ _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 # printed numbers that are no ID: an amount with thousands separators, a labelled phone number
 _NOT_ID = re.compile(r"\b\d{1,3}(?:,\d{2,3})+(?:\.\d\d)?\b|\d+\.\d\d\b"
                      r"|(?:mobile|phone|mob|tel)\.?\s*(?:no\.?)?\s*:?\s*(?:\+91[\s-]?)?0?[6-9]\d{9}\b", re.I)
-ID_DIGITS = 7  # a line with this many digits (dates aside) may hold an ID (a PIN code has 6)
+_DIGIT_RUN = re.compile(r"\d(?:[\s/-]?\d){6,}")  # seven digits or more, single separators between (a PIN code has 6)
 
 
 def id_like(text: str) -> bool:
     """Whether a line may hold an ID the extractor did not find in the tiny reading (a missed
     space, a glued label, a misread letter). Dates, amounts and labelled mobile numbers are no ID."""
     t = _NOT_ID.sub(" ", _DATE.sub(" ", text.upper()))
-    return bool(_MIXED.search(t) or _GROUP.search(t)) or sum(c.isdigit() for c in t) >= ID_DIGITS
+    return bool(_MIXED.search(t) or _GROUP.search(t) or _DIGIT_RUN.search(t))
 
 
 def mrz_like(text: str) -> bool:
@@ -117,8 +120,10 @@ def rereads(lines: list[Line]) -> dict[int, str]:
         c = _centre(ln.box)
         mine = [i for i in ids if i.box is not None and _inside(c, i.box)]
         if mrz_like(ln.text):
-            if not valid_mrz or ln.confidence < MRZ_CONFIDENT:
+            if not valid_mrz:
                 out[k] = "mrz"
+            elif ln.confidence < MRZ_CONFIDENT:
+                out[k] = "mrz-unsure"  # line 1 (no check digit) read unsure beside a valid MRZ
             continue
         if any(not i.valid for i in mine):
             out[k] = "invalid-id"
@@ -134,9 +139,9 @@ def rereads(lines: list[Line]) -> dict[int, str]:
 
 
 def field_rereads(lines: list[Line], width: int, height: int) -> set[int]:
-    """The lines (indices) the named fields of the page's document type are read from, the tiny
-    reading taken as the page: the small model re-reads each (tiny misreads a name or a place at
-    high confidence: "ANITAIYER", "CHENNAl")."""
+    """The lines (indices) the free-text named fields (FIELD_KINDS: names, places, addresses) of the
+    page's document type are read from, the tiny reading taken as the page; the small model
+    re-reads those tiny read unsure ("CHENNAl", "Phase Il")."""
     from ..classify import classify_pages
     from ..fields import source_boxes
     from ..ids import extract_ids
@@ -146,7 +151,7 @@ def field_rereads(lines: list[Line], width: int, height: int) -> set[int]:
     ids = extract_ids([(1, lines)])
     doc_type, _ = classify_pages([page], ids)
     where = {id(ln.box): k for k, ln in enumerate(lines)}
-    return {where[id(b)] for b in source_boxes(doc_type, [page], ids) if id(b) in where}
+    return {where[id(b)] for b in source_boxes(doc_type, [page], ids, FIELD_KINDS) if id(b) in where}
 
 
 def _valid_ids(lines: list[Line]) -> set[tuple[str, str]]:
@@ -318,7 +323,7 @@ class CascadeEngine:
                 doubt.setdefault(k, "field")
         if doubt:
             bgr = np.ascontiguousarray(image[:, :, ::-1])
-            jobs = [(k, m) for k, why in doubt.items() for m in ((0.0, ID_MARGIN) if why not in ("low", "field") else (0.0,))]
+            jobs = [(k, m) for k, why in doubt.items() for m in ((0.0,) if why in ONE_CROP else (0.0, ID_MARGIN))]
             crops, boxes = [], []
             for k, m in jobs:
                 crop, box = line_crop(bgr, lines[k].box, m)

@@ -74,14 +74,16 @@ def _found(spec: TypeFields, pages: list[Page], ids: list[DetectedID]):
     return spec.extract(Doc(Layout(page_lines(pages), spec.labels), ids))
 
 
-def source_boxes(document_type: str, pages: list[Page], ids: list[DetectedID]) -> list[list]:
-    """The boxes of the lines the type's fields are read from: the page lines' own `box` objects
-    (so a caller finds its lines by identity). The cascade engine re-reads these lines."""
+def source_boxes(document_type: str, pages: list[Page], ids: list[DetectedID],
+                 kinds: frozenset[str] | None = None) -> list[list]:
+    """The boxes of the lines the type's fields (of `kinds`, all when None) are read from: the page
+    lines' own `box` objects (so a caller finds its lines by identity). The cascade engine re-reads
+    these lines."""
     spec = extractor_for(document_type)
     if spec is None:
         return []
-    return [t.orig for f in _found(spec, pages, ids).values() if f is not None for t in f.lines
-            if t.orig is not None]
+    return [t.orig for key, f in _found(spec, pages, ids).items() if f is not None
+            and (kinds is None or spec.kind(key) in kinds) for t in f.lines if t.orig is not None]
 
 
 def extract_fields(document_type: str, pages: list[Page], ids: list[DetectedID]) -> dict[str, Field]:
