@@ -48,7 +48,7 @@ ID_MARGIN = 0.08  # a line that may hold an ID is also read with this margin (of
 # faster-paddle's boxes are tight (unclip 1.4, PaddleOCR 1.5) and the gaps between digit groups
 # read differently with a little margin; the reading that makes the valid ID is kept
 ONE_CROP = frozenset({"low", "field", "mrz-unsure"})  # read once; lines that may hold an ID in doubt also with ID_MARGIN
-POLICY = "p14"  # part of the version: bump when what is re-read, or how, changes
+POLICY = "p15"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -71,6 +71,18 @@ def id_like(text: str) -> bool:
 def mrz_like(text: str) -> bool:
     t = text.upper().replace(" ", "")
     return len(t) >= 30 and t.count("<") >= 2
+
+
+MRZ_LENGTH = 44  # characters in a TD3 (passport) MRZ line
+
+
+def mrz_names_share(text: str) -> float | None:
+    """The share of an MRZ line 1's width that holds the names, with three characters to spare:
+    OCR-B is monospaced and the rest is filler ('<'). None when the line is not mostly filler."""
+    names = text.rstrip("<")
+    if len(text) < 40 or len(names) > 0.8 * len(text):
+        return None
+    return min(1.0, (len(names) + 3) / len(text))
 
 
 def clean_mrz(text: str) -> str:
@@ -123,7 +135,7 @@ def rereads(lines: list[Line]) -> dict[int, str]:
             if not valid_mrz:
                 out[k] = "mrz"
             elif ln.confidence < MRZ_CONFIDENT:
-                out[k] = "mrz-unsure"  # line 1 (no check digit) read unsure beside a valid MRZ
+                out[k] = "mrz-unsure"  # line 1 (no check digit) read unsure beside a valid MRZ: its names are re-read
             continue
         if any(not i.valid for i in mine):
             out[k] = "invalid-id"
@@ -326,12 +338,19 @@ class CascadeEngine:
             jobs = [(k, m) for k, why in doubt.items() for m in ((0.0,) if why in ONE_CROP else (0.0, ID_MARGIN))]
             crops, boxes = [], []
             for k, m in jobs:
-                crop, box = line_crop(bgr, lines[k].box, m)
+                names = mrz_names_share(lines[k].text) if doubt[k] == "mrz-unsure" else None
+                b = lines[k].box
+                if names is not None:  # the names alone, not the filler after them
+                    b = quad_from_rect(b[0][0], b[0][1], b[0][0] + names * (b[2][0] - b[0][0]), b[2][1])
+                crop, box = line_crop(bgr, b, m)
                 crops.append(crop)
-                boxes.append(lines[k].box if m else box)
+                boxes.append(lines[k].box if m or names is not None else box)
             small: dict[int, list[Line]] = {}
             for (k, _), box, (text, conf) in zip(jobs, boxes, self._small.read(crops)):
-                small.setdefault(k, []).append(Line(text=clean_mrz(text.strip()), box=box, confidence=conf))
+                text = text.strip()
+                if doubt[k] == "mrz-unsure" and mrz_names_share(lines[k].text) is not None:
+                    text = (text.replace(" ", "").rstrip("<") + "<" * MRZ_LENGTH)[:MRZ_LENGTH]
+                small.setdefault(k, []).append(Line(text=clean_mrz(text), box=box, confidence=conf))
             lines = merge(lines, small)
         if back is not None:
             lines = [_mapped(ln, back) for ln in lines]
