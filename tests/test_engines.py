@@ -143,7 +143,8 @@ def test_cascade_merge_keeps_the_reading_that_makes_the_valid_id():
 
     tiny = [_line("AFZPK7190K", 0.9, 0), _line("RAHUL KAPOOR", 0.8, 40), _line("VID: 67297004 28173670", 0.9, 80)]
     small = {0: [_line("AFZPK719OKK", 0.9, 0)], 1: [_line("RAHUL KAPUR", 0.9, 40)],
-             2: [_line("VID: 6729 7004 28173670", 0.9, 80), _line("VID: 6729 7004 2817 3670", 0.9, 80)]}
+             2: [_line("VID: 67297004 28173670", 0.9, 80),  # two gaps lost: no VID
+                 _line("VID: 6729 7004 2817 3670", 0.9, 80)]}
     out = merge(tiny, small)
     # the tiny PAN (the small reading loses it), the small name, the second small VID reading
     assert [ln.text for ln in out] == ["AFZPK7190K", "RAHUL KAPUR", "VID: 6729 7004 2817 3670"]
