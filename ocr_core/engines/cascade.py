@@ -318,6 +318,29 @@ class CascadeEngine:
             lines.append(Line(text=text, box=quad_from_rect(x0, y0, x1, y1), confidence=float(b["confidence"])))
         return reading_order(lines)
 
+    def _reread(self, image: np.ndarray, lines: list[Line], doubt: dict[int, str]) -> dict[int, list[Line]]:
+        """The small model's readings of the lines in doubt (index -> readings, in crop order): a
+        line that may hold an ID also with ID_MARGIN; an unsure MRZ line 1 by its names alone."""
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        jobs = [(k, m) for k, why in doubt.items() for m in ((0.0,) if why in ONE_CROP else (0.0, ID_MARGIN))]
+        crops, boxes, names = [], [], {}
+        for k, m in jobs:
+            b = lines[k].box
+            share = mrz_names_share(lines[k].text) if doubt[k] == "mrz-unsure" else None
+            if share is not None:  # the names, not the filler after them
+                names[k] = share
+                b = quad_from_rect(b[0][0], b[0][1], b[0][0] + share * (b[2][0] - b[0][0]), b[2][1])
+            crop, box = line_crop(bgr, b, m)
+            crops.append(crop)
+            boxes.append(box if m == 0 and k not in names else lines[k].box)
+        small: dict[int, list[Line]] = {}
+        for (k, _), box, (text, conf) in zip(jobs, boxes, self._small.read(crops)):
+            text = text.strip()
+            if k in names:
+                text = (text.replace(" ", "").rstrip("<") + "<" * MRZ_LENGTH)[:MRZ_LENGTH]
+            small.setdefault(k, []).append(Line(text=clean_mrz(text), box=box, confidence=conf))
+        return small
+
     def recognize(self, image: np.ndarray) -> list[Line]:
         import cv2
 
@@ -334,24 +357,7 @@ class CascadeEngine:
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
         if doubt:
-            bgr = np.ascontiguousarray(image[:, :, ::-1])
-            jobs = [(k, m) for k, why in doubt.items() for m in ((0.0,) if why in ONE_CROP else (0.0, ID_MARGIN))]
-            crops, boxes = [], []
-            for k, m in jobs:
-                names = mrz_names_share(lines[k].text) if doubt[k] == "mrz-unsure" else None
-                b = lines[k].box
-                if names is not None:  # the names alone, not the filler after them
-                    b = quad_from_rect(b[0][0], b[0][1], b[0][0] + names * (b[2][0] - b[0][0]), b[2][1])
-                crop, box = line_crop(bgr, b, m)
-                crops.append(crop)
-                boxes.append(lines[k].box if m or names is not None else box)
-            small: dict[int, list[Line]] = {}
-            for (k, _), box, (text, conf) in zip(jobs, boxes, self._small.read(crops)):
-                text = text.strip()
-                if doubt[k] == "mrz-unsure" and mrz_names_share(lines[k].text) is not None:
-                    text = (text.replace(" ", "").rstrip("<") + "<" * MRZ_LENGTH)[:MRZ_LENGTH]
-                small.setdefault(k, []).append(Line(text=clean_mrz(text), box=box, confidence=conf))
-            lines = merge(lines, small)
+            lines = merge(lines, self._reread(image, lines, doubt))
         if back is not None:
             lines = [_mapped(ln, back) for ln in lines]
         self.timings["detect"] += t1 - t0
