@@ -121,11 +121,12 @@ def _inside(pt: tuple[float, float], box) -> bool:
     return min(xs) - 1 <= pt[0] <= max(xs) + 1 and min(ys) - 1 <= pt[1] <= max(ys) + 1
 
 
-def rereads(lines: list[Line]) -> dict[int, str]:
-    """The lines of a page (tiny readings) the small model re-reads: index -> reason."""
+def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
+    """The lines of a page (tiny readings) the small model re-reads: index -> reason. `ids`: the
+    IDs extracted from these lines, when the caller has them."""
     from ..ids import extract_ids
 
-    ids = extract_ids([(1, lines)])
+    ids = extract_ids([(1, lines)]) if ids is None else ids
     valid_mrz = any(i.type == "MRZ" and i.valid for i in ids)
     out: dict[int, str] = {}
     for k, ln in enumerate(lines):
@@ -150,17 +151,15 @@ def rereads(lines: list[Line]) -> dict[int, str]:
     return out
 
 
-def field_rereads(lines: list[Line], width: int, height: int) -> set[int]:
+def field_rereads(lines: list[Line], width: int, height: int, ids: list) -> set[int]:
     """The lines (indices) the free-text named fields (FIELD_KINDS: names, places, addresses) of the
     page's document type are read from, the tiny reading taken as the page; the small model
     re-reads those tiny read unsure ("CHENNAl", "Phase Il")."""
     from ..classify import classify_pages
     from ..fields import source_boxes
-    from ..ids import extract_ids
     from ..models import Page
 
     page = Page(1, width, height, "ocr", lines)
-    ids = extract_ids([(1, lines)])
     doc_type, _ = classify_pages([page], ids)
     where = {id(ln.box): k for k, ln in enumerate(lines)}
     return {where[id(b)] for b in source_boxes(doc_type, [page], ids, FIELD_KINDS) if id(b) in where}
@@ -352,8 +351,11 @@ class CascadeEngine:
             self.stats["levelled"] = self.stats.get("levelled", 0) + 1
         lines = self.detect_and_read(image)
         t1 = time.perf_counter()
-        doubt = rereads(lines)
-        for k in field_rereads(lines, image.shape[1], image.shape[0]):
+        from ..ids import extract_ids
+
+        ids = extract_ids([(1, lines)])  # once, for both choices of what to re-read
+        doubt = rereads(lines, ids)
+        for k in field_rereads(lines, image.shape[1], image.shape[0], ids):
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
         if doubt:
