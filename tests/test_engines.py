@@ -141,15 +141,14 @@ def test_cascade_puts_mrz_fillers_back_and_rereads_line_1_unless_sure():
 def test_cascade_merge_keeps_the_reading_that_makes_the_valid_id():
     from ocr_core.engines.cascade import merge
 
-    tiny = [_line("AFZPK7190K", 0.9, 0), _line("RAHUL KAPOOR", 0.8, 40), _line("VID: 67297004 28173670", 0.9, 80)]
-    small = {0: [_line("AFZPK719OKK", 0.9, 0)], 1: [_line("RAHUL KAPUR", 0.9, 40)],
-             2: [_line("VID: 67297004 28173670", 0.9, 80),  # two gaps lost: no VID
-                 _line("VID: 6729 7004 2817 3670", 0.9, 80)]}
+    tiny = [_line("AFZPK7190K", 0.9, 0), _line("RAHUL KAPOOR", 0.8, 40), _line("VID: 6729 7004 2817 3670", 0.9, 80)]
+    small = {0: _line("AFZPK719OKK", 0.9, 0), 1: _line("RAHUL KAPUR", 0.9, 40),
+             2: _line("VID: 67297004 28173670", 0.9, 80)}  # two gaps lost: no VID
     out = merge(tiny, small)
-    # the tiny PAN (the small reading loses it), the small name, the second small VID reading
+    # the tiny PAN and VID (the small readings lose them), the small name
     assert [ln.text for ln in out] == ["AFZPK7190K", "RAHUL KAPUR", "VID: 6729 7004 2817 3670"]
     # the same letters with a space the small reading lost: the tiny one stays
-    out = merge([_line("HARPREET IYER", 0.9)], {0: [_line("HARPREETIYER", 0.99)]})
+    out = merge([_line("HARPREET IYER", 0.9)], {0: _line("HARPREETIYER", 0.99)})
     assert [ln.text for ln in out] == ["HARPREET IYER"]
 
 

@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 from typing import Any
 
@@ -34,6 +33,7 @@ from ..config import get_settings
 from ..errors import EngineError
 from ..models import Line
 from .base import quad_from_rect, register_engine
+from .spans import blank_columns, id_like, id_spans, span_columns, splice
 
 CARD_MAX_SIDE = 1100
 CARD_DET_LIMIT = 736
@@ -44,30 +44,13 @@ DESKEW_MIN = math.radians(0.8)  # a page whose text slants by this much is turne
 FIELD_CONFIDENT = 0.98  # a line a named field is read from, read by tiny below this, is re-read
 FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
 # vocabularies validate on their own, and Devanagari is Tesseract's
-ID_MARGIN = 0.08  # a line that may hold an ID is also read with this margin (of its height, every side):
-# faster-paddle's boxes are tight (unclip 1.4, PaddleOCR 1.5) and the gaps between digit groups
-# read differently with a little margin; the reading that makes the valid ID is kept
-ONE_CROP = frozenset({"low", "field", "mrz-unsure"})  # read once; lines that may hold an ID in doubt also with ID_MARGIN
-POLICY = "p15"  # part of the version: bump when what is re-read, or how, changes
+WHOLE_LINE = frozenset({"low", "field", "mrz", "mrz-unsure"})  # read whole; the lines that may hold an ID by their stretches
+SPAN_MIN_WIDTH = 12  # a line that may hold an ID, this many times as wide as high or more, has only its
+SPAN_SHARE = 0.6  # ID-like stretches re-read, unless they make up this share of its width or more
+POLICY = "p16"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
-_MIXED = re.compile(r"(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}")  # letters and digits: PAN, EPIC ...
-_GROUP = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")  # a group of an Aadhaar, VID or card number
-_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
-# printed numbers that are no ID: an amount with thousands separators, a labelled phone number
-_NOT_ID = re.compile(r"\b\d{1,3}(?:,\d{2,3})+(?:\.\d\d)?\b|\d+\.\d\d\b"
-                     r"|(?:mobile|phone|mob|tel)\.?\s*(?:no\.?)?\s*:?\s*(?:\+91[\s-]?)?0?[6-9]\d{9}\b", re.I)
-_DIGIT_RUN = re.compile(r"\d(?:[\s/-]?\d){6,}")  # seven digits or more, single separators between (a PIN code has 6)
-
-
-def id_like(text: str) -> bool:
-    """Whether a line may hold an ID the extractor did not find in the tiny reading (a missed
-    space, a glued label, a misread letter). Dates, amounts and labelled mobile numbers are no ID."""
-    t = _NOT_ID.sub(" ", _DATE.sub(" ", text.upper()))
-    return bool(_MIXED.search(t) or _GROUP.search(t) or _DIGIT_RUN.search(t))
-
-
 def mrz_like(text: str) -> bool:
     t = text.upper().replace(" ", "")
     return len(t) >= 30 and t.count("<") >= 2
@@ -132,6 +115,8 @@ def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
     for k, ln in enumerate(lines):
         c = _centre(ln.box)
         mine = [i for i in ids if i.box is not None and _inside(c, i.box)]
+        if not mine and id_like(ln.text):  # an ID printed twice is found once, with one of its lines' boxes
+            mine = extract_ids([(1, [ln])])
         if mrz_like(ln.text):
             if not valid_mrz:
                 out[k] = "mrz"
@@ -180,23 +165,22 @@ def spaced(tiny: Line, small: Line) -> Line:
     return small
 
 
-def merge(tiny: list[Line], small: dict[int, list[Line]]) -> list[Line]:
-    """The first small reading of each re-read line in place of the tiny one (`spaced`); then, line by line,
-    another reading (the tiny one, another small one) where it makes the page's valid IDs a
-    strict superset (an MRZ pair, a number the first reading split wrongly)."""
+def merge(tiny: list[Line], small: dict[int, Line]) -> list[Line]:
+    """The small reading of each re-read line in place of the tiny one (`spaced`); then, line by
+    line, the tiny reading back where it makes the page's valid IDs a strict superset (an MRZ
+    pair, a number the small reading split wrongly)."""
     out = list(tiny)
-    for k, alts in small.items():
-        out[k] = spaced(tiny[k], alts[0])
+    for k, ln in small.items():
+        out[k] = spaced(tiny[k], ln)
     have = _valid_ids(out)
-    for k, alts in small.items():
-        for ln in [tiny[k], *alts[1:]]:
-            if not any(id_like(t) or mrz_like(t) for t in (ln.text, out[k].text)):
-                continue  # neither reading holds an ID token: the swap cannot change the page's IDs
-            alt = list(out)
-            alt[k] = ln
-            got = _valid_ids(alt)
-            if got > have:
-                out, have = alt, got
+    for k in small:
+        if not any(id_like(t) or mrz_like(t) for t in (tiny[k].text, out[k].text)):
+            continue  # neither reading holds an ID token: the swap cannot change the page's IDs
+        alt = list(out)
+        alt[k] = tiny[k]
+        got = _valid_ids(alt)
+        if got > have:
+            out, have = alt, got
     return out
 
 
@@ -259,14 +243,10 @@ def _mapped(ln: Line, back: np.ndarray) -> Line:
                 confidence=ln.confidence)
 
 
-def line_crop(bgr: np.ndarray, box, margin: float = 0.0) -> tuple[np.ndarray, list[list[float]]]:
-    """The crop of a line for the recogniser (widened by margin times its height on every side)
-    and its box."""
-    m = margin * (box[2][1] - box[0][1])
-    box = [[box[0][0] - m, box[0][1] - m], [box[2][0] + m, box[0][1] - m],
-           [box[2][0] + m, box[2][1] + m], [box[0][0] - m, box[2][1] + m]]
+def line_crop(bgr: np.ndarray, box) -> np.ndarray:
+    """The crop of a line (its box's bounds) for the recogniser."""
     x0, y0, x1, y1 = _clip(box, bgr.shape)
-    return np.ascontiguousarray(bgr[y0:y1, x0:x1]), box
+    return np.ascontiguousarray(bgr[y0:y1, x0:x1])
 
 
 def _encode(image: np.ndarray) -> bytes:
@@ -317,27 +297,74 @@ class CascadeEngine:
             lines.append(Line(text=text, box=quad_from_rect(x0, y0, x1, y1), confidence=float(b["confidence"])))
         return reading_order(lines)
 
-    def _reread(self, image: np.ndarray, lines: list[Line], doubt: dict[int, str]) -> dict[int, list[Line]]:
-        """The small model's readings of the lines in doubt (index -> readings, in crop order): a
-        line that may hold an ID also with ID_MARGIN; an unsure MRZ line 1 by its names alone."""
+    def _reread(self, image: np.ndarray, lines: list[Line], doubt: dict[int, str],
+                ids: list = ()) -> dict[int, Line]:
+        """The small model's reading of each line in doubt (index -> reading): a line that may hold
+        an ID, where its ID-like stretches are a small part of it, by those stretches alone
+        (spliced into the tiny reading); an unsure MRZ line 1 by its names alone."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
-        jobs = [(k, m) for k, why in doubt.items() for m in ((0.0,) if why in ONE_CROP else (0.0, ID_MARGIN))]
-        crops, boxes, names = [], [], {}
-        for k, m in jobs:
+        jobs = [(k, cols) for k, why in doubt.items()
+                for cols in ((None if why in WHOLE_LINE else self._parts(bgr, lines[k], ids)) or [None])]
+        small = self._read_jobs(bgr, lines, doubt, jobs)
+        failed = [k for k in doubt if k not in small]
+        if failed:  # a stretch that did not align with the tiny reading: the whole line after all
+            small.update(self._read_jobs(bgr, lines, doubt, [(k, None) for k in failed]))
+        return small
+
+    def _parts(self, bgr: np.ndarray, ln: Line, ids: list) -> list[tuple[int, int]] | None:
+        """The column ranges (in the line's box) of its ID-like stretches, or None where they make
+        up most of the line (it is read whole)."""
+        import cv2
+
+        b = ln.box
+        x0, x1, h = b[0][0], b[2][0], b[2][1] - b[0][1]
+        if x1 - x0 < SPAN_MIN_WIDTH * h:
+            return None
+        mine = [i.raw or i.value for i in ids if i.box is not None and _inside(_centre(b), i.box)]
+        spans = id_spans(ln.text, mine)
+        if not spans:
+            return None
+        crop = line_crop(bgr, b)
+        blank = blank_columns(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
+        cols = [span_columns(ln.text, x0, x1, h, sp, blank) for sp in spans]
+        if sum(c1 - c0 for c0, c1 in cols) > SPAN_SHARE * (x1 - x0):
+            return None
+        return cols
+
+    def _read_jobs(self, bgr: np.ndarray, lines: list[Line], doubt: dict[int, str],
+                   jobs: list[tuple[int, tuple[int, int] | None]]) -> dict[int, Line]:
+        """One recogniser call for the jobs (line index, the columns of a stretch or None for the
+        whole line); a line whose stretches do not all splice into its tiny reading is left out."""
+        crops, names = [], {}
+        for k, cols in jobs:
             b = lines[k].box
             share = mrz_names_share(lines[k].text) if doubt[k] == "mrz-unsure" else None
             if share is not None:  # the names, not the filler after them
                 names[k] = share
                 b = quad_from_rect(b[0][0], b[0][1], b[0][0] + share * (b[2][0] - b[0][0]), b[2][1])
-            crop, box = line_crop(bgr, b, m)
-            crops.append(crop)
-            boxes.append(box if m == 0 and k not in names else lines[k].box)
-        small: dict[int, list[Line]] = {}
-        for (k, _), box, (text, conf) in zip(jobs, boxes, self._small.read(crops)):
+            elif cols is not None:
+                b = quad_from_rect(b[0][0] + cols[0], b[0][1], b[0][0] + cols[1], b[2][1])
+            crops.append(line_crop(bgr, b))
+        small: dict[int, Line] = {}
+        parts: dict[int, list] = {}
+        for (k, cols), (text, conf) in zip(jobs, self._small.read(crops)):
             text = text.strip()
             if k in names:
                 text = (text.replace(" ", "").rstrip("<") + "<" * MRZ_LENGTH)[:MRZ_LENGTH]
-            small.setdefault(k, []).append(Line(text=clean_mrz(text), box=box, confidence=conf))
+            if cols is None:
+                small[k] = Line(text=clean_mrz(text), box=lines[k].box, confidence=conf)
+            else:
+                parts.setdefault(k, []).append((cols, text, conf))
+        for k, read in parts.items():
+            ln = lines[k]
+            text: str | None = ln.text
+            chars = total = 0.0
+            for cols, reading, conf in sorted(read, key=lambda p: -p[0][0]):  # right to left
+                text = splice(text, cols, ln.box[0][0], ln.box[2][0], reading) if text is not None else None
+                chars, total = chars + len(reading), total + conf * len(reading)
+            if text is not None:  # the stretches' confidence and the tiny one for the rest, by characters
+                rest = max(len(text) - chars, 0)
+                small[k] = Line(text=text, box=ln.box, confidence=(total + ln.confidence * rest) / max(chars + rest, 1))
         return small
 
     def recognize(self, image: np.ndarray) -> list[Line]:
@@ -359,7 +386,7 @@ class CascadeEngine:
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
         if doubt:
-            lines = merge(lines, self._reread(image, lines, doubt))
+            lines = merge(lines, self._reread(image, lines, doubt, ids))
         if back is not None:
             lines = [_mapped(ln, back) for ln in lines]
         self.timings["detect"] += t1 - t0
