@@ -23,7 +23,7 @@ from .models import DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "7"  # bump when loading, orientation, extraction, classification, fields or the QR change results
+PIPELINE_VERSION = "8"  # bump when loading, orientation, extraction, classification, fields or the QR change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:

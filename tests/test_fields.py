@@ -57,8 +57,9 @@ def test_devanagari_name_read_with_the_hindi_model(settings, engine):
     assert r.fields["name_hi"].value == "राहुल वर्मा" and r.fields["name_hi"].valid
     assert r.fields["name"].value == "Rahul Verma" and r.fields["gender"].value == "MALE"
     assert r.fields["dob"].value == "1985-08-15"
-    # the Devanagari lines are text now, not Latin junk
-    assert "भारत सरकार" in r.texts and "राहुल वर्मा" in r.texts
+    # the name's Devanagari line is text now, not Latin junk; the header is no field's and is not
+    # read (Tesseract's time grows with what it reads)
+    assert "राहुल वर्मा" in r.texts and "भारत सरकार" not in r.texts
 
 
 @pytest.mark.skipif(not hindi_available(), reason="needs Tesseract's Hindi model (scripts/setup.sh installs it)")

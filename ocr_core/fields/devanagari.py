@@ -1,7 +1,8 @@
 """Devanagari lines: the Latin recogniser reads them as junk ("HGA SHR FAaR"); Tesseract's Hindi
 model (Debian `tesseract-ocr-hin`) reads the cropped line instead.
 
-Only lines the recogniser was unsure of are tried, all crops of a page stacked into one image for
+Only lines the recogniser was unsure of, right above a Latin name (where an Aadhaar prints the
+name in Devanagari, the one Devanagari field), are tried, all crops of a page stacked into one image for
 one Tesseract call. Tesseract runs in-process through tesserocr (its own libtesseract, the system's
 `hin.traineddata`): the model is loaded once per process instead of once per page by a `tesseract`
 subprocess, which made this step 3-4x slower than the read itself. A crop is taken as Devanagari when Tesseract reads it confidently and mostly in
@@ -102,18 +103,28 @@ def _bounds(ln: Line) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _probes(lines: list[Line]) -> list[Line]:
+def _names(lines: list[Line]) -> list[Line]:
+    """The lines that read like a Latin name (not a short all-capitals word)."""
+    return [ln for ln in lines if looks_like_name(ln.text) and not (ln.text.upper() == ln.text and len(ln.text) < 4)]
+
+
+def _above(o: Line, ln: Line) -> bool:
+    """Whether o sits right above ln (its foot within 1.8 of ln's heights above ln's top) and
+    overlaps it across."""
+    x0, y0, x1, y1 = _bounds(ln)
+    b = _bounds(o)
+    h = y1 - y0
+    return o is not ln and y0 - 1.8 * h <= b[3] <= y0 + 0.3 * h and min(b[2], x1) - max(b[0], x0) > 0
+
+
+def _probes(lines: list[Line], names: list[Line]) -> list[Line]:
     """Empty boxes above a Latin name with nothing detected there: cards print the name in
     Devanagari right above it, and the detector sometimes misses that line."""
     out = []
-    for ln in lines:
-        if not looks_like_name(ln.text) or ln.text.upper() == ln.text and len(ln.text) < 4:
-            continue
+    for ln in names:
         x0, y0, x1, y1 = _bounds(ln)
         h = y1 - y0
-        above = [o for o in lines if o is not ln and (b := _bounds(o))[3] <= y0 + 0.3 * h and b[3] >= y0 - 1.8 * h
-                 and min(b[2], x1) - max(b[0], x0) > 0]
-        if not above and y0 - 1.4 * h >= 0:
+        if not any(_above(o, ln) for o in lines) and y0 - 1.4 * h >= 0:
             out.append(Line("", [[x0, y0 - 1.4 * h], [x1, y0 - 1.4 * h], [x1, y0 - 0.1 * h], [x0, y0 - 0.1 * h]], 0.0))
     return out
 
@@ -149,12 +160,16 @@ def _binarize(a: np.ndarray) -> np.ndarray:
 
 
 def read_devanagari(lines: list[Line], image: np.ndarray | None) -> list[Line]:
-    """The page's lines with Devanagari junk replaced by Tesseract Hindi readings."""
+    """The page's lines with the Devanagari junk right above a Latin name replaced by Tesseract Hindi
+    readings."""
     if image is None or not lines or not hindi_available():
         return lines
-    probes = _probes(lines)
+    names = _names(lines)
+    probes = _probes(lines, names)
     lines = list(lines) + probes  # a probe that does not read as Devanagari is dropped below
-    idx = [i for i, ln in enumerate(lines) if _suspect(ln) or ln in probes]
+    # the Devanagari field (an Aadhaar's name_hi) is printed right above the Latin name: only the
+    # junk there is read (the sheet's size sets Tesseract's time)
+    idx = [i for i, ln in enumerate(lines) if ln in probes or _suspect(ln) and any(_above(ln, n) for n in names)]
     crops = [(i, c) for i in idx if (c := _crop(image, lines[i])) is not None]
     if not crops:
         return lines[:len(lines) - len(probes)]
