@@ -17,6 +17,8 @@ def test_printed_numbers_that_are_no_id():
     assert not id_like("Phone: 016-2385 4518 Mobile: 7587860337")  # a landline with its STD code
     assert not id_like("please call 7587860337 or 016-2385 4518")  # a mobile number on its own
     assert not id_like("3eicilch<U Tu9F")  # Devanagari read as Latin: one digit among letters
+    assert not id_like("25/04/2024NEFT credit 31322.00")  # a date glued to a word, an amount
+    assert not id_like("Year of Birth : 1954") and not id_like("Account No:17159560606735")
     # an Aadhaar that lost its gaps is no phone number: twelve digits
     assert id_like("Aadhaar 731085918446") and id_like("7310 8591844679")
 
@@ -32,6 +34,14 @@ def test_id_spans_are_whole_words_around_the_id_tokens():
     assert _stretches("Aadhaar No 7310 B5Sl 8446 and more words here") == ["7310 B5Sl 8446"]
     # an ID value the extractor found (as read) counts even where no pattern here matches it
     assert _stretches("ref ABCDE and so on", ["ABCDE"]) == ["ABCDE"]
+
+
+def test_a_field_value_is_what_follows_its_label():
+    from ocr_core.engines.spans import value_span
+
+    text = "Aafa aT / Elector's Name: Farhan Nikhil Sharma"
+    assert [text[a:b] for a, b in value_span(text)] == ["Farhan Nikhil Sharma"]
+    assert value_span("City. Patna") == [] and value_span("Time 10:30") == []
 
 
 def test_splice_puts_the_small_reading_in_place_of_the_words_it_covers():
@@ -88,9 +98,23 @@ def test_the_cascade_reads_a_long_line_by_its_id_stretch_to_the_same_text(text):
     tiny = eng.detect_and_read(img)
     k = max(range(len(tiny)), key=lambda i: tiny[i].box[2][0] - tiny[i].box[0][0])
     bgr = np.ascontiguousarray(img[:, :, ::-1])
-    parts = eng._parts(bgr, tiny[k], [])
+    parts = eng._parts(bgr, tiny[k], "id-like", [])
     assert parts and sum(c1 - c0 for c0, c1 in parts) < 0.6 * (tiny[k].box[2][0] - tiny[k].box[0][0])
     by_stretch = eng._read_jobs(bgr, tiny, {k: "id-like"}, [(k, c) for c in parts])[k]
     whole = eng._read_jobs(bgr, tiny, {k: "id-like"}, [(k, None)])[k]
     assert by_stretch.text.replace(" ", "") == whole.text.replace(" ", "") == text.replace(" ", "")
     assert isinstance(by_stretch, Line) and 0 < by_stretch.confidence <= 1
+
+
+def test_a_long_field_line_is_re_read_by_its_value():
+    text = "Elector's Name in the roll of the constituency: Farhan Nikhil Sharma"
+    img = _sentence_image(text)
+    eng = get_engine("cascade", "en")._all[0]
+    tiny = eng.detect_and_read(img)
+    k = max(range(len(tiny)), key=lambda i: tiny[i].box[2][0] - tiny[i].box[0][0])
+    bgr = np.ascontiguousarray(img[:, :, ::-1])
+    parts = eng._parts(bgr, tiny[k], "field", [])
+    assert parts and len(parts) == 1
+    read = eng._read_jobs(bgr, tiny, {k: "field"}, [(k, parts[0])])[k]
+    assert read.text.endswith("Farhan Nikhil Sharma") and read.text.startswith("Elector")
+    assert eng._parts(bgr, tiny[k], "low", []) is None  # a low-confidence value: read whole

@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import Any
 
@@ -33,7 +34,8 @@ from ..config import get_settings
 from ..errors import EngineError
 from ..models import Line
 from .base import quad_from_rect, register_engine
-from .spans import blank_columns, id_like, id_spans, span_columns, splice
+from .script import has_headline
+from .spans import blank_columns, id_like, id_spans, span_columns, splice, value_span
 
 CARD_MAX_SIDE = 1100
 CARD_DET_LIMIT = 736
@@ -44,10 +46,11 @@ DESKEW_MIN = math.radians(0.8)  # a page whose text slants by this much is turne
 FIELD_CONFIDENT = 0.98  # a line a named field is read from, read by tiny below this, is re-read
 FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
 # vocabularies validate on their own, and Devanagari is Tesseract's
-WHOLE_LINE = frozenset({"low", "field", "mrz", "mrz-unsure"})  # read whole; the lines that may hold an ID by their stretches
+WHOLE_LINE = frozenset({"low", "mrz", "mrz-unsure"})  # read whole; a long line that may hold an ID, or a
+# field's, by its stretches (`_parts`)
 SPAN_MIN_WIDTH = 12  # a line that may hold an ID, this many times as wide as high or more, has only its
 SPAN_SHARE = 0.6  # ID-like stretches re-read, unless they make up this share of its width or more
-POLICY = "p16"  # part of the version: bump when what is re-read, or how, changes
+POLICY = "p17"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -107,6 +110,7 @@ def _inside(pt: tuple[float, float], box) -> bool:
 def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
     """The lines of a page (tiny readings) the small model re-reads: index -> reason. `ids`: the
     IDs extracted from these lines, when the caller has them."""
+    from ..fields.values import find_gender
     from ..ids import extract_ids
 
     ids = extract_ids([(1, lines)]) if ids is None else ids
@@ -116,7 +120,8 @@ def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
         c = _centre(ln.box)
         mine = [i for i in ids if i.box is not None and _inside(c, i.box)]
         if not mine and id_like(ln.text):  # an ID printed twice is found once, with one of its lines' boxes
-            mine = extract_ids([(1, [ln])])
+            compact = re.sub(r"\s", "", ln.text.upper())
+            mine = [i for i in ids if i.valid and i.value in compact] or extract_ids([(1, [ln])])
         if mrz_like(ln.text):
             if not valid_mrz:
                 out[k] = "mrz"
@@ -131,7 +136,8 @@ def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
             out[k] = "id-like"
         elif mine and ln.confidence < LOW_CONFIDENCE:
             out[k] = "id-low"
-        elif not mine and ln.confidence < LOW_CONFIDENCE and _value_like(ln.text):
+        elif not mine and ln.confidence < LOW_CONFIDENCE and _value_like(ln.text) \
+                and not (len(ln.text) <= 30 and find_gender(ln.text)):  # a gender validates on its own
             out[k] = "low"
     return out
 
@@ -303,25 +309,28 @@ class CascadeEngine:
         an ID, where its ID-like stretches are a small part of it, by those stretches alone
         (spliced into the tiny reading); an unsure MRZ line 1 by its names alone."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
-        jobs = [(k, cols) for k, why in doubt.items()
-                for cols in ((None if why in WHOLE_LINE else self._parts(bgr, lines[k], ids)) or [None])]
+        jobs = [(k, cols) for k, why in doubt.items() for cols in (self._parts(bgr, lines[k], why, ids) or [None])]
         small = self._read_jobs(bgr, lines, doubt, jobs)
         failed = [k for k in doubt if k not in small]
         if failed:  # a stretch that did not align with the tiny reading: the whole line after all
             small.update(self._read_jobs(bgr, lines, doubt, [(k, None) for k in failed]))
         return small
 
-    def _parts(self, bgr: np.ndarray, ln: Line, ids: list) -> list[tuple[int, int]] | None:
-        """The column ranges (in the line's box) of its ID-like stretches, or None where they make
-        up most of the line (it is read whole)."""
+    def _parts(self, bgr: np.ndarray, ln: Line, why: str, ids: list) -> list[tuple[int, int]] | None:
+        """The column ranges (in the line's box) of the stretches of a long line that the re-read
+        is for (its ID-like tokens; a field's value after its label), or None where the line is
+        read whole (short, no such stretch, or the stretches make up most of it)."""
         import cv2
 
         b = ln.box
         x0, x1, h = b[0][0], b[2][0], b[2][1] - b[0][1]
-        if x1 - x0 < SPAN_MIN_WIDTH * h:
+        if why in WHOLE_LINE or x1 - x0 < SPAN_MIN_WIDTH * h:
             return None
-        mine = [i.raw or i.value for i in ids if i.box is not None and _inside(_centre(b), i.box)]
-        spans = id_spans(ln.text, mine)
+        if why == "field":
+            spans = value_span(ln.text)
+        else:
+            mine = [i.raw or i.value for i in ids if i.box is not None and _inside(_centre(b), i.box)]
+            spans = id_spans(ln.text, mine)
         if not spans:
             return None
         crop = line_crop(bgr, b)
@@ -385,6 +394,12 @@ class CascadeEngine:
         for k in field_rereads(lines, image.shape[1], image.shape[0], ids):
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
+        gray = None
+        for k in [k for k, why in doubt.items() if why in ("low", "id-like")]:
+            gray = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if gray is None else gray
+            if has_headline(line_crop(gray, lines[k].box)):  # Devanagari: junk read twice is junk
+                del doubt[k]
+                self.stats["devanagari"] = self.stats.get("devanagari", 0) + 1
         if doubt:
             lines = merge(lines, self._reread(image, lines, doubt, ids))
         if back is not None:

@@ -17,17 +17,20 @@ import numpy as np
 _MIXED = re.compile(r"(?=(?:[A-Z]*\d){2})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,}")  # letters and two digits or more: PAN, EPIC ...
 _GROUP = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")  # a group of an Aadhaar, VID or card number
 _MASKED = re.compile(r"X{4}(?:\s?X{4}){0,2}(?=\s?\d{4}\b)")  # the masked groups of an Aadhaar ("XXXX XXXX 1234")
-_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?!\d)")  # also glued to a word ("25/04/2024NEFT")
 _DIGIT_RUN = re.compile(r"\d(?:[\s/-]?\d){6,}")  # seven digits or more, single separators between (a PIN code has 6)
 # printed numbers that are no ID: an amount with thousands separators or paise; a mobile number
 # (labelled, or +91 and ten digits from 6 to 9 standing alone); a landline with its STD code (0, a code of 2 to 4 digits, a
-# hyphen, the subscriber's 6 to 8 digits); a UIDAI enrolment number (EID: 1234/12345/12345); an e-mail address
+# hyphen, the subscriber's 6 to 8 digits); a UIDAI enrolment number (EID: 1234/12345/12345); a year
+# of birth; a labelled bank account number (9 to 18 digits, ungrouped); an e-mail address
 _NOT_ID = re.compile(
     r"\b\d{1,3}(?:,\d{2,3})+(?:\.\d\d)?\b|\d+\.\d\d\b"
     r"|(?:mobile|phone|mob|tel)\.?\s*(?:no\.?)?\s*:?\s*(?:\+91[\s-]?)?0?[6-9]\d{9}\b"
     r"|(?<!\d)(?<!\d[\s-])(?:\+91[\s-]?)?[6-9]\d{9}(?![\s-]?\d)"
     r"|(?<![\d/-])0\d{2,4}-\d{2,4}\s?\d{3,4}(?![\s-]?\d)"
     r"|\b\d{4}/\d{5}/\d{5}\b"
+    r"|(?:year\s+of\s+birth|yob)\s*[:/]?\s*(?:19|20)\d\d\b"
+    r"|(?:a/c|account)\s*(?:no\.?|number)\s*[:.]?\s*\d{9,18}\b"
     r"|\S+@\S+\.\S+", re.I)
 
 
@@ -70,6 +73,16 @@ def id_spans(text: str, ids: list[str] = ()) -> list[tuple[int, int]]:
         else:
             spans.append((a, b))
     return spans
+
+
+_LABEL_END = re.compile(r"[A-Za-z.'’)]\s*:\s*(?=\S)")
+
+
+def value_span(text: str) -> list[tuple[int, int]]:
+    """The value of a labelled field line ("... / Elector's Name: Farhan Nikhil Sharma"): the text
+    after its last label's colon; none for a line without one."""
+    ends = [m.end() for m in _LABEL_END.finditer(text)]
+    return [(ends[-1], len(text))] if ends else []
 
 
 # advance widths (1/1000 em) of Helvetica, from Adobe's Core 14 AFM metrics: where the characters
