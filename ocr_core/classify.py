@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .idtypes import DECISIVE
 from .models import MIXED, DetectedID, Page
@@ -53,26 +53,27 @@ AADHAAR_FRONT_CONTEXT = 1.5
 
 
 def _phrase_score(phrase: str, lines: list[str]) -> float:
+    """The best fuzzy match (0-100) of a phrase in the lines (lower-cased): a line at least as long
+    as the phrase may hold it anywhere; a shorter one (a truncated reading, down to 0.85 of the
+    phrase) must match it as a whole, so that a part of a phrase is not taken for all of it."""
     p = phrase.lower()
+    longer = [ln for ln in lines if len(ln) >= len(p)]
+    shorter = [ln for ln in lines if len(p) * 0.85 <= len(ln) < len(p)]
     best = 0.0
-    for ln in lines:
-        lo = ln.lower()
-        if len(lo) < len(p) * 0.85:
-            continue
-        # a line at least as long as the phrase may hold it anywhere; a shorter one (a truncated
-        # reading) must match it as a whole, so that a part of a phrase is not taken for all of it
-        best = max(best, fuzz.partial_ratio(p, lo) if len(lo) >= len(p) else fuzz.ratio(p, lo))
-        if best >= 100:
-            break
+    for scorer, group in ((fuzz.partial_ratio, longer), (fuzz.ratio, shorter)):
+        hit = process.extractOne(p, group, scorer=scorer, score_cutoff=best) if group else None
+        if hit is not None:
+            best = max(best, hit[1])
     return best
 
 
 def score_types(texts: list[str], ids: list[DetectedID]) -> dict[str, float]:
     texts = [normalize(t) for t in texts]
+    lowered = [t.lower() for t in texts]
     scores = {t: 0.0 for t in ANCHORS}
     for doc_type, anchors in ANCHORS.items():
         for phrase, weight in anchors:
-            s = _phrase_score(phrase, texts)
+            s = _phrase_score(phrase, lowered)
             if s >= FUZZY_MIN:
                 scores[doc_type] += weight * (s / 100.0)
     seen: set[str] = set()

@@ -30,6 +30,8 @@ __all__ = ["SPECS", "SPEC_BY_TYPE", "check", "coerce", "validate_id", "extract_i
            "validate_gstin", "validate_mrz", "validate_passport", "validate_udyam"]
 
 SPECS: tuple[IDSpec, ...] = TEMPLATED  # the templated ID types, in matching order (from the registry)
+_BY_LENGTH: dict[int, tuple[IDSpec, ...]] = {
+    n: tuple(s for s in SPECS if s.length == n) for n in {s.length for s in SPECS}}  # the same order, by length
 SPEC_BY_TYPE = {s.type: s for s in SPECS}
 
 
@@ -195,8 +197,8 @@ def _match_row(text: str, passport_doc: bool) -> list[tuple[IDSpec, str, str | N
     for compact, lens, raw, i, j in _candidates(text):
         if used.intersection(range(i, j)):
             continue
-        for spec in SPECS:
-            if len(compact) != spec.length or (spec.groupings is not None and lens not in spec.groupings):
+        for spec in _BY_LENGTH.get(len(compact), ()):
+            if spec.groupings is not None and lens not in spec.groupings:
                 continue
             if spec.type == "PASSPORT" and not passport_doc:
                 continue

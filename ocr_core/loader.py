@@ -143,6 +143,9 @@ def _open_image(data: bytes) -> Image.Image:
         raise CorruptFileError(f"The image cannot be read: it is corrupt or truncated ({e}).") from e
 
 
+ORIENTATION = 0x0112  # the EXIF tag a phone's camera turns the picture by
+
+
 def _to_rgb(im: Image.Image) -> np.ndarray:
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(im, dtype=np.float64)
@@ -153,7 +156,7 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
         im = im.convert("RGBA")
         bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(bg, im)
-    return np.asarray(im.convert("RGB"))
+    return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
 
 
 def _n_frames(im: Image.Image) -> int:
@@ -188,7 +191,12 @@ def _image_pages(im: Image.Image, settings: Settings) -> Iterator[PageInput]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 frame.load()
-                upright = ImageOps.exif_transpose(frame) if i == 1 else frame.copy()
+                if i > 1:
+                    upright = frame.copy()
+                elif frame.getexif().get(ORIENTATION, 1) != 1:
+                    upright = ImageOps.exif_transpose(frame)
+                else:  # upright already: no copy of the page (an A4 page is 6 MB)
+                    upright = frame
                 rgb = _to_rgb(upright)
         except Exception as e:
             raise CorruptFileError(f"Page {i} cannot be decoded: the file is corrupt or truncated ({e}).") from e

@@ -48,9 +48,9 @@ FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, gend
 # vocabularies validate on their own, and Devanagari is Tesseract's
 WHOLE_LINE = frozenset({"low", "mrz", "mrz-unsure"})  # read whole; a long line that may hold an ID, or a
 # field's, by its stretches (`_parts`)
-SPAN_MIN_WIDTH = 12  # a line that may hold an ID, this many times as wide as high or more, has only its
-SPAN_SHARE = 0.6  # ID-like stretches re-read, unless they make up this share of its width or more
-POLICY = "p17"  # part of the version: bump when what is re-read, or how, changes
+SPAN_MIN_WIDTH = 8  # a line that may hold an ID, this many times as wide as high or more, has only its
+SPAN_SHARE = 0.75  # ID-like stretches re-read, unless they make up this share of its width or more
+POLICY = "p18"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -180,8 +180,8 @@ def merge(tiny: list[Line], small: dict[int, Line]) -> list[Line]:
         out[k] = spaced(tiny[k], ln)
     have = _valid_ids(out)
     for k in small:
-        if not any(id_like(t) or mrz_like(t) for t in (tiny[k].text, out[k].text)):
-            continue  # neither reading holds an ID token: the swap cannot change the page's IDs
+        if tiny[k].text == out[k].text or not any(id_like(t) or mrz_like(t) for t in (tiny[k].text, out[k].text)):
+            continue  # the same reading, or neither holds an ID token: the swap cannot change the page's IDs
         alt = list(out)
         alt[k] = tiny[k]
         got = _valid_ids(alt)
@@ -249,16 +249,16 @@ def _mapped(ln: Line, back: np.ndarray) -> Line:
                 confidence=ln.confidence)
 
 
-def line_crop(bgr: np.ndarray, box) -> np.ndarray:
-    """The crop of a line (its box's bounds) for the recogniser."""
-    x0, y0, x1, y1 = _clip(box, bgr.shape)
-    return np.ascontiguousarray(bgr[y0:y1, x0:x1])
+def line_crop(image: np.ndarray, box) -> np.ndarray:
+    """The crop of a line (its box's bounds)."""
+    x0, y0, x1, y1 = _clip(box, image.shape)
+    return np.ascontiguousarray(image[y0:y1, x0:x1])
 
 
 def _encode(image: np.ndarray) -> bytes:
     import cv2
 
-    ok, buf = cv2.imencode(".bmp", np.ascontiguousarray(image[:, :, ::-1]))
+    ok, buf = cv2.imencode(".bmp", cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR))
     if not ok:  # pragma: no cover - cv2 always encodes uint8 BGR
         raise EngineError("could not encode the page for the cascade engine")
     return buf.tobytes()
@@ -308,15 +308,17 @@ class CascadeEngine:
         """The small model's reading of each line in doubt (index -> reading): a line that may hold
         an ID, where its ID-like stretches are a small part of it, by those stretches alone
         (spliced into the tiny reading); an unsure MRZ line 1 by its names alone."""
-        bgr = np.ascontiguousarray(image[:, :, ::-1])
-        jobs = [(k, cols) for k, why in doubt.items() for cols in (self._parts(bgr, lines[k], why, ids) or [None])]
-        small = self._read_jobs(bgr, lines, doubt, jobs)
+        jobs = [(k, cols) for k, why in doubt.items() for cols in (self._parts(image, lines[k], why, ids) or [None])]
+        small = self._read_jobs(image, lines, doubt, jobs)
         failed = [k for k in doubt if k not in small]
+        stretched = len({k for k, cols in jobs if cols is not None})
+        self.stats["by-stretch"] = self.stats.get("by-stretch", 0) + stretched - len(failed)
         if failed:  # a stretch that did not align with the tiny reading: the whole line after all
-            small.update(self._read_jobs(bgr, lines, doubt, [(k, None) for k in failed]))
+            self.stats["stretch-unaligned"] = self.stats.get("stretch-unaligned", 0) + len(failed)
+            small.update(self._read_jobs(image, lines, doubt, [(k, None) for k in failed]))
         return small
 
-    def _parts(self, bgr: np.ndarray, ln: Line, why: str, ids: list) -> list[tuple[int, int]] | None:
+    def _parts(self, image: np.ndarray, ln: Line, why: str, ids: list) -> list[tuple[int, int]] | None:
         """The column ranges (in the line's box) of the stretches of a long line that the re-read
         is for (its ID-like tokens; a field's value after its label), or None where the line is
         read whole (short, no such stretch, or the stretches make up most of it)."""
@@ -333,14 +335,13 @@ class CascadeEngine:
             spans = id_spans(ln.text, mine)
         if not spans:
             return None
-        crop = line_crop(bgr, b)
-        blank = blank_columns(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
+        blank = blank_columns(cv2.cvtColor(line_crop(image, b), cv2.COLOR_RGB2GRAY))
         cols = [span_columns(ln.text, x0, x1, h, sp, blank) for sp in spans]
         if sum(c1 - c0 for c0, c1 in cols) > SPAN_SHARE * (x1 - x0):
             return None
         return cols
 
-    def _read_jobs(self, bgr: np.ndarray, lines: list[Line], doubt: dict[int, str],
+    def _read_jobs(self, image: np.ndarray, lines: list[Line], doubt: dict[int, str],
                    jobs: list[tuple[int, tuple[int, int] | None]]) -> dict[int, Line]:
         """One recogniser call for the jobs (line index, the columns of a stretch or None for the
         whole line); a line whose stretches do not all splice into its tiny reading is left out."""
@@ -353,7 +354,7 @@ class CascadeEngine:
                 b = quad_from_rect(b[0][0], b[0][1], b[0][0] + share * (b[2][0] - b[0][0]), b[2][1])
             elif cols is not None:
                 b = quad_from_rect(b[0][0] + cols[0], b[0][1], b[0][0] + cols[1], b[2][1])
-            crops.append(line_crop(bgr, b))
+            crops.append(np.ascontiguousarray(line_crop(image, b)[:, :, ::-1]))  # BGR, as the recogniser reads
         small: dict[int, Line] = {}
         parts: dict[int, list] = {}
         for (k, cols), (text, conf) in zip(jobs, self._small.read(crops)):

@@ -128,16 +128,20 @@ def _to_gap(blank: np.ndarray, x: int, step: int, reach: int) -> int:
     return x
 
 
+SPAN_PAD = 0.6  # about a character: the estimate of where a stretch lies errs by less on the dev set
+
+
 def span_columns(text: str, x0: float, x1: float, height: float, span: tuple[int, int],
                  blank: np.ndarray) -> tuple[int, int]:
     """The columns (relative to x0) of a crop that holds the characters span of a line read as text
-    over x0..x1: their estimated place, one character height more on each side, then out to the next
-    blank column (so no glyph is cut)."""
+    over x0..x1: their estimated place, SPAN_PAD of the line's height more on each side, then out
+    to the next blank column within a height (so no glyph is cut)."""
     e = char_edges(text, 0.0, x1 - x0)
-    pad = int(round(height))
+    pad = int(round(SPAN_PAD * height))
     a = max(0, int(e[span[0]]) - pad)
     b = min(len(blank), int(np.ceil(e[span[1]])) + pad)
-    return _to_gap(blank, a, -1, pad), _to_gap(blank, b, 1, pad)
+    reach = int(round(height))
+    return _to_gap(blank, a, -1, reach), _to_gap(blank, b, 1, reach)
 
 
 def splice(text: str, cols: tuple[int, int], x0: float, x1: float, reading: str) -> str | None:
