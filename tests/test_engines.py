@@ -175,7 +175,7 @@ def test_cascade_levels_a_tilted_passport_and_reads_its_mrz(angle):
 
     import cv2
 
-    from ocr_core.engines.cascade import skew_angle
+    from ocr_core.engines.skew import skew_angle
     from ocr_core.ids import extract_ids
 
     page = _mrz_page(angle)

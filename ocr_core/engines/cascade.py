@@ -15,7 +15,13 @@
   UDYAM, EPIC) read with less than ID_CONFIDENT; low-confidence lines that look like field values;
   the lines the named fields of the page's document type are read from (`field_rereads`), where
   tiny read them below FIELD_CONFIDENT (re-reading every field line would cost more than the tiny
-  pass itself: the small recogniser takes about 0.12 ms per pixel of line width).
+  pass itself: the small recogniser takes about 0.1 ms per pixel of line width). Not re-read:
+  a line that shows a Devanagari headline (`script.has_headline`: a Latin reading of it is junk
+  either way) or holds a gender.
+- How: a long line is read by the stretch that matters alone (`_parts`, `spans`): its ID-like
+  tokens, or a field's value after its label, placed on the image by the characters' advance
+  widths, widened to blank columns, and spliced back into the tiny reading; other lines whole;
+  an unsure MRZ line 1 by its names.
 - The second reading: the PP-OCRv6 small recogniser of the ``paddleocr`` engine (the rapidocr
   wheel's weights, output layer cut to Latin for ``en``) on onnxruntime.
 - The small reading replaces the tiny one, except where the tiny one made a valid ID that the
@@ -35,6 +41,7 @@ from ..errors import EngineError
 from ..models import Line
 from .base import quad_from_rect, register_engine
 from .script import has_headline
+from .skew import level, mapped, skew_angle
 from .spans import blank_columns, id_like, id_spans, span_columns, splice, value_span
 
 CARD_MAX_SIDE = 1100
@@ -48,8 +55,8 @@ FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, gend
 # vocabularies validate on their own, and Devanagari is Tesseract's
 WHOLE_LINE = frozenset({"low", "mrz", "mrz-unsure"})  # read whole; a long line that may hold an ID, or a
 # field's, by its stretches (`_parts`)
-SPAN_MIN_WIDTH = 8  # a line that may hold an ID, this many times as wide as high or more, has only its
-SPAN_SHARE = 0.75  # ID-like stretches re-read, unless they make up this share of its width or more
+SPAN_MIN_WIDTH = 8  # a line this many times as wide as high or more is read by its stretches alone,
+SPAN_SHARE = 0.75  # unless they make up this share of its width or more
 POLICY = "p18"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
@@ -197,58 +204,6 @@ def _clip(box, shape) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-SKEW_SIDE = 800  # the page is measured scaled down to this (longest side)
-SKEW_RANGE = 15.0  # degrees either way
-
-
-def _profile_sharpness(xs: np.ndarray, ys: np.ndarray, degrees: float) -> float:
-    yy = ys - xs * math.tan(math.radians(degrees))
-    hist = np.bincount((yy - yy.min()).astype(np.int64))
-    return float(np.dot(hist, hist))
-
-
-def skew_angle(gray: np.ndarray) -> float:
-    """The slant of a page's text (radians, clockwise positive), measured before OCR: the angle at
-    which the page's ink (an adaptive threshold) falls into the sharpest row profile (the
-    projection-profile method), in whole degrees over +-SKEW_RANGE, then in tenths around the best."""
-    import cv2
-
-    h, w = gray.shape
-    f = min(1.0, SKEW_SIDE / max(h, w))
-    if f < 1:
-        gray = cv2.resize(gray, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
-    ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 12)
-    ys, xs = np.nonzero(ink)
-    if len(xs) < 200:
-        return 0.0
-    xs = xs - xs.mean()
-    ys = ys.astype(np.float64)
-    coarse = max(np.arange(-SKEW_RANGE, SKEW_RANGE + 0.5, 1.0), key=lambda d: _profile_sharpness(xs, ys, d))
-    fine = max(np.arange(coarse - 1.0, coarse + 1.05, 0.1), key=lambda d: _profile_sharpness(xs, ys, d))
-    return math.radians(float(fine))
-
-
-def level(image: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
-    """The page turned by theta so that its text is level (on a canvas grown to hold it all), and
-    the 2x3 affine map from the levelled page back to the original."""
-    import cv2
-
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), math.degrees(theta), 1.0)
-    c, s_ = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(round(w * c + h * s_)), int(round(h * c + w * s_))
-    m[0, 2] += (nw - w) / 2
-    m[1, 2] += (nh - h) / 2
-    out = cv2.warpAffine(image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out, cv2.invertAffineTransform(m)
-
-
-def _mapped(ln: Line, back: np.ndarray) -> Line:
-    pts = np.array(ln.box, dtype=np.float64) @ back[:, :2].T + back[:, 2]
-    return Line(text=ln.text, box=[[round(float(x), 1), round(float(y), 1)] for x, y in pts],
-                confidence=ln.confidence)
-
-
 def line_crop(image: np.ndarray, box) -> np.ndarray:
     """The crop of a line (its box's bounds)."""
     x0, y0, x1, y1 = _clip(box, image.shape)
@@ -377,6 +332,18 @@ class CascadeEngine:
                 small[k] = Line(text=text, box=ln.box, confidence=(total + ln.confidence * rest) / max(chars + rest, 1))
         return small
 
+    def _drop_devanagari(self, image: np.ndarray, lines: list[Line], doubt: dict[int, str]) -> None:
+        """Takes out of doubt the low-confidence and ID-like lines that show a Devanagari headline:
+        a Latin reading of Devanagari is junk, the second as much as the first."""
+        import cv2
+
+        gray = None
+        for k in [k for k, why in doubt.items() if why in ("low", "id-like")]:
+            gray = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if gray is None else gray
+            if has_headline(line_crop(gray, lines[k].box)):
+                del doubt[k]
+                self.stats["devanagari-kept"] = self.stats.get("devanagari-kept", 0) + 1
+
     def recognize(self, image: np.ndarray) -> list[Line]:
         import cv2
 
@@ -395,16 +362,11 @@ class CascadeEngine:
         for k in field_rereads(lines, image.shape[1], image.shape[0], ids):
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
-        gray = None
-        for k in [k for k, why in doubt.items() if why in ("low", "id-like")]:
-            gray = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if gray is None else gray
-            if has_headline(line_crop(gray, lines[k].box)):  # Devanagari: junk read twice is junk
-                del doubt[k]
-                self.stats["devanagari"] = self.stats.get("devanagari", 0) + 1
+        self._drop_devanagari(image, lines, doubt)
         if doubt:
             lines = merge(lines, self._reread(image, lines, doubt, ids))
         if back is not None:
-            lines = [_mapped(ln, back) for ln in lines]
+            lines = [mapped(ln, back) for ln in lines]
         self.timings["detect"] += t1 - t0
         self.timings["recognise"] += time.perf_counter() - t1
         self.stats["pages"] += 1
