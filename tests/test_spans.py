@@ -34,6 +34,7 @@ def test_id_spans_are_whole_words_around_the_id_tokens():
     assert _stretches("Aadhaar No 7310 B5Sl 8446 and more words here") == ["7310 B5Sl 8446"]
     # an ID value the extractor found (as read) counts even where no pattern here matches it
     assert _stretches("ref ABCDE and so on", ["ABCDE"]) == ["ABCDE"]
+    assert _stretches("Straße 12, ABCDE1234F") == ["ABCDE1234F"]  # a letter that upper-cases to two
 
 
 def test_a_field_value_is_what_follows_its_label():

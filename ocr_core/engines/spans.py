@@ -3,9 +3,10 @@
 The small recogniser's cost grows with the width of what it reads (about 0.1 ms per pixel at
 48 px height), and the lines that hold an ID in doubt are often long: a letter's sentence with a
 consumer number in it, "A/c No.: 5101 2935 7678 IFSC: QFGL0591538". So the cascade re-reads only
-the stretch of such a line that holds the ID-like tokens (`id_spans`), found on the image from the
-tiny reading (`span_columns`: where the characters fall by their advance widths, widened to the
-blank columns around them), and splices the small reading back into the tiny one (`splice`).
+the stretch of such a line that holds the ID-like tokens (`id_spans`), or a long field line's value
+after its label (`value_span`), found on the image from the tiny reading (`span_columns`: where
+the characters fall by their advance widths, widened to the blank columns around them), and
+splices the small reading back into the tiny one (`splice`).
 """
 from __future__ import annotations
 
@@ -38,16 +39,22 @@ def _blank(m: re.Match) -> str:
     return " " * len(m.group())
 
 
+def _upper(text: str) -> str:
+    """Upper case, character for character (an "ß" stays one character: positions hold)."""
+    up = text.upper()
+    return up if len(up) == len(text) else "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
+
+
 def _candidates(text: str) -> list[tuple[int, int]]:
     """Character ranges of the ID-like tokens of a line (dates, amounts, phones, e-mails blanked)."""
-    t = _NOT_ID.sub(_blank, _DATE.sub(_blank, text.upper()))
+    t = _NOT_ID.sub(_blank, _DATE.sub(_blank, _upper(text)))
     return sorted((m.start(), m.end()) for rx in (_MIXED, _GROUP, _DIGIT_RUN, _MASKED) for m in rx.finditer(t))
 
 
 def id_like(text: str) -> bool:
     """Whether a line may hold an ID the extractor did not find in the tiny reading (a missed
-    space, a glued label, a misread letter). Dates, amounts, phone numbers, e-mail addresses and
-    enrolment numbers are no ID."""
+    space, a glued label, a misread letter). Dates, amounts, phone and account numbers, years of
+    birth, e-mail addresses and enrolment numbers are no ID."""
     return bool(_candidates(text))
 
 
@@ -56,7 +63,7 @@ def id_spans(text: str, ids: list[str] = ()) -> list[tuple[int, int]]:
     given ID values (as read, spaces aside); neighbouring stretches one short word apart are joined
     (a group of an Aadhaar the tiny model misread as letters)."""
     ranges = _candidates(text)
-    squeezed = [(i, c) for i, c in enumerate(text.upper()) if not c.isspace()]
+    squeezed = [(i, c) for i, c in enumerate(_upper(text)) if not c.isspace()]
     flat = "".join(c for _, c in squeezed)
     for v in ids:
         at = flat.find(v.upper().replace(" ", ""))
