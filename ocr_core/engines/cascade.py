@@ -332,12 +332,13 @@ class CascadeEngine:
                 small[k] = Line(text=text, box=ln.box, confidence=(total + ln.confidence * rest) / max(chars + rest, 1))
         return small
 
-    def _drop_devanagari(self, image: np.ndarray, lines: list[Line], doubt: dict[int, str]) -> None:
+    def _drop_devanagari(self, image: np.ndarray, gray: np.ndarray | None, lines: list[Line],
+                         doubt: dict[int, str]) -> None:
         """Takes out of doubt the low-confidence and ID-like lines that show a Devanagari headline:
-        a Latin reading of Devanagari is junk, the second as much as the first."""
+        a Latin reading of Devanagari is junk, the second as much as the first. `gray`: the page's
+        grey, when the caller has it."""
         import cv2
 
-        gray = None
         for k in [k for k, why in doubt.items() if why in ("low", "id-like")]:
             gray = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if gray is None else gray
             if has_headline(line_crop(gray, lines[k].box)):
@@ -349,9 +350,11 @@ class CascadeEngine:
 
         t0 = time.perf_counter()
         back = None
-        theta = skew_angle(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY))
+        gray: np.ndarray | None = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+        theta = skew_angle(gray)
         if abs(theta) >= DESKEW_MIN:  # axis-aligned boxes of slanted lines overlap: read it level
             image, back = level(image, theta)
+            gray = None  # of the page as it came: the levelled one's is made if needed
             self.stats["levelled"] = self.stats.get("levelled", 0) + 1
         lines = self.detect_and_read(image)
         t1 = time.perf_counter()
@@ -362,7 +365,7 @@ class CascadeEngine:
         for k in field_rereads(lines, image.shape[1], image.shape[0], ids):
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
-        self._drop_devanagari(image, lines, doubt)
+        self._drop_devanagari(image, gray, lines, doubt)
         if doubt:
             lines = merge(lines, self._reread(image, lines, doubt, ids))
         if back is not None:

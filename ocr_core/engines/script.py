@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .spans import line_ink
+
 HEADLINE_COVER = 0.8  # the share of a line's ink columns its fullest row (two rows thick) covers
 HEADLINE_TOP = 0.35  # ... where that row lies within the ink's height, from its top
 
@@ -19,11 +21,11 @@ HEADLINE_TOP = 0.35  # ... where that row lies within the ink's height, from its
 def has_headline(gray_line: np.ndarray) -> bool:
     """Whether a line crop (grey) shows a Devanagari headline: a row near the top of its ink that
     runs through nearly all of the ink's columns."""
-    import cv2
-
-    if gray_line.ndim != 2 or min(gray_line.shape) < 4 or int(gray_line.max()) - int(gray_line.min()) < 40:
+    if gray_line.ndim != 2 or min(gray_line.shape) < 4:
         return False
-    _, ink = cv2.threshold(gray_line, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = line_ink(gray_line)
+    if ink is None:
+        return False
     if ink.mean() > 0.5:  # light print on a dark band
         ink = 1 - ink
     cols = ink.any(axis=0)

@@ -114,13 +114,21 @@ def char_edges(text: str, x0: float, x1: float) -> np.ndarray:
     return x0 + (x1 - x0) * edges / max(edges[-1], 1.0)
 
 
-def blank_columns(gray_line: np.ndarray) -> np.ndarray:
-    """Per column of a line crop (grey), whether it holds no ink (an Otsu threshold)."""
+def line_ink(gray_line: np.ndarray) -> np.ndarray | None:
+    """The dark pixels (1) of a line crop (grey) by Otsu's threshold; None for an empty or flat crop
+    (less than 40 grey levels between its darkest and lightest pixel)."""
     import cv2
 
     if gray_line.size == 0 or int(gray_line.max()) - int(gray_line.min()) < 40:
+        return None
+    return cv2.threshold(gray_line, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
+
+
+def blank_columns(gray_line: np.ndarray) -> np.ndarray:
+    """Per column of a line crop (grey), whether it holds no ink."""
+    ink = line_ink(gray_line)
+    if ink is None:
         return np.zeros(gray_line.shape[1] if gray_line.ndim == 2 else 0, dtype=bool)
-    _, ink = cv2.threshold(gray_line, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     return ink.sum(axis=0) == 0
 
 
