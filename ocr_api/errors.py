@@ -7,7 +7,7 @@ from ocr_core.errors import OCRError
 STATUS = {
     "bad_input": 422, "empty_file": 422, "corrupt_file": 422, "encrypted_pdf": 422,
     "unsupported_type": 415,
-    "file_too_large": 413, "image_too_large": 413, "too_many_pages": 413,
+    "file_too_large": 413, "image_too_large": 413, "too_many_pages": 413, "document_too_large": 413,
     "engine_error": 503, "queue_unavailable": 503,
 }
 HINTS = {  # what an API client can do instead

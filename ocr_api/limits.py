@@ -1,4 +1,4 @@
-"""Per-client rate limiting (the `limits` library) and the bounded OCR slots of the API."""
+"""Per-client rate limiting and pixel budget (the `limits` library) and the bounded OCR slots of the API."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,7 @@ import anyio.to_thread
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter as Strategy, SlidingWindowCounterRateLimiter
 
 from ocr_core.logs import log
 
@@ -38,6 +38,8 @@ class RateLimiter:
     counted in this process meanwhile (logged), rather than refusing or failing every request."""
 
     RETRY_STORAGE = 30.0  # seconds before an unreachable storage is tried again
+    NAMESPACE = "ocr-api"
+    STRATEGY: type[Strategy] = MovingWindowRateLimiter
 
     def __init__(self, requests: int, period: int, storage_uri: str | None = None) -> None:
         self.requests, self.period = int(requests), int(period)
@@ -45,35 +47,48 @@ class RateLimiter:
         self.storage_uri = storage_uri or "memory://"
         options = {"socket_connect_timeout": 1, "socket_timeout": 2} if self.storage_uri.startswith("redis") else {}
         self.storage = storage_from_string(self.storage_uri, wrap_exceptions=True, **options)
-        self._limiter = MovingWindowRateLimiter(self.storage)
+        self._limiter = self.STRATEGY(self.storage)
         shared = not self.storage_uri.startswith("memory")
-        self._fallback = MovingWindowRateLimiter(MemoryStorage()) if shared else self._limiter
+        self._fallback = self.STRATEGY(MemoryStorage()) if shared else self._limiter
         self._down_until = 0.0  # after a storage error, count here for RETRY_STORAGE seconds
 
     @staticmethod
     def key(client: str) -> str:
         return hashlib.sha256(client.encode()).hexdigest()[:24]  # no address or key in the storage
 
-    def hit(self, client: str) -> int:
-        """Count one request; return the requests left, or raise `RateLimited`."""
+    def hit(self, client: str, cost: int = 1) -> int:
+        """Count one request (`cost` units); return the units left, or raise `RateLimited`."""
         key = self.key(client)
         if time.monotonic() >= self._down_until:
             try:
-                return self._hit(self._limiter, key)
+                return self._hit(self._limiter, key, cost)
             except StorageError as e:
                 self._down_until = time.monotonic() + self.RETRY_STORAGE
                 log.warning("rate-limit storage unreachable; counting in this process",
                             extra={"event": "rate_limit_storage", "error": type(e.storage_error).__name__})
-        return self._hit(self._fallback, key)
+        return self._hit(self._fallback, key, cost)
 
-    def _hit(self, limiter: MovingWindowRateLimiter, key: str) -> int:
-        if not limiter.hit(self.item, "ocr-api", key):
-            stats = limiter.get_window_stats(self.item, "ocr-api", key)
-            raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())))
-        return max(0, limiter.get_window_stats(self.item, "ocr-api", key).remaining)
+    def _hit(self, limiter: Strategy, key: str, cost: int) -> int:
+        if not limiter.hit(self.item, self.NAMESPACE, key, cost=cost):
+            stats = limiter.get_window_stats(self.item, self.NAMESPACE, key)
+            raise RateLimited(min(self.period, max(1, math.ceil(stats.reset_time - time.time()))))
+        return max(0, limiter.get_window_stats(self.item, self.NAMESPACE, key).remaining)
 
     def reset(self) -> None:
         self.storage.reset()
+
+
+class PixelBudget(RateLimiter):
+    """At most USER_PIXELS_PER_MINUTE pixels of uncached documents per caller per minute, counted
+    in whole megapixels (`ocr_core.budget.Work.megapixels`) in a sliding-window counter (one
+    counter per caller, whatever the cost: a moving window would keep one entry per unit), shared
+    through Redis like the rate limit. `hit(client, megapixels)` raises `RateLimited`."""
+
+    NAMESPACE = "ocr-api-pixels"
+    STRATEGY = SlidingWindowCounterRateLimiter
+
+    def __init__(self, pixels_per_minute: int, storage_uri: str | None = None) -> None:
+        super().__init__(max(1, int(pixels_per_minute) // 1_000_000), 60, storage_uri)
 
 
 class OCRSlots:

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(25 * 1024 * 1024, ge=1, description="largest accepted upload")
     max_page_pixels: int = Field(60_000_000, ge=1, description="largest page in pixels (decompression bombs)")
     max_pages: int = Field(100, ge=1, description="most pages per document")
+    max_document_pixels: int = Field(500_000_000, ge=1, description="most pixels per document, all pages "
+                                     "together (PDF pages as rendered at OCR_DPI), read from the headers before "
+                                     "decoding; beyond it 413")
+    user_pixels_per_minute: int = Field(2_000_000_000, ge=1, description="API: most pixels of uncached "
+                                        "documents per caller (API key, else address) per minute; beyond it 429")
 
     # Services
     redis_url: str | None = None

@@ -53,6 +53,12 @@ class TooManyPagesError(InputError):
     code = "too_many_pages"
 
 
+class DocumentTooLargeError(InputError):
+    """More pages x pixels than MAX_DOCUMENT_PIXELS (measured from the headers, before decoding)."""
+
+    code = "document_too_large"
+
+
 class EngineError(OCRError):
     """The OCR engine could not be created or failed on a page."""
 

@@ -1,11 +1,13 @@
 """One call for every adapter that takes an upload: scan it and keep it for review and history."""
 from __future__ import annotations
 
-from . import cases, records
+from contextlib import nullcontext
+
+from . import cases, records, singleflight
 from .config import Settings, get_settings
 from .loader import unlock_pdf
 from .models import DocumentResult
-from .pipeline import scan
+from .pipeline import scan, sha256
 from .store import connect
 
 
@@ -22,14 +24,21 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
     recorded).
 
     case: a case label (`cases`): the documents of one case get their names and dates of birth
-    compared; a bad label (too long) is a ValueError before anything is scanned."""
+    compared; a bad label (too long) is a ValueError before anything is scanned.
+
+    The same bytes uploaded again while they are being scanned (another thread or process) wait
+    for that scan and get its result from the cache (`singleflight`); MAX_DOCUMENT_PIXELS is
+    checked by the scan before any page is decoded (`budget`)."""
     settings = settings or get_settings()
     case = cases.clean(case)
     if password and len(data) <= settings.max_file_bytes:
         data = unlock_pdf(data, password)
-    result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
-                  settings=settings, source_label=source_label, password=password)
-    records.keep(result, data, settings=settings)
+    # identical uploads in flight are scanned once: the second waits for the first (across threads
+    # and processes) and is then served from the cache
+    with singleflight.once(sha256(data), settings) if use_cache else nullcontext():
+        result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
+                      settings=settings, source_label=source_label, password=password)
+        records.keep(result, data, settings=settings)
     if case:
         cases.assign(result.file_hash, case, db=connect(settings.db_path))
     return result

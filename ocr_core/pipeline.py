@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import aadhaar_qr, crypto
+from .budget import check_document
 from .classify import classify, classify_pages
 from .config import Settings, get_settings
 from .engines import OCREngine, get_engine
@@ -193,6 +194,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
                 result.execution_time = time.perf_counter() - t0
                 _record(db, rec, result, version)
                 return result
+        check_document(data, settings)  # MAX_DOCUMENT_PIXELS, from the headers, before any page is decoded
         kind, pages_in = load_pages(data, settings)
         eng: list[OCREngine] = []
         deva_seq: list[list[Line]] = []  # each OCR page's lines with Devanagari re-read, in page order

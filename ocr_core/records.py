@@ -35,7 +35,10 @@ def keep(result: DocumentResult, data: bytes | None = None, *, settings: Setting
     db = connect(settings.db_path)
     originals = settings.store_originals
     if not originals and data is not None:  # before the record appears: a delete that sees it finds them
-        redact.store_masked(result, data, settings)
+        stamp = files.masked_stamp(result)  # once per version of the result, not on every cached hit
+        if files.masked_version(result.file_hash, settings) != stamp:
+            redact.store_masked(result, data, settings)
+            files.set_masked_version(result.file_hash, stamp, settings)
     documents.save(result, data if originals else None, db=db, settings=settings)
     if not originals:
         files.delete_original(result.file_hash, settings)

@@ -56,3 +56,21 @@ def test_unreachable_redis_limits_in_process_instead_of_failing(settings):
         limiter.hit("ip:10.0.0.1")
     assert 1 <= e.value.retry_after <= 60
     assert limiter.hit("ip:10.0.0.2") == 1  # per client still
+
+
+def test_pixel_budget_is_shared_through_redis_and_counts_cost(tmp_path):
+    from ocr_api.limits import PixelBudget, RateLimited
+
+    with redis_server(tmp_path) as url:
+        a, b = PixelBudget(100_000_000, url), PixelBudget(100_000_000, url)  # two API processes
+        assert a.requests == 100 and a.period == 60  # counted in megapixels a minute
+        assert a.hit("key:ana", 60) == 40
+        with pytest.raises(RateLimited) as e:
+            b.hit("key:ana", 50)  # 60 + 50 > 100, whichever process counts it
+        assert 1 <= e.value.retry_after <= 60
+        assert b.hit("key:ana", 40) == 0
+        assert b.hit("key:raj", 100) == 0  # per caller
+        import redis
+
+        keys = redis.Redis.from_url(url).keys("*")
+        assert len(keys) <= 8 and not any(b"ana" in k for k in keys)  # a counter per caller, hashed

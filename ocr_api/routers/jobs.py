@@ -11,6 +11,7 @@ from ocr_core import cases, reviewed
 from ocr_core.jobs import Job
 from ocr_core.loader import load_pages, unlock_pdf
 from ..deps import APIError, BackendDep, CaseForm, Operator, PasswordForm, RateLimitDep, UploadDep
+from ..ocr import charge_work
 from ..schemas import JobList, JobOut, JobSubmitted
 from . import UPLOAD_ERRORS, error_responses
 
@@ -35,6 +36,7 @@ async def predict_async(request: Request, upload: UploadDep, backend: BackendDep
     # a protected PDF is decrypted here, in memory: the job (its row, its queued file) never holds
     # the password, only the decrypted document (stored encrypted like every upload)
     data = await run_in_threadpool(unlock_pdf, upload.data, password or None)
+    await charge_work(request, data)  # MAX_DOCUMENT_PIXELS (413), USER_PIXELS_PER_MINUTE (429)
     # a bad file (empty, wrong type, too large, unreadable, no password) is refused now, not in the job
     await run_in_threadpool(load_pages, data, request.app.state.settings)
     job = await run_in_threadpool(backend.submit, data, upload.filename)
