@@ -224,4 +224,7 @@ class CorrectionsIn(BaseModel):
 
 class ReviewIn(BaseModel):
     status: str = Field(description="approved | rejected | needs_review | pending")
-    reason: str = Field("", max_length=500)
+    reason: str = Field("", max_length=500, description="needed to reject, and to approve a document with no ID "
+                                                         "or of type UNKNOWN (422 reason_required without it)")
+    version: int | None = Field(None, ge=0, description="the document's `version` you decided on: 409 "
+                                                        "stale_version when it changed since")

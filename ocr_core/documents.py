@@ -113,10 +113,12 @@ def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str
 
 def set_review(file_hash: str, status: str, operator: str, reason: str | None,
                db: sqlite_utils.Database | None = None) -> None:
-    """Write a review decision (the reason is stored encrypted)."""
+    """Write a review decision (the reason is stored encrypted). A plain statement: it stays inside
+    the caller's transaction (`review.set_status` decides on the version it read in the same one)."""
     db = db or connect()
-    db["documents"].update(file_hash, {"review_status": status, "reviewed_by": operator, "reviewed_at": time.time(),
-                                       "review_reason": crypto.encrypt_maybe(reason or None)})
+    db.conn.execute("update documents set review_status = ?, reviewed_by = ?, reviewed_at = ?, review_reason = ? "
+                    "where file_hash = ?", [status, operator, time.time(), crypto.encrypt_maybe(reason or None),
+                                            file_hash])
 
 
 def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None) -> None:

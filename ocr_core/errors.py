@@ -70,3 +70,21 @@ class QueueUnavailableError(OCRError):
 
     code = "queue_unavailable"
     retry_after = 15
+
+
+class ReviewError(OCRError, ValueError):
+    """A review decision the rules refuse (a ValueError too, as the desk and older callers catch)."""
+
+    code = "review_refused"
+
+
+class ReasonRequiredError(ReviewError):
+    """The decision needs a reason: a rejection, or approving a document with no ID or of type UNKNOWN."""
+
+    code = "reason_required"
+
+
+class StaleVersionError(ReviewError):
+    """The document changed after the version the caller decided on; look at it again."""
+
+    code = "stale_version"

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import cases, documents, id_index, review
+from . import auth, cases, documents, id_index, review
 from .store import connect
 
 COLUMNS = documents.COLUMNS
@@ -135,9 +135,8 @@ def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
     return sorted(found)
 
 
-def delete_document(file_hash: str, operator: str) -> bool:
-    """Delete every copy of a document (`records.erase`: record, stored file, cached results,
-    corrections, jobs, search index, Redis); the audit keeps the act, not the data."""
-    from . import records
-
-    return records.erase(file_hash, operator)
+def delete_document(file_hash: str, operator: "auth.Identity | str") -> bool:
+    """Delete every copy of a document (`review.delete_document`: the delete right, then
+    `records.erase`: record, stored file, cached results, corrections, jobs, search index, Redis);
+    the audit keeps the act (who, with their role), not the data."""
+    return review.delete_document(file_hash, operator)

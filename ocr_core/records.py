@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import cases, documents, files, id_index, redact, review, store
+from . import auth, cases, documents, files, id_index, redact, review, store
 from .config import Settings, get_settings
 from .jobs import CELERY_FORGET, JobStore, load_backend
 from .logs import log
@@ -65,13 +65,15 @@ def auto_approve(file_hash: str, settings: Settings | None = None) -> bool:
     return True
 
 
-def erase(file_hash: str, operator: str, *, settings: Settings | None = None) -> bool:
+def erase(file_hash: str, operator: "auth.Identity | str", *, settings: Settings | None = None) -> bool:
     """Delete every copy of a document: its record, corrections, job rows, cache entries, search index
     entries, the file names in the scan log, the stored file, and with Celery the job's result and
     queued file in Redis. The audit trail is append-only and hash-chained (`auditlog`), so the
     document's earlier entries stay; they hold no ID number and their details (reasons) are
-    encrypted; the deletion itself is audited (who, when, which hash). True when anything was found."""
-    operator = review.need_operator(operator)
+    encrypted; the deletion itself is audited (who with their role, when, which hash). True when
+    anything was found."""
+    name = review.need_operator(operator)
+    operator = operator if isinstance(operator, auth.Identity) else name  # an identity's role is audited
     settings = settings or get_settings()
     db = connect(settings.db_path)
     jobs = JobStore(settings, db)

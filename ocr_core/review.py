@@ -31,6 +31,19 @@ correction it applies); the ID editor submits the version it was shown, and ``sa
 stores only what that operator changed relative to it. Changes another operator saved meanwhile are
 kept; where both changed the same ID the later save wins and its correction's ``before`` is the
 value the other operator saved (``meta.concurrent`` marks it).
+
+A decision is bound to the version it decided (four eyes that cannot be bypassed). `set_status`
+reads the document and writes the decision in one write transaction; the audit entry of an
+approval or a rejection records the version it applied to (``version``: the id of the last
+correction, ``corrections``: their count), and a caller that passes the ``version`` it showed (the
+desk, the API's ``version``) is refused (`StaleVersionError`) when the document changed since.
+Any change after an approval or a rejection (`save_corrections`, `apply_changes`, `add_id`, so
+region re-OCR adds too: whatever writes a correction) sends the document back to
+``needs_review`` in the same transaction, audited as ``review_reopened`` with the previous status
+and the reason ("changed after approval" / "changed after rejection"). So an approved document
+is always the version its checker saw, and the approved exports never carry a later value.
+Approving a document with no ID at all, or of type UNKNOWN, needs a reason
+(`approval_needs_reason`, `ReasonRequiredError`), kept with the decision.
 """
 from __future__ import annotations
 
@@ -46,6 +59,7 @@ import sqlite_utils
 
 from . import auditlog, auth, crypto, documents, id_index
 from .config import get_settings
+from .errors import ReasonRequiredError, StaleVersionError
 from .fields import extractor_for
 from .fields.base import Found, cross_check, to_field
 from .fields.values import spaces
@@ -59,6 +73,7 @@ STATUS_ACTIONS = {"approved": "approve", "rejected": "reject", "needs_review": "
 ORIGINS = ("ocr", "edited", "added", "region")
 FIELD_ORIGINS = ("ocr", "edited", "added")
 FIELD_ACTIONS = {"add": "add_field", "correct": "correct_field", "remove": "remove_field"}
+DECIDED = {"approved": "approval", "rejected": "rejection"}  # statuses a later change reopens
 
 
 # ---------------------------------------------------------------- audit
@@ -557,15 +572,39 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth
                               "correct"))
         out += [_write_field(db, file_hash, change, operator, reason) for change in field_plan]
         if out:
-            _refresh_counts(db, file_hash)
+            _changed(db, file_hash, operator)
     return out
 
 
-def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> None:
+def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> View | None:
     v = view(file_hash)
     if v is not None:
         documents.set_id_counts(file_hash, v.result.ids, db)
         id_index.rebuild_names(db, file_hash, id_index.names_of(v.result))  # the reviewed names, searchable
+    return v
+
+
+def _changed(db: sqlite_utils.Database, file_hash: str, operator: "auth.Identity | str") -> None:
+    """After corrections were written (inside their transaction): the counts follow, and a decided
+    document goes back to needs_review (`reopen_if_decided`)."""
+    v = _refresh_counts(db, file_hash)
+    reopen_if_decided(db, file_hash, operator, v.version if v else None)
+
+
+def reopen_if_decided(db: sqlite_utils.Database, file_hash: str, operator: "auth.Identity | str",
+                      version: int | None = None) -> str | None:
+    """A document approved or rejected before this change goes back to ``needs_review``: the
+    decision was about the version before it. Audited as ``review_reopened`` (previous status, the
+    reason, the new version; no values). Returns the previous status, None when it was undecided."""
+    row = db.conn.execute("select review_status from documents where file_hash = ?", [file_hash]).fetchone()
+    was = row[0] if row else None
+    if was not in DECIDED:
+        return None
+    why = f"changed after {DECIDED[was]}"
+    documents.set_review(file_hash, "needs_review", str(operator), why, db=db)
+    audit("review_reopened", file_hash, operator, {"status": "needs_review", "previous": was, "reason": why,
+                                                   "version": version}, db=db)
+    return was
 
 
 def refresh(file_hash: str) -> None:
@@ -603,7 +642,7 @@ def add_id(file_hash: str, id_type: str, value: str, operator: "auth.Identity | 
             meta["confidence"] = round(float(confidence), 4)
         cid = _write(db, file_hash, f"new-{uuid.uuid4().hex[:8]}", id_type, "", after, operator, reason, meta,
                      "add_id")
-        _refresh_counts(db, file_hash)
+        _changed(db, file_hash, operator)
     if id_type in MASKED_TYPES and box:
         from .redact import remask_stored
 
@@ -674,7 +713,7 @@ def apply_changes(file_hash: str, changes: list[dict[str, Any]], operator: "auth
                for action, key, id_type, before, after, meta in plan]
         out += [_write_field(db, file_hash, change, operator, reason) for change in field_plan]
         if out:
-            _refresh_counts(db, file_hash)
+            _changed(db, file_hash, operator)
     return out
 
 
@@ -684,29 +723,60 @@ def _keep_all(file_hash: str) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- status, unmask, delete
-def set_status(file_hash: str, status: str, operator: "auth.Identity | str", reason: str = "") -> dict[str, Any]:
+def approval_needs_reason(v: View) -> list[str]:
+    """Why approving this document needs a reason (empty: it does not): it has no ID at all, or
+    its type is UNKNOWN. The desk asks for one, the API and the core refuse without it."""
+    out = []
+    if not v.result.ids:
+        out.append("it has no ID")
+    if v.result.document_type == "UNKNOWN":
+        out.append("its type is UNKNOWN")
+    return out
+
+
+def set_status(file_hash: str, status: str, operator: "auth.Identity | str", reason: str = "", *,
+               version: int | None = None) -> dict[str, Any]:
     """Approve, reject (a reason is required), mark for review or reopen a document. With
-    MAKER_CHECKER, approving or rejecting a document one corrected is refused (auth.Forbidden)."""
+    MAKER_CHECKER, approving or rejecting a document one corrected is refused (auth.Forbidden).
+
+    Read and written in one transaction: the decision is about the version read here, which an
+    approval's or rejection's audit entry records (``version``, ``corrections``). `version`: the
+    `View.version` the caller showed; when the document has changed since, StaleVersionError.
+    Approving a document with no ID or of type UNKNOWN needs a reason (ReasonRequiredError)."""
     if status not in documents.REVIEW_STATUSES:
         raise ValueError(f"unknown status {status!r}")
     operator = _allow(operator, auth.STATUS_ACTION[status])
-    if status in ("approved", "rejected"):
-        block = four_eyes_block(file_hash, str(operator))
-        if block:
-            raise auth.Forbidden(block)
     reason = (reason or "").strip()
-    if status == "rejected" and not reason:
-        raise ValueError("give a reason to reject the document")
-    v = view(file_hash)
-    if v is None:
-        raise LookupError("no such document")
-    if status == "approved" and v.invalid:
-        bad = ", ".join(sorted({i.type for i in v.invalid}))
-        raise ValueError(f"cannot approve with invalid IDs ({bad}): correct or remove them, or mark needs review")
     db = connect()
-    documents.set_review(file_hash, status, str(operator), reason, db=db)
-    audit(STATUS_ACTIONS[status], file_hash, operator, {"status": status, "reason": reason} if reason
-          else {"status": status}, db=db)
+    with _atomic(db):
+        if status in DECIDED:
+            block = four_eyes_block(file_hash, str(operator))
+            if block:
+                raise auth.Forbidden(block)
+        if status == "rejected" and not reason:
+            raise ReasonRequiredError("give a reason to reject the document")
+        v = view(file_hash)
+        if v is None:
+            raise LookupError("no such document")
+        if version is not None and int(version) != v.version:
+            raise StaleVersionError(f"the document changed after the version you saw ({int(version)}; now "
+                                    f"{v.version}, {v.n_corrections} correction(s)): look at it again, then decide")
+        unusual = approval_needs_reason(v) if status == "approved" else []
+        if status == "approved" and v.invalid:
+            bad = ", ".join(sorted({i.type for i in v.invalid}))
+            raise ValueError(f"cannot approve with invalid IDs ({bad}): correct or remove them, or mark needs review")
+        if unusual and not reason:
+            raise ReasonRequiredError(f"give a reason to approve this document: {' and '.join(unusual)} "
+                                      "(the reason is kept with the approval)")
+        documents.set_review(file_hash, status, str(operator), reason, db=db)
+        detail: dict[str, Any] = {"status": status}
+        if reason:
+            detail["reason"] = reason
+        if status in DECIDED:
+            detail.update(version=v.version, corrections=v.n_corrections)
+        if unusual:
+            detail["approved_with"] = unusual
+        audit(STATUS_ACTIONS[status], file_hash, operator, detail, db=db)
     return documents.get_row(file_hash) or {}
 
 

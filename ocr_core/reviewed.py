@@ -127,7 +127,7 @@ class Reviewed:
                   "reviewed_at": iso(self.reviewed_at), "n_corrections": self.n_corrections})
         d["review"] = {"status": self.review_status, "reviewed_by": self.reviewed_by,
                        "reviewed_at": iso(self.reviewed_at), "reason": self.review_reason,
-                       "corrections": self.n_corrections}
+                       "corrections": self.n_corrections, "version": self.version}  # a decision is of this version
         d["case"] = cases.summary(self.file_hash, self.result)  # label, other documents, mismatches (or None)
         return d
 

@@ -148,13 +148,22 @@ decide_block = None if state.can("approve") else state.why_not("approve").replac
 decide_block = decide_block or review.four_eyes_block(doc_hash, operator)
 if decide_block:
     st.warning(decide_block[0].upper() + decide_block[1:] + ".", icon=":material/lock:")
-reject_reason = st.text_input("Reason to reject", key=f"reject_reason_{doc_hash[:12]}",  # one per document
-                              placeholder="required to reject")
+# approving a document with no ID or of type UNKNOWN needs a reason too (the core refuses without it)
+approve_why = review.approval_needs_reason(v)
+if approve_why and not decide_block:
+    st.info(f"To approve, give a reason: {' and '.join(approve_why)}.", icon=":material/help:")
+reject_reason = st.text_input("Reason (to reject or to approve)" if approve_why else "Reason to reject",
+                              key=f"reject_reason_{doc_hash[:12]}",  # one per document
+                              placeholder="required to reject or to approve" if approve_why else "required to reject")
+# a decision is about the version shown: the one the previous run drew (a change since is refused)
+seen_versions = st.session_state.setdefault("decide_seen", {})
+seen_version = seen_versions.get(doc_hash, v.version)
+seen_versions[doc_hash] = v.version
 b1, b2, b3, b4 = st.columns(4)
 action = None
 if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=bool(decide_block),
              type="primary", width="stretch"):
-    action = ("approved", "")
+    action = ("approved", reject_reason if approve_why else "")
 if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=bool(decide_block), width="stretch"):
     action = ("rejected", reject_reason)
 if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", disabled=not state.can("needs_review"),
@@ -168,8 +177,8 @@ if b4.button("Next document (N)", key="btn_next", icon=":material/skip_next:", w
     st.info("No other document is waiting for review.")
 if action:
     try:
-        review.set_status(doc_hash, action[0], who, action[1])
-    except (ValueError, LookupError, PermissionError) as e:
+        review.set_status(doc_hash, action[0], who, action[1], version=seen_version)
+    except (ValueError, LookupError, PermissionError) as e:  # StaleVersionError, ReasonRequiredError: ValueErrors
         st.error(str(e))
     else:
         state.flash("success", f"Marked {action[0].replace('_', ' ')} by {operator}.")

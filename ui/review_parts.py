@@ -327,6 +327,9 @@ def save_box(v: review.View, who: Identity, edits: Edits) -> None:
     may = state.can("correct")
     if edits.invalid:
         st.caption(":red[Correct or remove the invalid value to save: only valid values are stored.]")
+    decided = v.row.get("review_status")
+    if decided in review.DECIDED and may and edits.changes:
+        st.caption(f":orange[This document is {decided}: saving a change sends it back to needs review.]")
     if c2.button("Save corrections", key="btn_save", icon=":material/save:",
                  disabled=not (may and edits.changes) or bool(edits.invalid), type="primary"):
         try:
@@ -335,8 +338,14 @@ def save_box(v: review.View, who: Identity, edits: Edits) -> None:
             st.error(str(e))
         else:
             st.session_state["editor_seen"].pop(fh, None)
-            state.flash("success", f"Saved {len(ids)} correction(s).")
+            state.flash("success", f"Saved {len(ids)} correction(s).{reopened_note(v, ids)}")
             st.rerun()
+
+
+def reopened_note(v: review.View, written: list[int] | int | None) -> str:
+    """What the desk adds to a save's message when it sent a decided document back to review."""
+    was = v.row.get("review_status")
+    return f" The document was {was}: it needs review again." if written and was in review.DECIDED else ""
 
 
 def unmask_box(v: review.View, who: Identity) -> None:
@@ -412,11 +421,11 @@ def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang:
             continue
         if st.button(f"Add {d.type} {d.display}", key=f"btn_add_region_{i}", disabled=not may):
             try:
-                review.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box,
-                              reason="region re-OCR", origin="region", confidence=d.confidence)
+                cid = review.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box,
+                                    reason="region re-OCR", origin="region", confidence=d.confidence)
             except (ValueError, LookupError, PermissionError) as e:
                 st.error(str(e))
                 return
             st.session_state["region"] = None
-            state.flash("success", f"Added {d.type} from the region.")
+            state.flash("success", f"Added {d.type} from the region.{reopened_note(v, cid)}")
             st.rerun()

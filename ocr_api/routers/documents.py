@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ocr_core import records, redact, review, reviewed
 from ocr_core.auth import Forbidden
+from ocr_core.errors import OCRError
 from ..deps import Admin, APIError, Operator, RateLimitDep, SettingsDep
 from ..schemas import CorrectionsIn, DocumentListOut, ReviewedDocumentOut, ReviewIn
 from . import error_responses
@@ -27,9 +28,11 @@ def _view(file_hash: str) -> dict:
     return rv.to_dict()
 
 
-def _call(fn, *args):
+def _call(fn, *args, **kwargs):
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
+    except OCRError:  # its code decides the status (ocr_api.errors: reason_required 422, stale_version 409)
+        raise
     except LookupError as e:
         raise APIError(404, "document_not_found", str(e)) from None
     except Forbidden as e:  # the role, or four eyes (MAKER_CHECKER)
@@ -64,17 +67,24 @@ async def get_document(_who: Operator, _rl: RateLimitDep, file_hash: str = HashP
 
 @router.post("/{file_hash}/corrections", response_model=ReviewedDocumentOut,
              responses=error_responses(401, 403, 404, 422, 429),
-             summary="edit, add or remove IDs and named fields (all or nothing)")
+             summary="edit, add or remove IDs and named fields (all or nothing; a decided document goes back "
+                     "to needs_review)")
 async def correct(body: CorrectionsIn, caller: Operator, _rl: RateLimitDep, file_hash: str = HashPath) -> dict:
     changes = [c.model_dump(exclude_none=True) for c in body.changes]
     await run_in_threadpool(_call, review.apply_changes, file_hash, changes, caller, body.reason)
     return await run_in_threadpool(_view, file_hash)
 
 
-@router.post("/{file_hash}/review", response_model=ReviewedDocumentOut, responses=error_responses(401, 403, 404, 422, 429),
+@router.post("/{file_hash}/review", response_model=ReviewedDocumentOut,
+             responses=error_responses(401, 403, 404, 409, 422, 429),
              summary="approve, reject (a reason is needed), mark needs review, or reopen")
 async def decide(body: ReviewIn, caller: Operator, _rl: RateLimitDep, file_hash: str = HashPath) -> dict:
-    await run_in_threadpool(_call, review.set_status, file_hash, body.status, caller, body.reason)
+    """A reason is needed to reject, and to approve a document with no ID or of type UNKNOWN (422
+    reason_required). Pass the `version` you looked at to have the decision refused (409
+    stale_version) when the document changed since. Any correction after an approval or a
+    rejection sends the document back to needs_review."""
+    await run_in_threadpool(_call, review.set_status, file_hash, body.status, caller, body.reason,
+                            version=body.version)
     return await run_in_threadpool(_view, file_hash)
 
 
