@@ -248,3 +248,49 @@ def test_two_operators_on_the_fields_of_one_document_keep_each_others_changes(se
     assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct_field"),
                                                                            ("ravi", "correct_field")]
     assert asha.text_input(key=field_key(h, v.version, "name")).value == "Asha Kulkarni"
+
+
+def test_approve_asks_for_a_reason_on_a_document_without_an_id_and_a_save_reopens_a_decision(
+        settings, engine, app_nav):
+    """Four eyes bound to the version, on the desk: approving an UNKNOWN page with no ID needs a
+    reason (the reject reason's box asks for it); an operator's save on the approved document sends
+    it back to needs review and says so; a decision on a version changed since is refused."""
+    from ocr_core.intake import process_upload
+    from test_four_eyes import notes_png
+
+    h = process_upload(notes_png(), "notes.png").file_hash
+    ravi = desk("ravi", "checker", query={"doc": h})
+    assert any("To approve, give a reason: it has no ID and its type is UNKNOWN" in i for i in _texts(ravi.info))
+    box = ravi.text_input(key=f"reject_reason_{h[:12]}")
+    assert box.label == "Reason (to reject or to approve)"
+    ravi.button(key="btn_approve").click().run()
+    assert any("give a reason to approve this document" in e for e in _texts(ravi.error)), _texts(ravi.error)
+    assert review.view(h).row["review_status"] == "pending"
+    ravi.text_input(key=f"reject_reason_{h[:12]}").set_value("cover letter of the set").run()
+    ravi.button(key="btn_approve").click().run()
+    assert not ravi.exception, _texts(ravi.exception)
+    row = review.view(h).row
+    assert (row["review_status"], row["reviewed_by"], row["review_reason"]) == \
+        ("approved", "ravi", "cover letter of the set")
+
+    # an operator adds an ID to the approved document: told before saving, reopened after
+    asha = desk("asha", "operator", query={"doc": h})
+    asha.session_state[asha.data_editor[0].key] = {"edited_rows": {}, "deleted_rows": [],
+                                                   "added_rows": [{"type": "PAN", "value": "ABCPK1234Z"}]}
+    asha.run()
+    assert any("This document is approved: saving a change sends it back to needs review" in c
+               for c in _texts(asha.caption)), _texts(asha.caption)
+    asha.button(key="btn_save").click().run()
+    assert not asha.exception, _texts(asha.exception)
+    assert any("The document was approved: it needs review again" in s for s in _texts(asha.success))
+    assert review.view(h).row["review_status"] == "needs_review"
+    assert [r["action"] for r in review.audit_rows(h)][:2] == ["review_reopened", "add_id"]
+
+    # ravi's page still shows the version before asha's save: his approval of it is refused
+    ravi.button(key="btn_approve").click().run()
+    assert any("changed after the version you saw" in e for e in _texts(ravi.error)), _texts(ravi.error)
+    assert review.view(h).row["review_status"] == "needs_review"
+    assert any("To approve, give a reason: its type is UNKNOWN." in i for i in _texts(ravi.info))  # it has an ID now
+    ravi.button(key="btn_approve").click().run()  # now he has seen it; the box still holds his reason
+    assert not ravi.error, _texts(ravi.error)
+    assert review.view(h).row["review_status"] == "approved"
