@@ -54,8 +54,9 @@ class Settings(BaseSettings):
                                    "(operator) or bare keys (anonymous operator); none = open API bound to 127.0.0.1")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
     api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
-    celery_visibility_timeout: int = Field(900, ge=5, description="seconds before a job held by a lost worker "
-                                           "is delivered again (keep above the slowest scan)")
+    celery_visibility_timeout: int = Field(60, ge=5, description="seconds before the job of a worker lost "
+                                           "whole (main process killed, machine gone) is delivered again; live "
+                                           "workers renew it (heartbeat) however long a scan takes")
 
     # Privacy and logging
     ocr_encryption_key: SecretStr | None = Field(None, description="Fernet key for data at rest")
@@ -86,6 +87,11 @@ class Settings(BaseSettings):
                                                "accepts (below it a document is queued for review)")
     index_key: SecretStr | None = Field(None, description="key of the ID-number search index (HMAC); none = "
                                         "derived from the encryption key")
+    audit_key: SecretStr | None = Field(None, description="key of the audit chain's HMAC and of its signed head "
+                                        "(16+ characters); none = derived (HKDF) from the encryption key; never "
+                                        "stored in the database")
+    audit_head_file: Path | None = Field(None, description="where the audit trail's signed head is kept, outside "
+                                         "the database; none = beside it (`<DB_PATH>.audit-head`)")
 
     @property
     def broker_url(self) -> str | None:

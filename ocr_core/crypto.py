@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .config import get_settings
 
@@ -49,6 +51,21 @@ def fernet() -> Fernet:
     s = get_settings()
     key = s.ocr_encryption_key.get_secret_value() if s.ocr_encryption_key else None
     return _fernet(key, str(s.ocr_key_file))
+
+
+@lru_cache(maxsize=8)
+def _hkdf(base: bytes, label: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode()).derive(base)
+
+
+def derive_key(label: str) -> bytes:
+    """A 32-byte key of its own for `label` (HKDF-SHA256 over the encryption key: ``OCR_ENCRYPTION_KEY``
+    or the key file), for a keyed hash that must not reuse the encryption key itself. Neither key is
+    stored in the database."""
+    s = get_settings()
+    base = (s.ocr_encryption_key.get_secret_value().encode() if s.ocr_encryption_key
+            else _load_or_create_key(Path(s.ocr_key_file)))
+    return _hkdf(base, label)
 
 
 def encrypt_text(text: str) -> str:
