@@ -25,6 +25,7 @@ from ocr_core.logs import configure_logging, log
 from .deps import APIError
 from .errors import detail_for, status_for
 from .limits import Busy, OCRSlots, RateLimited, RateLimiter
+from .masking import MaskedJSONResponse
 from .metrics import ApiMetrics
 from .routers import document_audit, documents, health, jobs, metrics, pdf, predict, tesseract
 
@@ -36,7 +37,7 @@ BODY_SLACK = 1 << 20  # multipart overhead allowed beyond MAX_FILE_BYTES before 
 
 def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
                    **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail, "status": status, **extra}, status_code=status,
+    return MaskedJSONResponse({"error": code, "detail": detail, "status": status, **extra}, status_code=status,
                         headers=headers)
 
 
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
         retention.stop_scheduler(s)
 
     app = FastAPIOffline(title="OCR Review Desk API", version=__version__, lifespan=lifespan,
+                         default_response_class=MaskedJSONResponse,  # every JSON body masked (ocr_api.masking)
                          description="OCR of Indian KYC documents: text, validated IDs (Aadhaar/VID masked), "
                                      "document type. Synchronous and queued endpoints.",
                          docs_url=f"{PREFIX}/docs", redoc_url=f"{PREFIX}/redoc", openapi_url=f"{PREFIX}/openapi.json",

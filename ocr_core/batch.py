@@ -20,7 +20,7 @@ from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
-from .privacy import mask_text
+from .privacy import mask_data, mask_text
 from .store import connect
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
@@ -130,7 +130,7 @@ def doc_columns() -> list[str]:
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    return reviewed.to_csv(rows, columns)
+    return reviewed.to_csv(rows, columns)  # every cell masked there (`privacy.mask_data`)
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def job_json(job: Job) -> dict[str, Any]:
         d["result"] = {**rv.export(), "filename": job.filename}
         d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=reviewed.iso(rv.reviewed_at),
                  n_corrections=rv.n_corrections)
-    return d
+    return mask_data(d)  # file name, error, case: the one filter
 
 
 def to_json(jobs: Iterable[Job]) -> bytes:

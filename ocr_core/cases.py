@@ -21,7 +21,7 @@ import sqlite_utils
 from . import crypto, documents, id_index, review
 from .fields.case import compare_case
 from .models import DocumentResult
-from .privacy import mask_text
+from .privacy import mask_data, mask_text
 from .store import connect
 
 MAX_LEN = 80
@@ -114,7 +114,7 @@ def mismatches(file_hash: str, result: DocumentResult | None = None,
                         "value": m.first_value if mine_first else m.second_value,
                         "other_value": m.second_value if mine_first else m.first_value,
                         "score": round(m.score, 1)})
-    return out
+    return mask_data(out)  # field values and file names: the one filter
 
 
 def describe(m: dict[str, Any]) -> str:

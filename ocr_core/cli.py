@@ -12,6 +12,7 @@ import sys
 from .config import get_settings
 from .errors import OCRError
 from .logs import configure_logging
+from .privacy import mask_data, mask_text
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -27,9 +28,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
                           password=password or None)
         except (OCRError, OSError) as e:
             failed += 1
-            print(f"{path}: error: {e}", file=sys.stderr)
+            print(mask_text(f"{path}: error: {e}"), file=sys.stderr)
             continue
-        print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)  # masked (models, privacy)
     return 1 if failed else 0
 
 
@@ -44,8 +45,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return 2
     counts = run_batch(args.paths, args.out, args.json, engine=args.engine, lang=args.lang,
                        show_progress=not args.quiet, case=args.case)
-    print(f"{counts['documents']} documents: {counts['succeeded']} done, {counts['failed']} failed, "
-          f"{counts['unfinished']} unfinished -> {args.out}", file=sys.stderr)
+    print(mask_text(f"{counts['documents']} documents: {counts['succeeded']} done, {counts['failed']} failed, "
+                    f"{counts['unfinished']} unfinished -> {args.out}"), file=sys.stderr)
     return 0 if counts["failed"] == 0 and counts["unfinished"] == 0 else 1
 
 
@@ -82,14 +83,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         docs = reviewed.all_documents(status=args.status, document_type=args.type,
                                       since=reviewed.parse_since(args.since))
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(mask_text(f"error: {e}"), file=sys.stderr)
         return 2
     out = Path(args.out)
     if out.suffix.lower() == ".json":
-        out.write_text(json.dumps([d.export() for d in docs], ensure_ascii=False, indent=1), encoding="utf-8")
+        out.write_text(json.dumps(mask_data([d.export() for d in docs]), ensure_ascii=False, indent=1),
+                       encoding="utf-8")
     else:
         out.write_bytes(reviewed.to_csv(d.row() for d in docs))
-    print(f"{len(docs)} reviewed documents -> {out}", file=sys.stderr)
+    print(mask_text(f"{len(docs)} reviewed documents -> {out}"), file=sys.stderr)
     return 0
 
 

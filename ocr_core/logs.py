@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, with Aadhaar/VID-shaped numbers masked."""
+"""Structured logs: one JSON object per line, with Aadhaar/VID numbers masked: the message, every extra
+field (`privacy.mask_data`, the filter of every output) and the traceback."""
 from __future__ import annotations
 
 import json
@@ -7,19 +8,9 @@ import sys
 import time
 from typing import Any
 
-from .privacy import mask_text
+from .privacy import mask_data, mask_text
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
-
-
-def _clean(v: Any) -> Any:
-    if isinstance(v, str):
-        return mask_text(v)
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    return v
 
 
 class JSONFormatter(logging.Formatter):
@@ -30,7 +21,7 @@ class JSONFormatter(logging.Formatter):
         }
         for k, v in record.__dict__.items():
             if k not in _RESERVED and not k.startswith("_"):
-                out[k] = _clean(v)
+                out[k] = mask_data(v, k)
         if record.exc_info:
             out["exc"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, default=str)

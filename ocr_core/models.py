@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .idtypes import ID_TYPES
-from .privacy import MASKED_TYPES, mask_id, mask_text
+from .privacy import MASKED_TYPES, mask_data, mask_id, mask_lines, mask_text
 
 __all__ = ["ID_TYPES", "DOCUMENT_TYPES", "Box", "Line", "DetectedID", "Page", "DocumentResult"]
 DOCUMENT_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "UDYAM", "GSTIN", "VOTER_ID", "MIXED", "UNKNOWN")
@@ -216,7 +216,24 @@ class DocumentResult:
         return out
 
     def to_dict(self, unmask: bool = False) -> dict[str, Any]:
-        lines = [ln.to_dict(unmask) for ln in self.lines]
+        """The result as JSON. Masked (the default): the lines are masked together (a number split
+        over two lines is found), then every string (file name, quality reasons, fields, the QR
+        section...) goes through `privacy.mask_data`, the one filter."""
+        d = self._as_dict(unmask)
+        if unmask:
+            return d
+        shown = iter(mask_lines(d["texts"]))
+        for p in d["pages"]:
+            for ln in p["lines"]:
+                ln["text"] = next(shown)
+        d = mask_data(d)
+        d["texts"] = [ln["text"] for p in d["pages"] for ln in p["lines"]]
+        d["raw_text"] = "\n".join(d["texts"])
+        d["masked"] = True
+        return d
+
+    def _as_dict(self, unmask: bool) -> dict[str, Any]:
+        lines = [ln.to_dict(True) for ln in self.lines]
         return {
             "filename": self.filename,
             "file_hash": self.file_hash,
@@ -233,7 +250,7 @@ class DocumentResult:
             "page_types": self.page_types,
             "quality": self.quality,
             "masked": not unmask,
-            "pages": [p.to_dict(unmask) for p in self.pages],
+            "pages": [p.to_dict(True) for p in self.pages],
             "ids": [i.to_dict(unmask) for i in self.ids],
             "fields": {k: f.to_dict(unmask) for k, f in self.fields.items()},
             "aadhaar_qr": self.aadhaar_qr,

@@ -54,17 +54,12 @@ def _digit_like(c: str) -> bool:
 
 
 def number_spans(text: str) -> list[tuple[int, int, int]]:
-    """(first char, end of the masked part, first visible char) for each Aadhaar/VID-shaped number:
-    12 or 16 digit-like characters with at least 8 real digits."""
-    out = []
-    for m in _RUN.finditer(text or ""):
-        run = m.group(1)
-        pos = [m.start(1) + i for i, c in enumerate(run) if _digit_like(c)]
-        if len(pos) not in (12, 16) or sum(text[p].isdigit() for p in pos) < 8:
-            continue
-        k = len(pos) - VISIBLE
-        out.append((pos[0], pos[k - 1] + 1, pos[k]))
-    return out
+    """(first char, end of the masked part, first visible char) for each Aadhaar/VID number that
+    `privacy.find_numbers` finds (the one detector of text and images: Verhoeff-valid 12/16 digits
+    whatever separates or surrounds them, or 12/16 digits alone in groups of four)."""
+    from .privacy import hidden_spans
+
+    return hidden_spans(text or "")
 
 
 # ---------------------------------------------------------------- geometry

@@ -20,7 +20,7 @@ from . import cases, documents, review
 from .fields import all_field_keys
 from .idtypes import ID_TYPES, export_value
 from .models import DocumentResult
-from .privacy import MASKED_TYPES, mask_id, mask_text
+from .privacy import MASKED_TYPES, mask_data, mask_id, mask_text
 
 SEP = " | "  # several IDs of one type (or several page types, quality reasons) in one CSV cell
 FIELD_COLUMNS = all_field_keys() + ["invalid_fields"]  # one column per field key, then the invalid ones
@@ -265,8 +265,8 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Iterable[str] = ROW_COLUMNS)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    for r in rows:
-        w.writerow({k: "" if r.get(k) is None else r.get(k) for k in cols})
+    for r in rows:  # every cell through the one masking filter (file names, case labels, fields, errors)
+        w.writerow(mask_data({k: "" if r.get(k) is None else r.get(k) for k in cols}))
     return buf.getvalue().encode("utf-8")
 
 

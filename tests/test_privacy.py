@@ -42,3 +42,124 @@ def test_logs_are_json_lines_without_full_ids():
     lg.info("read 2155 2109 3999", extra={"detail": {"vid": "7112284965890411"}})
     rec = json.loads(buf.getvalue())
     assert rec["msg"] == "read XXXX XXXX 3999" and rec["detail"]["vid"] == "XXXX XXXX XXXX 0411"
+
+
+# ---------------------------------------------------------------- the detector (issue 21)
+import re  # noqa: E402
+
+from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st  # noqa: E402
+from stdnum import verhoeff  # noqa: E402
+
+from ocr_core.privacy import find_numbers, mask_data, mask_lines  # noqa: E402
+
+
+def _valid(body: str) -> str:
+    return body + verhoeff.calc_check_digit(body)
+
+
+def test_odd_spellings_are_masked_last_four_kept():
+    n = "726018159082"
+    assert verhoeff.is_valid(n)
+    for text, shown in [
+        (f"UID{n}ref", "UIDXXXX XXXX 9082ref"), (f"aadhaar_{n}.png", "aadhaar_XXXX XXXX 9082.png"),
+        ("726018 159082", "XXXX XXXX 9082"), ("7260.1815.9082", "XXXX XXXX 9082"),
+        ("7260-1815-9082", "XXXX XXXX 9082"), ("7260   1815   9082", "XXXX XXXX 9082"),
+        ("7260/1815/9082", "XXXX XXXX 9082"), ("7260, 1815, 9082", "XXXX XXXX 9082"),
+        ("7260_1815_9082", "XXXX XXXX 9082"), ("no. 7 2 6 0 1 8 1 5 9 0 8 2 ok", "no. XXXX XXXX 9082 ok"),
+        ("7260 1815\n9082", "XXXX XXXX\n9082"),  # over a line break: in place, the lines stay
+        ("7260 I8I5 9082", "XXXX XXXX 9082"),  # OCR read 1 as I: still Verhoeff-valid
+        ("01/01/1990 7260 1815 9082", "01/01/1990 XXXX XXXX 9082"),  # a date beside it: the date stays
+    ]:
+        assert mask_text(text) == shown, text
+    assert find_numbers(f"UID{n}ref") == [(3, 15, 12)]
+    # a phone number beside it: one run of 22 digits, searched window by window (a window across
+    # both that happens to pass Verhoeff widens the masked part; the number's own 8 stay hidden)
+    out = mask_text(f"9876543210 {n}")
+    assert out.endswith("9082") and "72601815" not in out.replace(" ", "")
+    vid = "9134567890123451"
+    vid = _valid(vid[:15])
+    assert mask_text(f"VID:{vid}") == f"VID:XXXX XXXX XXXX {vid[-4:]}"
+
+
+def test_shape_without_checksum_and_what_stays():
+    # today's rule kept: 12/16 digits alone in groups of four are masked even when an OCR misread
+    # breaks the checksum
+    bad = "215521093998"
+    assert not verhoeff.is_valid(bad)
+    assert mask_text("Aadhaar 2155 2109 3998") == "Aadhaar XXXX XXXX 3998"
+    assert mask_text(f"id {bad}") == "id XXXX XXXX 3998"
+    assert mask_text(f"UID{bad}ref") == f"UID{bad}ref"  # glued and invalid: not an Aadhaar
+    for keep in ["Phone 9876543210, PIN 641028", "+91 98765 43210", "+919876543210", "PAN EDYPK5645N",
+                 "DOB 01/01/1990", "12-05-2015 11-05-2035", "valid 2015-05-12 to 2035-05-11",
+                 "DL MH02 20110012345", "MH-0220110012345", "GSTIN 27AAPFU0939F1ZV",
+                 "UDYAM-MH-02-0012345", "job 3f2a9c1e-4b7d-4e0a-9f3b-123456789012 done",
+                 "XXXX XXXX 3999", "Total 1,23,456.78"]:
+        assert mask_text(keep) == keep, keep
+
+
+def test_longer_run_with_a_valid_window_is_masked():
+    """Decision (privacy first): a longer run of digits holding a Verhoeff-valid 12-digit window
+    is masked, window by window; the digits after the window stay."""
+    n = "726018159082"
+    assert mask_text(f"ref {n}77") .startswith("ref XXXX XXXX 9082")
+    assert "72601815" not in mask_text(f"3{n}").replace(" ", "")
+
+
+def test_mask_lines_finds_a_number_split_over_lines():
+    lines = ["Number 7260 1815", "9082 (continued)", "Name Asha"]
+    assert mask_lines(lines) == ["Number XXXX XXXX", "9082 (continued)", "Name Asha"]
+    assert mask_lines(["a\nb 2155 2109 3999"]) == ["a\nb XXXX XXXX 3999"]
+
+
+def test_mask_data_filters_every_string_but_own_ids():
+    h = "7" * 12 + "a" * 52
+    d = {"filename": "aadhaar_726018159082.png", "file_hash": h, "case": {"label": "KYC 7260.1815.9082",
+         "documents": [h]}, "box": [[1, 2]], "n": 726018159082,
+         "reasons": ["seen 7260-1815-9082"]}
+    out = mask_data(d)
+    assert out["filename"] == "aadhaar_XXXX XXXX 9082.png" and out["file_hash"] == h
+    assert out["case"] == {"label": "KYC XXXX XXXX 9082", "documents": [h]}
+    assert out["reasons"] == ["seen XXXX XXXX 9082"] and out["box"] == [[1, 2]]
+
+
+_SEPS = st.sampled_from([" ", "  ", "   ", ".", "-", "/", ",", ", ", "_", "\n", " - ", "\t", "", "\u2013"])
+_AROUND = st.text(alphabet="abcdefghjkmnpqrtuvwxyAEFHJKMNPRTUVWXY :;()#", max_size=12)
+
+
+@st.composite
+def spelled(draw, length: int):
+    body = str(draw(st.integers(2, 9))) + "".join(str(draw(st.integers(0, 9))) for _ in range(length - 2))
+    number = _valid(body)
+    cuts = sorted(draw(st.sets(st.integers(1, length - 1), max_size=length - 1)))
+    parts, at = [], 0
+    for c in cuts + [length]:
+        parts.append(number[at:c])
+        at = c
+    text = "".join(p + (draw(_SEPS) if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+    return number, draw(_AROUND) + text + draw(_AROUND)
+
+
+def _digits_in_order(number: str, text: str) -> bool:
+    return re.search(r"[^0-9A-Za-z]{0,8}".join(number), text) is not None
+
+
+@hsettings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(spelled(12), spelled(16)))
+@example(("726018159082", "UID726018159082ref"))
+def test_property_no_valid_number_survives(case):
+    number, text = case
+    out = mask_text(text)
+    assert not _digits_in_order(number, out), (text, out)
+    assert number[-4:] in re.sub(r"[^0-9]", "", out), (text, out)  # the last four stay readable
+    hidden = re.sub(r"[^0-9X]", "", out)
+    assert hidden.count("X") >= len(number) - 4  # the rest is hidden, not dropped
+    assert mask_text(out) == out  # masking twice changes nothing
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["PAN EDYPK5645N", "Mobile 98765 43210", "DOB 12/05/1990", "PIN 411038",
+                                  "GSTIN 27AAPFU0939F1ZV", "Rs. 1,250.00", "Issued 2015-05-12"]), min_size=1,
+                max_size=4), st.sampled_from([" ", "\n", "; "]))
+def test_property_other_numbers_stay(parts, sep):
+    text = sep.join(parts)
+    assert mask_text(text) == text

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from ocr_core import documents, review
 from ocr_core.auth import Forbidden
 from ..deps import APIError, Checker, Operator, RateLimitDep
+from ..masking import UnmaskedJSONResponse
 from ..schemas import AuditOut, UnmaskIn, UnmaskOut
 from . import error_responses
 
@@ -26,7 +27,7 @@ async def document_audit(_who: Checker, _rl: RateLimitDep, file_hash: str = File
     return {"file_hash": file_hash, "entries": entries, "count": len(entries)}
 
 
-@router.post("/{file_hash}/unmask", response_model=UnmaskOut, responses=error_responses(401, 403, 404, 422, 429),
+@router.post("/{file_hash}/unmask", response_model=UnmaskOut, response_class=UnmaskedJSONResponse, responses=error_responses(401, 403, 404, 422, 429),
              summary="the full Aadhaar/VID number, for admins and UNMASK_ALLOWED (audited with the reason)")
 async def unmask(body: UnmaskIn, who: Operator, _rl: RateLimitDep, file_hash: str = FileHash) -> dict:
     try:
