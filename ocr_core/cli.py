@@ -179,6 +179,14 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from . import auditlog
 
+    if args.audit_command == "reanchor":
+        try:
+            out = auditlog.reanchor(_cli_actor(), args.reason)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(json.dumps(out), flush=True)
+        return 0 if out["ok"] else 1
     verdict = auditlog.verify()
     print(json.dumps(verdict.to_dict()), flush=True)
     if not verdict.ok:
@@ -261,10 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     ur.add_argument("role", choices=["operator", "checker", "admin"])
     u.set_defaults(func=cmd_users)
 
-    au = sub.add_parser("audit", help="the audit trail: `audit verify` checks its hash chain")
+    au = sub.add_parser("audit", help="the audit trail: `audit verify` checks its keyed chain and head")
     aus = au.add_subparsers(dest="audit_command", required=True)
-    aus.add_parser("verify", help="recompute every entry's hash; exit 1 at the first edited, inserted or "
-                   "removed entry")
+    aus.add_parser("verify", help="recompute every entry's HMAC and compare the chain's end with its head (file, "
+                   "Redis); exit 1 at an edited, inserted, removed, blanked or re-hashed entry or a cut end")
+    ar = aus.add_parser("reanchor", help="accept the chain as it stands and write a new head (after a restore or "
+                        "a lost head file); audited; refused when the chain itself is broken")
+    ar.add_argument("--reason", required=True, help="why (kept, encrypted, in the audit trail)")
     au.set_defaults(func=cmd_audit)
     return p
 
