@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cryptography.fernet import InvalidToken
+
 from . import crypto
 from .config import Settings, get_settings
 
@@ -136,8 +138,10 @@ def masked_version(file_hash: str, settings: Settings | None = None) -> str | No
     """The stamp (`masked_stamp`) the kept masked page images were made from, None when unknown."""
     p = _masked_dir(file_hash, settings) / MASKED_VERSION
     try:
-        return p.read_text().strip() or None
+        return crypto.fernet().decrypt(p.read_bytes()).decode() or None
     except FileNotFoundError:
+        return None
+    except InvalidToken:  # written under another key: the images are made again
         return None
 
 
@@ -146,4 +150,4 @@ def set_masked_version(file_hash: str, stamp: str, settings: Settings | None = N
     after the pages: a write cut short leaves the old stamp, and the pages are made again)."""
     d = _masked_dir(file_hash, settings)
     d.mkdir(parents=True, exist_ok=True)
-    _write(d / MASKED_VERSION, stamp.encode())
+    _write(d / MASKED_VERSION, crypto.fernet().encrypt(stamp.encode()))  # every file here is encrypted

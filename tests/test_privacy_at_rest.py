@@ -308,8 +308,8 @@ def _stored_hash(p: Path) -> str | None:
     (``masked/<sha256>/<page>.png``); None for any other name."""
     if re.fullmatch(r"[0-9a-f]{64}", p.name):
         return p.name
-    if re.fullmatch(r"\d+\.png", p.name) and re.fullmatch(r"[0-9a-f]{64}", p.parent.name):
-        return p.parent.name
+    if re.fullmatch(r"\d+\.png|\.version", p.name) and re.fullmatch(r"[0-9a-f]{64}", p.parent.name):
+        return p.parent.name  # (.version: what the masked pages were made from, files.masked_version)
     return None
 
 
