@@ -18,13 +18,13 @@ from .engines import engine_version as _engine_version
 from .errors import OCRError
 from .fields import apply_qr, extract_fields, read_devanagari, reads_devanagari
 from .ids import extract_ids
-from .loader import MEDIA_TYPES, PageInput, check_size, load_pages, render_page, sniff, unlock_pdf
+from .loader import MEDIA_TYPES, PageInput, Region, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
 from .models import DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "8"  # bump when loading, orientation, extraction, classification, fields or the QR change results
+PIPELINE_VERSION = "9"  # 9: pictures on text-layer pages OCR'd ("mixed"); bump when loading, orientation, extraction, classification, fields or the QR change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
@@ -94,13 +94,18 @@ def devanagari_lines(lines: list[Line], image: np.ndarray) -> list[Line]:
     return read_devanagari(lines, image) if reads_devanagari(doc_type) else lines
 
 
-def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[list[Line], int]]) -> list[Page]:
+def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[list[Line], int]],
+               ocr_region: Callable[[np.ndarray], tuple[list[Line], int]] | None = None) -> list[Page]:
     """Pages as read: text-layer lines as they are, the other pages through `ocr` (image -> lines,
-    rotation)."""
+    rotation). A text-layer page's pictures that its text does not cover (`PageInput.regions`) go
+    through `ocr_region` (default `ocr`): their lines join the page's ("mixed")."""
     pages: list[Page] = []
     for p in pages_in:
         if p.text_lines is not None:
-            pages.append(Page(p.number, p.width, p.height, "text_layer", p.text_lines))
+            extra = [ln for r in p.regions or () for ln in region_lines(r, *(ocr_region or ocr)(r.image))]
+            extra = [ln for ln in extra if not _repeats(ln, p.text_lines)]
+            lines = sorted(p.text_lines + extra, key=_reading_key) if extra else p.text_lines
+            pages.append(Page(p.number, p.width, p.height, "mixed" if extra else "text_layer", lines))
         else:
             assert p.image is not None
             measures = image_measures(p.image)  # the quality gate's part before OCR
@@ -108,6 +113,59 @@ def read_pages(pages_in: Iterable[PageInput], ocr: Callable[[np.ndarray], tuple[
             h, w = (p.height, p.width) if rot in (0, 180) else (p.width, p.height)
             pages.append(Page(p.number, w, h, "ocr", lines, rotation=rot, quality=measures))
     return pages
+
+
+def _unrotate(pt, rot: int, w: int, h: int) -> tuple[float, float]:
+    """A point of the image turned by `rotate(image, rot)` on the image as it was (w x h)."""
+    x, y = float(pt[0]), float(pt[1])
+    if rot == 90:
+        return y, h - x
+    if rot == 180:
+        return w - x, h - y
+    if rot == 270:
+        return w - y, x
+    return x, y
+
+
+def region_lines(region: Region, lines: list[Line], rot: int) -> list[Line]:
+    """A region's OCR lines (read turned by `rot`) in page pixels; each box keeps its corners in
+    reading order (a turned picture's lines are turned boxes on the page)."""
+    h, w = region.image.shape[:2]
+    out = []
+    for ln in lines:
+        box = [[region.x0 + x * region.scale, region.y0 + y * region.scale]
+               for x, y in (_unrotate(pt, rot, w, h) for pt in ln.box)]
+        out.append(Line(text=ln.text, box=box, confidence=ln.confidence))
+    return out
+
+
+def _reading_key(ln: Line) -> tuple[float, float]:
+    return (round(min(p[1] for p in ln.box) / 8.0), min(p[0] for p in ln.box))
+
+
+def _alnum(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def _repeats(ln: Line, text_lines: list[Line]) -> bool:
+    """An OCR line that says what the text layer already says there (a caption over a picture):
+    it overlaps a text-layer line by half its area and its characters are the same (or a part).
+    A reading with other characters (a number under an unrelated invisible text) is kept."""
+    from difflib import SequenceMatcher
+
+    mine = _alnum(ln.text)
+    if not mine:
+        return True
+    xs, ys = [p[0] for p in ln.box], [p[1] for p in ln.box]
+    area = max(1e-6, (max(xs) - min(xs)) * (max(ys) - min(ys)))
+    near = ""
+    for t in text_lines:
+        tx, ty = [p[0] for p in t.box], [p[1] for p in t.box]
+        iw = max(0.0, min(max(xs), max(tx)) - max(min(xs), min(tx)))
+        ih = max(0.0, min(max(ys), max(ty)) - max(min(ys), min(ty)))
+        if iw * ih >= 0.5 * area:
+            near += _alnum(t.text)
+    return bool(near) and (mine in near or SequenceMatcher(None, mine, near).ratio() >= 0.8)
 
 
 def document_from_pages(pages: list[Page], devanagari: dict[int, list[Line]] | None = None,
@@ -209,7 +267,12 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
             upright.append(up if len(upright) < QR_PAGES else None)
             return lines, rot
 
-        pages = read_pages(pages_in, ocr)
+        def ocr_region(image: np.ndarray) -> tuple[list[Line], int]:  # a picture on a text-layer page
+            if not eng:
+                eng.append(get_engine(eng_name, lang))
+            return ocr_page(eng[0], image)
+
+        pages = read_pages(pages_in, ocr, ocr_region)
         ocr_numbers = [pg.number for pg in pages if pg.source == "ocr"]
         devanagari = dict(zip(ocr_numbers, deva_seq))
         result = document_from_pages(pages, devanagari=devanagari, filename=filename, file_hash=file_hash,

@@ -152,3 +152,79 @@ def test_pdf_text_layer_read_and_scanned_page_rendered(fixtures_dir, settings):
     _, ps = pages((fixtures_dir / "udyam_scan.pdf").read_bytes(), settings)
     assert ps[0].text_lines is None and ps[0].image is not None
     assert ps[0].width == 900  # rendered at OCR_DPI=150
+
+
+# ---------------------------------------------------------------- pictures on text-layer pages
+def _card_png(number="9472 0318 5647") -> bytes:
+    from PIL import ImageDraw, ImageFont
+
+    im = Image.new("RGB", (640, 400), (246, 244, 238))
+    d = ImageDraw.Draw(im)
+    f = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 30)
+    for y, t in ((30, "Government of India"), (90, "Kavita Rao"), (150, "DOB: 14/02/1990"), (260, number)):
+        d.text((32, y), t, fill=(20, 20, 30), font=f)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_picture_under_a_typed_line_is_a_region_to_ocr(settings):
+    """A typed header (a real text layer) above an embedded picture of a card: the text layer is
+    read, and the card, which no text span covers, comes back as a region in page pixels."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 80), "KYC document copy - self attested", fontsize=14)
+    page.insert_image(pymupdf.Rect(60, 110, 380, 310), stream=_card_png())
+    _, ps = pages(doc.tobytes(), settings)
+    p = ps[0]
+    assert p.text_lines and p.image is None and any("KYC document" in ln.text for ln in p.text_lines)
+    assert 1 <= len(p.regions) <= 2  # the card's text: one cluster, or two across its blank middle
+    s = 150 / 72  # OCR_DPI
+    # inside the card's rectangle on the page (plus the context pad), below the header line
+    for r in p.regions:
+        assert 60 * s - 25 <= r.x0 and 110 * s - 25 <= r.y0
+        assert r.x0 + r.image.shape[1] * r.scale <= 380 * s + 25 and r.y0 + r.image.shape[0] * r.scale <= 310 * s + 25
+        assert r.y0 > max(pt[1] for ln in p.text_lines for pt in ln.box)
+    assert min(r.y0 for r in p.regions) <= 130 * s and max(r.y0 + r.image.shape[0] * r.scale for r in p.regions) >= 250 * s
+    # a page of text alone and a page of pictures alone: as before
+    _, ps = pages((fixtures_dir_path() / "gst_text.pdf").read_bytes(), settings)
+    assert ps[0].text_lines and not ps[0].regions
+    _, ps = pages((fixtures_dir_path() / "udyam_scan.pdf").read_bytes(), settings)
+    assert ps[0].image is not None and ps[0].regions is None
+
+
+def fixtures_dir_path():
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures"
+
+
+def _scan_with_invisible_text(extra_picture: bool) -> bytes:
+    """A scanned page with its OCR as an invisible text layer (what a scanner's "searchable PDF"
+    makes): the page rendered to a picture, the same text laid over it invisibly."""
+    src = pymupdf.open()
+    pg = src.new_page(width=595, height=842)
+    lines = [(72, 100 + 30 * i, f"Line {i} of the scanned letter, ref 0987/60321/{i:05d}") for i in range(12)]
+    for x, y, t in lines:
+        pg.insert_text((x, y), t, fontsize=13)
+    if extra_picture:  # a photo the OCR layer has no text for
+        pg.draw_rect(pymupdf.Rect(400, 600, 500, 720), color=(0.2, 0.2, 0.2), fill=(0.3, 0.3, 0.3))
+    pix = pg.get_pixmap(dpi=150)
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_image(page.rect, stream=pix.tobytes("png"))
+    for x, y, t in lines:
+        page.insert_text((x, y), t, fontsize=13, render_mode=3)  # invisible
+    return doc.tobytes()
+
+
+def test_invisible_text_layer_over_a_scan_is_read_as_text(settings):
+    """A full invisible text layer covers its scan: no region (no OCR), as before; a picture on
+    it that the text does not cover (a photo) is the only region."""
+    _, ps = pages(_scan_with_invisible_text(False), settings)
+    assert ps[0].text_lines and ps[0].regions == []
+    _, ps = pages(_scan_with_invisible_text(True), settings)
+    (r,) = ps[0].regions
+    s = 150 / 72
+    assert 370 * s <= r.x0 <= 400 * s and 570 * s <= r.y0 <= 600 * s  # the photo, padded
+    assert r.image.shape[1] * r.scale <= 150 * s and r.image.shape[0] * r.scale <= 170 * s  # not the page

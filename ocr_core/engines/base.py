@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable, Protocol
+from contextlib import contextmanager
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -85,6 +86,15 @@ class EnginePool:
         eng = self._acquire()
         try:
             return eng.recognize(image)
+        finally:
+            self._free.put(eng)
+
+    @contextmanager
+    def borrow(self) -> Iterator[OCREngine]:
+        """One instance to itself for an engine-specific call (cascade's tiny pass alone)."""
+        eng = self._acquire()
+        try:
+            yield eng
         finally:
             self._free.put(eng)
 
