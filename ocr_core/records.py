@@ -34,6 +34,7 @@ def keep(result: DocumentResult, data: bytes | None = None, *, settings: Setting
     settings = settings or get_settings()
     db = connect(settings.db_path)
     originals = settings.store_originals
+    before = review.fingerprint(result.file_hash)  # a re-scan that reads it otherwise reopens a decision
     if not originals and data is not None:  # before the record appears: a delete that sees it finds them
         stamp = files.masked_stamp(result)  # once per version of the result, not on every cached hit
         if files.masked_version(result.file_hash, settings) != stamp:
@@ -43,7 +44,7 @@ def keep(result: DocumentResult, data: bytes | None = None, *, settings: Setting
     if not originals:
         files.delete_original(result.file_hash, settings)
     ResultCache(settings, db).link(result.file_hash, result.engine_version)
-    review.refresh(result.file_hash)
+    review.refresh(result.file_hash, before=before, operator=SYSTEM)
     auto_approve(result.file_hash, settings)
 
 

@@ -38,7 +38,8 @@ approval or a rejection records the version it applied to (``version``: the id o
 correction, ``corrections``: their count), and a caller that passes the ``version`` it showed (the
 desk, the API's ``version``) is refused (`StaleVersionError`) when the document changed since.
 Any change after an approval or a rejection (`save_corrections`, `apply_changes`, `add_id`, so
-region re-OCR adds too: whatever writes a correction) sends the document back to
+region re-OCR adds too: whatever writes a correction; and a re-scan whose reviewed IDs or fields
+differ, `refresh`) sends the document back to
 ``needs_review`` in the same transaction, audited as ``review_reopened`` with the previous status
 and the reason ("changed after approval" / "changed after rejection"). So an approved document
 is always the version its checker saw, and the approved exports never carry a later value.
@@ -47,6 +48,7 @@ Approving a document with no ID at all, or of type UNKNOWN, needs a reason
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -592,7 +594,7 @@ def _changed(db: sqlite_utils.Database, file_hash: str, operator: "auth.Identity
 
 
 def reopen_if_decided(db: sqlite_utils.Database, file_hash: str, operator: "auth.Identity | str",
-                      version: int | None = None) -> str | None:
+                      version: int | None = None, *, rescan: bool = False) -> str | None:
     """A document approved or rejected before this change goes back to ``needs_review``: the
     decision was about the version before it. Audited as ``review_reopened`` (previous status, the
     reason, the new version; no values). Returns the previous status, None when it was undecided."""
@@ -602,16 +604,33 @@ def reopen_if_decided(db: sqlite_utils.Database, file_hash: str, operator: "auth
         return None
     why = f"changed after {DECIDED[was]}"
     documents.set_review(file_hash, "needs_review", str(operator), why, db=db)
-    audit("review_reopened", file_hash, operator, {"status": "needs_review", "previous": was, "reason": why,
-                                                   "version": version}, db=db)
+    detail = {"status": "needs_review", "previous": was, "reason": why, "version": version}
+    if rescan:
+        detail["rescan"] = True  # the OCR result itself changed (a re-scan), not a correction
+    audit("review_reopened", file_hash, operator, detail, db=db)
     return was
 
 
-def refresh(file_hash: str) -> None:
-    """Recompute what the reviewed IDs say (counts, attention, search index), e.g. after a re-scan."""
+def fingerprint(file_hash: str) -> str | None:
+    """What a decision is about, as one digest: the reviewed document's type, IDs and named fields
+    (None: no such document). A re-scan that changes it reopens a decision (`refresh`)."""
+    v = view(file_hash)
+    if v is None:
+        return None
+    what = [v.result.document_type, [[k, d.type, d.value, d.valid] for k, d in zip(v.keys, v.result.ids)],
+            sorted([k, f.value, f.valid] for k, f in v.fields.items())]
+    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode()).hexdigest()
+
+
+def refresh(file_hash: str, *, before: str | None = None, operator: "auth.Identity | str" = "system") -> None:
+    """Recompute what the reviewed IDs say (counts, attention, search index), e.g. after a re-scan.
+    before: the `fingerprint` before the re-scan; when the reviewed IDs or fields differ now (another
+    engine read them otherwise), a decided document goes back to needs_review (`reopen_if_decided`)."""
     db = connect()
     with _atomic(db):
-        _refresh_counts(db, file_hash)
+        v = _refresh_counts(db, file_hash)
+        if v is not None and before is not None and fingerprint(file_hash) != before:
+            reopen_if_decided(db, file_hash, operator, v.version, rescan=True)
 
 
 def listed(v: View, id_type: str, value: str) -> str | None:

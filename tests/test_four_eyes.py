@@ -169,6 +169,26 @@ def test_the_approved_exports_never_carry_a_value_changed_after_the_approval(aad
     assert d["fields"]["name"]["value"] == "Someone Else"
 
 
+def test_a_rescan_that_reads_the_document_otherwise_reopens_its_decision(aadhaar, dev_dir):
+    from ocr_core import records
+
+    h = aadhaar.file_hash
+    review.set_status(h, "approved", "ravi")
+    data = (dev_dir / "aadhaar_000.png").read_bytes()
+    assert process_upload(data, "again.png").cached  # the same file again: the same reading, still approved
+    assert _status(h) == "approved" and review.audit_rows(h)[0]["action"] == "approve"
+    # another engine reads the name otherwise: a result of the same file with another name stands in
+    # for it (which engine reads what differs from file to file), kept the way every scan is kept
+    other = documents.load(h)
+    other.fields["name"].value = "SOMEONE ELSE"
+    records.keep(other, data)
+    assert _status(h) == "needs_review"
+    entry = review.audit_rows(h)[0]
+    assert (entry["action"], entry["operator"], entry["detail"]["previous"], entry["detail"]["reason"],
+            entry["detail"]["rescan"]) == ("review_reopened", "system", "approved", "changed after approval", True)
+    assert reviewed.all_documents(status="approved") == []
+
+
 def test_the_delete_audit_entry_records_the_role(settings, engine, dev_dir, tmp_path):
     hashes = [process_upload((dev_dir / f).read_bytes(), f).file_hash
               for f in ("pan_000.png", "voter_000.png", "aadhaar_000.png")]
