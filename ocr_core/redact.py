@@ -17,7 +17,9 @@ pages, no text layer.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import files
+from . import files, maskcheck
 from .config import Settings, get_settings
 from .models import Box, DetectedID, DocumentResult, Page
 from .privacy import MASKED_TYPES
@@ -315,9 +317,9 @@ def original_page_image(result: DocumentResult, n: int, data: bytes | None = Non
     return None if data is None else page_image(data, _page(result, n))
 
 
-def masked_page(result: DocumentResult, n: int, data: bytes | None = None) -> Image.Image:
-    """Page n with every Aadhaar/VID masked, for the reviewed result (its IDs with corrections).
-    From the original when it is stored, else from the masked copy kept at intake."""
+def _mask_only(result: DocumentResult, n: int, data: bytes | None = None) -> Image.Image:
+    """Page n masked (not yet verified): from the original when it is stored, else from the masked
+    copy kept at intake."""
     page = _page(result, n)
     img = original_page_image(result, n, data)
     if img is not None:
@@ -329,21 +331,77 @@ def masked_page(result: DocumentResult, n: int, data: bytes | None = None) -> Im
     return mask_page(arr, page, result.ids, qr=False)  # XML QRs were covered at intake
 
 
-def png(im: Image.Image) -> bytes:
+STAMP_KEY = "ocr-review-mask"  # PNG text chunk of a kept masked page: what it was made from, checked or withheld
+
+
+def page_stamp(result: DocumentResult, n: int) -> str:
+    """What page n's masked image is made from: the page (as masked: sizes, rotation, lines and
+    boxes), the type and box of each masked ID on it, and the check's version. No number in it."""
+    page = _page(result, n).to_dict()
+    ids = [(d.type, d.box) for d in result.ids if d.type in MASKED_TYPES and d.page == n]
+    what = json.dumps({"page": page, "ids": ids, "check": maskcheck.VERSION}, sort_keys=True, default=str)
+    return hashlib.sha256(what.encode()).hexdigest()[:32]
+
+
+def _kept_checked(result: DocumentResult, n: int, stamp: str) -> maskcheck.Checked | None:
+    kept = files.get_masked(result.file_hash, n)
+    if kept is None:
+        return None
+    im = Image.open(io.BytesIO(kept))
+    mark = (getattr(im, "text", None) or {}).get(STAMP_KEY, "")
+    if mark.split(":")[0] != stamp:
+        return None
+    return maskcheck.Checked(im.convert("RGB"), withheld=maskcheck.WITHHELD if mark.endswith(":withheld") else None)
+
+
+def checked_page(result: DocumentResult, n: int, data: bytes | None = None, *,
+                 keep: bool | None = None) -> maskcheck.Checked:
+    """Page n masked and verified (`maskcheck.check`: read again, no Aadhaar/VID may be readable,
+    else masked by its box or the page withheld). A kept masked copy made from the same page and
+    IDs (`page_stamp`) is served as it is, without a second check; one made otherwise is made
+    again and checked. keep: keep the checked page as the document's masked copy (default: when
+    something of the document is stored)."""
+    stamp = page_stamp(result, n)
+    hit = _kept_checked(result, n, stamp)
+    if hit is not None:
+        return hit
+    got = maskcheck.check(_mask_only(result, n, data), where=f"{result.file_hash[:16]}/{n}")
+    if keep if keep is not None else files.exists(result.file_hash):
+        mark = f"{stamp}:{'withheld' if got.withheld else 'ok'}"
+        files.put_masked(result.file_hash, n, png(got.image, mark))
+    return got
+
+
+def masked_page(result: DocumentResult, n: int, data: bytes | None = None) -> Image.Image:
+    """Page n with every Aadhaar/VID masked, for the reviewed result (its IDs with corrections),
+    verified (`checked_page`; a placeholder when withheld). From the original when it is stored,
+    else from the masked copy kept at intake."""
+    return checked_page(result, n, data).image
+
+
+def png(im: Image.Image, mark: str | None = None) -> bytes:
     buf = io.BytesIO()
-    im.save(buf, format="PNG", compress_level=1)  # fast; masked pages are kept encrypted, not for size
+    info = None
+    if mark:
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        info.add_text(STAMP_KEY, mark)
+    im.save(buf, format="PNG", compress_level=1, pnginfo=info)  # fast; masked pages are kept encrypted
     return buf.getvalue()
 
 
 def store_masked(result: DocumentResult, data: bytes, settings: Settings | None = None) -> int:
-    """Keep the masked image of every page (encrypted); returns the pages stored."""
+    """Keep the masked, verified image of every page (encrypted); returns the pages stored."""
     for p in result.pages:
-        files.put_masked(result.file_hash, p.number, png(masked_page(result, p.number, data)), settings)
+        got = maskcheck.check(_mask_only(result, p.number, data), where=f"{result.file_hash[:16]}/{p.number}")
+        mark = f"{page_stamp(result, p.number)}:{'withheld' if got.withheld else 'ok'}"
+        files.put_masked(result.file_hash, p.number, png(got.image, mark), settings)
     return len(result.pages)
 
 
 def masked_pdf(result: DocumentResult, data: bytes | None = None) -> bytes:
-    """The whole document masked, as a PDF of page images (no text layer, no metadata)."""
+    """The whole document masked and verified, as a PDF of page images (no text layer, no metadata)."""
     import pymupdf
 
     dpi = get_settings().ocr_dpi
@@ -371,9 +429,16 @@ def _reviewed(file_hash: str) -> DocumentResult:
     return v.result
 
 
+def document_page(file_hash: str, n: int) -> tuple[bytes, str | None]:
+    """Page n of a kept document as a masked, verified PNG (its reviewed IDs, corrections
+    included) and why it is withheld (None when it is shown)."""
+    got = checked_page(_reviewed(file_hash), n)
+    return png(got.image), got.withheld
+
+
 def document_page_png(file_hash: str, n: int) -> bytes:
-    """Page n of a kept document as a masked PNG (its reviewed IDs, corrections included)."""
-    return png(masked_page(_reviewed(file_hash), n))
+    """Page n of a kept document as a masked, verified PNG (`document_page`)."""
+    return document_page(file_hash, n)[0]
 
 
 def document_masked_pdf(file_hash: str) -> bytes:
@@ -382,10 +447,10 @@ def document_masked_pdf(file_hash: str) -> bytes:
 
 def remask_stored(file_hash: str, n: int) -> bool:
     """Mask the kept copy of page n again with the reviewed IDs (after an operator added one with a
-    box), so the copy at rest covers it too. False when no masked copy is kept (originals are)."""
+    box), so the copy at rest covers it too. False when no masked copy is kept."""
     if files.get_masked(file_hash, n) is None:
         return False
-    files.put_masked(file_hash, n, png(masked_page(_reviewed(file_hash), n)))
+    checked_page(_reviewed(file_hash), n, keep=True)
     return True
 
 

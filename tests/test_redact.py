@@ -194,3 +194,92 @@ def test_store_originals_true_keeps_the_original_encrypted_and_unmask_is_audited
     assert "498712345605" in _read_back(engine, orig)
     actions = [a["action"] for a in review.audit_rows(res.file_hash)]
     assert "unmask_image" in actions and "unmask_image_denied" in actions
+
+
+# ---------------------------------------------------------------- the verification pass (maskcheck)
+def _card_image(number_text: str) -> Image.Image:
+    im = Image.new("RGB", (640, 400), (246, 244, 238))
+    d = ImageDraw.Draw(im)
+    for y, t, px in ((30, "Government of India", 26), (90, "Kavita Rao", 24), (250, number_text, 32)):
+        d.text((32, y), t, fill=(20, 20, 30), font=ImageFont.truetype(BOLD, px))
+    return im
+
+
+def test_check_masks_by_its_box_a_number_the_masking_missed(engine, caplog):
+    """An image masked from lines that miss the number (here: none at all) is read again: the
+    number is found, masked by its box, the last 4 digits left readable; the log says so without
+    the number."""
+    from ocr_core import maskcheck
+
+    number = "947203185647"
+    im = _card_image("9472 0318 5647")
+    with caplog.at_level("WARNING"):
+        got = maskcheck.check(im, where="test/1")
+    assert got.withheld is None and got.remasked == 1
+    assert_masked(engine, got.image, [number])
+    assert "Kavita" in _read_back(engine, got.image)  # only the number is covered
+    assert any(getattr(r, "event", "") == "mask_check_remasked" for r in caplog.records)
+    assert number not in caplog.text and "9472" not in caplog.text
+    clean = maskcheck.check(got.image)  # a clean page passes as it is
+    assert clean.remasked == 0 and clean.image is got.image
+
+
+def test_check_withholds_a_page_whose_number_stays_readable(engine, monkeypatch, caplog):
+    """A mask that does not take (simulated: `_mask_found` returns the image unchanged; a real
+    mask by box that fails to cover cannot be produced on demand) withholds the page: a
+    placeholder that says why, a log line without the number."""
+    from ocr_core import maskcheck
+
+    monkeypatch.setattr(maskcheck, "_mask_found", lambda image, found: image)
+    with caplog.at_level("WARNING"):
+        got = maskcheck.check(_card_image("9472 0318 5647"), where="test/1")
+    assert got.withheld and got.image.size == (640, 400)
+    said = _read_back(engine, got.image)
+    assert "withheld" in said.lower() and "9472" not in said
+    assert any(getattr(r, "event", "") == "mask_check_withheld" for r in caplog.records)
+    assert "947203185647" not in caplog.text
+
+
+def test_served_pages_are_checked_once_per_version(settings, engine, monkeypatch):
+    """The check runs at intake and again only when what the page is masked from changes (an ID
+    added with a box); cached hits of the page image and the masked PDF are not read again."""
+    from ocr_core import maskcheck
+
+    reads = []
+    real = maskcheck.fast_read
+    monkeypatch.setattr(maskcheck, "fast_read", lambda image: reads.append(1) or real(image))  # counts, reads
+    res = process_upload(_png(letter(number_text="4987.1234.5605", vid_text="none")), "dots.png", settings=settings)
+    at_intake = len(reads)
+    assert at_intake >= 1
+    png1 = redact.document_page_png(res.file_hash, 1)
+    redact.document_masked_pdf(res.file_hash)
+    assert redact.document_page_png(res.file_hash, 1) == png1 and len(reads) == at_intake
+    line = next(ln for ln in res.pages[0].lines if "4987" in ln.text)
+    review.add_id(res.file_hash, "AADHAAR", AADHAAR, "asha", page=1, box=line.box, reason="region re-OCR")
+    after_add = len(reads)
+    assert after_add > at_intake  # the kept copy masked again, and checked
+    redact.document_page_png(res.file_hash, 1)
+    assert len(reads) == after_add
+    assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [AADHAAR])
+
+
+def test_card_under_an_invisible_text_layer_is_masked_by_the_check(settings, engine):
+    """A picture of a card with an unrelated invisible text laid over all of it: the text layer
+    "covers" it, so it is not OCR'd and no ID is found; the page image and the masked PDF are
+    still read again before they are kept and served, and the number is masked there."""
+    number = "947203185647"
+    buf = io.BytesIO()
+    _card_image("9472 0318 5647").save(buf, format="PNG")
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 80), "KYC document copy - self attested", fontsize=14)
+    page.insert_image(pymupdf.Rect(60, 110, 380, 310), stream=buf.getvalue())
+    for y in range(118, 310, 9):  # invisible filler over every part of the card
+        page.insert_text((60, y), "lorem ipsum dolor sit amet consectetur adipiscing elit sed do", fontsize=9,
+                         render_mode=3)
+    res = process_upload(doc.tobytes(), "covered.pdf", settings=settings)
+    assert res.pages[0].source == "text_layer" and not [i for i in res.ids if i.type == "AADHAAR"]
+    assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [number])
+    out = pymupdf.open(stream=redact.document_masked_pdf(res.file_hash), filetype="pdf")
+    pix = out[0].get_pixmap(dpi=150)
+    assert_masked(engine, Image.frombytes("RGB", (pix.width, pix.height), pix.samples), [number])

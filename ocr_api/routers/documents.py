@@ -106,10 +106,16 @@ async def _core(fn, *args):
 
 
 @router.get("/{file_hash}/pages/{n}/image", response_class=Response, summary="a page as a masked PNG",
+            description="Aadhaar and VID numbers masked and the page read again to check it (`ocr_core.maskcheck`); "
+                        "a page on which a number could still be read is withheld: a placeholder image that says "
+                        "so, with the header X-Page-Withheld.",
             responses={**error_responses(401, 404, 429), 200: {"content": {"image/png": {}}}})
 async def page_image(_who: Operator, _rl: RateLimitDep, file_hash: str = HashPath, n: int = Path(ge=1, le=10_000)) -> Response:
-    png = await _core(redact.document_page_png, file_hash, n)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+    png, withheld = await _core(redact.document_page, file_hash, n)
+    headers = {"Cache-Control": "no-store"}
+    if withheld:  # the image is a placeholder that says why (ocr_core.maskcheck)
+        headers["X-Page-Withheld"] = "number readable after masking"
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get("/{file_hash}/masked.pdf", response_class=Response, summary="the whole document masked, as a PDF",
