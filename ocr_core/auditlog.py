@@ -317,7 +317,8 @@ def _walk(db: sqlite_utils.Database) -> tuple[Verdict, dict[int, str], dict[str,
     return Verdict(True, keyed, len(legacy)), hashes, last
 
 
-def _compare(h: Any, where: str, hashes: dict[int, str], last: dict[str, Any] | None, exact: bool) -> tuple[int | None, str]:
+def _compare(h: Any, where: str, hashes: dict[int, str], last: dict[str, Any] | None,
+             exact: bool) -> tuple[int | None, str]:
     """(broken_at, problem) when the chain does not reach, or runs past (`exact`), the head `h`."""
     if h == "invalid":
         return (last or {}).get("id"), f"the head in {where} is not signed with the audit key (forged, or another key)"
