@@ -25,8 +25,10 @@ Z=2, G=6 when that letter stands alone, not inside a word):
 Exceptions, only for numbers that are clearly something else: a window that holds a digit of a
 calendar date written dd/mm/yyyy (or yyyy-mm-dd, the same separator twice), of a driving licence
 number with a known state code and a plausible year (``MH02 20110012345``), or of a phone number
-written with +91 is not checked (two dates on one line, ``12-05-2015 11-05-2035``, would otherwise
-be masked half of the time). Nobody writes an Aadhaar that way by accident.
+written with +91, or of our own identifiers (a UUID such as a job id, a lowercase hex digest of 32
+or more characters such as a document's SHA-256, e.g. in a status URL) is not checked (two dates on
+one line, ``12-05-2015 11-05-2035``, would otherwise be masked half of the time; a UUID's hyphens
+join digits of its groups). Nobody writes an Aadhaar that way by accident.
 
 Overlapping finds are merged into one region; everything but its last 4 digits is hidden. On one
 line the region becomes ``XXXX XXXX 1234`` (16 digits: ``XXXX XXXX XXXX 1234``); a region that runs
@@ -61,6 +63,9 @@ _DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)")
 _DATE_YMD = re.compile(r"(?<!\d)(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?!\d)")
 _DL = re.compile(r"(?<![A-Za-z])([A-Z]{2})[ -]?(\d{2})[ -]?(\d{4})[ -]?(\d{7})(?!\d)")
 _PHONE = re.compile(r"\+ ?91[ -]?[6-9](?:[ -]?\d){9}(?!\d)")
+# our own identifiers in text (a job's status URL, a page's URL): UUIDs and hex digests
+_UUID = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])")
+_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*[a-f])[0-9a-f]{32,}(?![0-9A-Za-z])")
 
 
 def mask_id(id_type: str, value: str) -> str:
@@ -114,7 +119,8 @@ def _plausible_date(day: str, month: str, year: str) -> bool:
 
 
 def _exempt(text: str) -> set[int]:
-    """Positions of digits that belong to a date, a driving licence number or a +91 phone number."""
+    """Positions of digits that belong to a date, a driving licence number, a +91 phone number, a
+    UUID or a hex digest."""
     out: set[int] = set()
     for m in _DATE_DMY.finditer(text):
         if _plausible_date(m.group(1), m.group(3), m.group(4)):
@@ -125,8 +131,9 @@ def _exempt(text: str) -> set[int]:
     for m in _DL.finditer(text):
         if validate_dl("".join(m.groups())) is None:
             out.update(range(m.start(), m.end()))
-    for m in _PHONE.finditer(text):
-        out.update(range(m.start(), m.end()))
+    for rx in (_PHONE, _UUID, _DIGEST):
+        for m in rx.finditer(text):
+            out.update(range(m.start(), m.end()))
     return out
 
 
