@@ -53,7 +53,7 @@ COVER_DPI = 72
 INK_LEVEL = 170  # grey below this is ink
 SPAN_PAD = 0.35  # text span boxes padded by this share of their height (anti-aliased edges, accents)
 REGION_JOIN_IN = 0.3  # uncovered ink this close (inches) is one region
-REGION_PAD_PT = 10.0  # context around a region for the detector
+REGION_PAD_PT = 24.0  # context around a region for the detector (a line half covered by text is read whole)
 MIN_REGION_INK = 40  # fewer uncovered ink pixels at COVER_DPI than this (a dot, a rule): not text
 MIN_IMAGE_PT = 8.0  # an image narrower or lower than this (points) holds no readable text
 MAX_REGION_ZOOM = 2.0  # a region is rendered at up to this times OCR_DPI when its image is that sharp
@@ -325,16 +325,30 @@ def uncovered_rects(page) -> list[tuple[object, float]]:
     k = max(3, int(REGION_JOIN_IN * COVER_DPI) | 1)
     joined = cv2.dilate(ink.astype(np.uint8), np.ones((k, k), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    out = []
+    rects = []
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i][:4])
         if int(ink[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i].sum()) < MIN_REGION_INK:
             continue
         r = pymupdf.Rect(x / z - REGION_PAD_PT, y / z - REGION_PAD_PT, (x + w) / z + REGION_PAD_PT,
-                         (y + h) / z + REGION_PAD_PT) & page.rect
-        under = [ppp for ir, ppp in images if ir.intersects(r)]
-        out.append((r, max(under, default=0.0)))
-    return out
+                         (y + h) / z + REGION_PAD_PT)
+        under = pymupdf.Rect()
+        for ir, _ in images:  # on its pictures only (the text layer around them is read already)
+            if ir.intersects(r):
+                under |= ir
+        rects.append(r & under)
+    merged = True
+    while merged:  # overlapping regions are read once, together
+        merged = False
+        for a in range(len(rects)):
+            for b in range(a + 1, len(rects)):
+                if rects[a].intersects(rects[b]):
+                    rects[a] |= rects.pop(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return [(r, max((ppp for ir, ppp in images if ir.intersects(r)), default=0.0)) for r in rects if not r.is_empty]
 
 
 def _regions(page, scale: float, settings: Settings) -> list[Region]:

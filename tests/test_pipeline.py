@@ -154,3 +154,69 @@ def test_new_model_weights_never_serve_old_results(fixtures_dir, engine, setting
     monkeypatch.setattr(model_dirs, "model_version", lambda: "PP-OCRv6_small_det:000000000000+rec:111111111111")
     assert cache_version("paddleocr", "en", settings) != before
     assert not scan(fixtures_dir / "gst_text.pdf").cached
+
+
+# ---------------------------------------------------------------- mixed pages (text layer + pictures)
+def _kyc_pdf(number_text: str, invisible_over: str | None = None) -> bytes:
+    """A typed header line (text layer) above an embedded picture of an Aadhaar card."""
+    import pymupdf
+    from PIL import ImageDraw, ImageFont
+
+    bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    im = Image.new("RGB", (640, 400), (246, 244, 238))
+    d = ImageDraw.Draw(im)
+    for y, t, px in ((24, "Government of India", 24), (70, "Kavita Rao", 22), (112, "DOB: 14/02/1990", 20),
+                     (150, "FEMALE", 20), (190, number_text, 30)):
+        d.text((32, y), t, fill=(20, 20, 30), font=ImageFont.truetype(bold, px))
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 80), "KYC document copy - self attested", fontsize=14)
+    page.insert_image(pymupdf.Rect(60, 110, 380, 310), stream=buf.getvalue())
+    if invisible_over:  # unrelated invisible text over the number's line of the card
+        page.insert_text((76, 110 + 205 / 2), invisible_over, fontsize=11, render_mode=3)
+    return doc.tobytes()
+
+
+def test_picture_on_a_text_layer_page_is_ocred_and_joined(engine, settings):
+    """The header comes from the text layer (once, not again from OCR), the card from OCR: the
+    Aadhaar is found and the page is of type AADHAAR; a picture's number under an unrelated
+    invisible text is read too (a text-layer line does not hide an OCR line that says otherwise)."""
+    for invisible in (None, "Photo attached"):
+        r = scan(_kyc_pdf("9472 0318 5647", invisible), use_cache=False)
+        (pg,) = r.pages
+        assert pg.source == "mixed" and r.document_type == "AADHAAR", [ln.text for ln in pg.lines]
+        assert r.document_ids(unmask=True)["AADHAAR"] == ["947203185647"]
+        assert sum("KYC document copy" in ln.text for ln in pg.lines) == 1
+        header = next(ln for ln in pg.lines if "KYC document" in ln.text)
+        number = next(ln for ln in pg.lines if "5647" in ln.text)
+        assert header.confidence == 1.0 and max(p[1] for p in header.box) < min(p[1] for p in number.box)
+        # the number's box is where the card shows it on the page rendered at OCR_DPI (150)
+        s = 150 / 72
+        assert 60 * s < min(p[0] for p in number.box) < 380 * s and 110 * s < min(p[1] for p in number.box) < 310 * s
+    assert [p.source for p in scan(fixtures_dir_path() / "gst_text.pdf").pages] == ["text_layer"]
+
+
+def fixtures_dir_path():
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("rot", [90, 180, 270])
+def test_region_lines_turned_back_onto_the_page(rot):
+    """A region read turned (`ocr_page` turned it upright) maps its boxes back onto the page."""
+    import numpy as np
+
+    from ocr_core.loader import Region
+    from ocr_core.models import Line
+    from ocr_core.pipeline import region_lines, rotate
+
+    img = np.zeros((40, 100, 3), np.uint8)
+    img[5, 70] = 255  # a marked pixel at (x=70, y=5)
+    turned = rotate(img, rot)
+    y, x = (int(v) for v in np.argwhere(turned[:, :, 0] == 255)[0])
+    reg = Region(img, x0=1000.0, y0=2000.0, scale=0.5)
+    (ln,) = region_lines(reg, [Line("x", [[x + 0.5, y + 0.5]] * 4, 0.9)], rot)
+    assert ln.box[0] == pytest.approx([1000 + 70.5 * 0.5, 2000 + 5.5 * 0.5])
