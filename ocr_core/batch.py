@@ -20,7 +20,7 @@ from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
-from .privacy import mask_data, mask_text
+from .privacy import mask_data
 from .store import connect
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
@@ -96,16 +96,16 @@ def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
     row: dict[str, Any] = rv.row() if rv else {"file_hash": job.file_hash}
     row.update({
         "filename": filename or job.filename, "status": job.status,
-        "error": mask_text(job.error) if job.error and job.status != SUCCESS else "",
+        "error": job.error if job.error and job.status != SUCCESS else "",
         "cached": (job.document().cached if job.result else None) if rv else None,
         "seconds": round(job.seconds, 3) if job.seconds else None, "attempts": job.attempts, "job_id": job.id,
         "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at)})
-    return row
+    return mask_data(row)  # the bulk page's table shows it; the CSV masks again (idempotent)
 
 
 def refused_row(r: dict[str, str]) -> dict[str, Any]:
     """An upload refused before OCR, as a row of its own (in the table and the CSV)."""
-    return {"filename": r["filename"], "status": REFUSED, "error": mask_text(r.get("error") or "")}
+    return mask_data({"filename": r["filename"], "status": REFUSED, "error": r.get("error") or ""})
 
 
 def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:

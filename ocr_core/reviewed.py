@@ -165,15 +165,17 @@ class Reviewed:
                 flags.append("true" if i.valid else "false")
             r[t], r[f"{t}_valid"] = SEP.join(vals), SEP.join(flags)
         r.update(cases.columns(self.file_hash, self.result))  # case, case_mismatch
-        return r
+        return mask_data(r)  # file name, case label, fields: the one filter (the desk's tables show rows)
 
     def id_rows(self) -> list[dict[str, Any]]:
         base = {"file_hash": self.file_hash, "filename": self.filename, "document_type": self.document_type,
                 "review_status": self.review_status}
         page_type = {p.number: p.document_type for p in self.result.pages}
-        return [{**base, "key": i.key, "id_type": i.type, "value": export_value(i.type, i.shown), "valid": i.valid,
-                 "reason": i.reason or "", "origin": i.origin, "page": i.page, "page_type": page_type.get(i.page, ""),
-                 "confidence": "" if i.confidence is None else round(i.confidence, 4), "repaired": i.repaired}
+        return [mask_data({**base, "key": i.key, "id_type": i.type, "value": export_value(i.type, i.shown),
+                           "valid": i.valid, "reason": i.reason or "", "origin": i.origin, "page": i.page,
+                           "page_type": page_type.get(i.page, ""),
+                           "confidence": "" if i.confidence is None else round(i.confidence, 4),
+                           "repaired": i.repaired})
                 for i in self.ids]
 
 

@@ -187,6 +187,14 @@ def test_no_full_number_leaves_api_cli_exports_or_logs(settings, engine, tmp_pat
             leaks("api audit", r.text, found)
             r = c.get(f"{API}/jobs")
             leaks("api /jobs", r.text, found)
+        # what the desk shows, read from the core (the desk renders these as they are)
+        from ocr_core import cases, review, reviewed
+
+        rv = reviewed.get(h)
+        leaks("core audit_trail (desk)", json.dumps(review.audit_trail(h)), found)
+        leaks("core reviewed row / id rows (desk)", json.dumps([rv.row(), rv.id_rows()]), found)
+        leaks("core field values (History)", json.dumps(reviewed.field_values([h], ["address"])), found)
+        leaks("core case summary", json.dumps(cases.summary(h)), found)
     finally:
         reset_backends()
 
