@@ -5,7 +5,13 @@ Each reviewed ID (corrections applied) is stored as HMAC-SHA256(key, normalised 
 when none is given, derived from the encryption key (``OCR_ENCRYPTION_KEY`` or the key file), so
 a copied-off database alone cannot be searched for a guessed number. Values are normalised as the
 ID editor compares them (upper case, no spaces, dashes, dots or slashes), so "ABCPK 1234-Z"
-finds ABCPK1234Z; a masked Aadhaar (XXXX XXXX 1234) is not indexed.
+finds ABCPK1234Z; a masked Aadhaar (XXXX XXXX 1234) is not indexed whole.
+
+An Aadhaar or VID is also found by its last four digits, all an operator ever sees of it: each is
+indexed as well by the keyed hash of its type and last four (`last4_digest`, domain ``last4``), so
+the clear digits are never stored. A search of four digits (or a masked number, "XXXX XXXX 1234")
+may find several documents: every Aadhaar and VID ending so. A masked Aadhaar read off a document
+(AADHAAR_MASKED) is indexed by its last four the same way, as an Aadhaar.
 
 Names (the reviewed fields `NAME_KEYS`: the holder's, the father's, the Devanagari name, an
 enterprise's trade name) are indexed the same way, each as the whole name and per word, after
@@ -63,6 +69,19 @@ def digest(value: str) -> str | None:
     return _hmac(v)
 
 
+LAST4_TYPES = {"AADHAAR": "AADHAAR", "AADHAAR_MASKED": "AADHAAR", "VID": "VID"}  # indexed by last four too
+_LAST4 = re.compile(r"[X*]*(\d{4})")  # what a last-four search looks like, normalised: 1234, XXXXXXXX1234
+
+
+def last4_digest(id_type: str, value: str) -> str | None:
+    """The keyed hash of an Aadhaar's or VID's type and last four digits; None for other IDs."""
+    kind = LAST4_TYPES.get(id_type)
+    digits = re.sub(r"\D", "", value or "")
+    if kind is None or len(digits) < 4:
+        return None
+    return keyed("last4", f"{kind}:{digits[-4:]}")
+
+
 def keyed(domain: str, text: str) -> str:
     """The keyed hash of `text` (already normalised by the caller) in its own `domain`, so that
     equal texts of different kinds never share a digest."""
@@ -70,13 +89,14 @@ def keyed(domain: str, text: str) -> str:
 
 
 def rebuild(db: sqlite_utils.Database, file_hash: str, ids: list) -> None:
-    """This document's ID entries: one per ID value (an MRZ per line); its name entries stay.
-    Plain statements (stays inside the caller's transaction)."""
+    """This document's ID entries: one per ID value (an MRZ per line), and one per Aadhaar/VID by
+    its type and last four (`last4_digest`); its name entries stay. Plain statements (stays inside
+    the caller's transaction)."""
     db.conn.execute("delete from id_index where file_hash = ? and coalesce(kind, 'id') = 'id'", [file_hash])
     seen = set()
     for i in ids:
-        for v in str(i.value).split("\n"):
-            d = digest(v)
+        for v in [*str(i.value).split("\n"), None]:
+            d = digest(v) if v is not None else last4_digest(i.type, str(i.value))
             if d and d not in seen:
                 seen.add(d)
                 db.conn.execute("insert or ignore into id_index (digest, file_hash, kind) values (?, ?, 'id')",
@@ -84,11 +104,28 @@ def rebuild(db: sqlite_utils.Database, file_hash: str, ids: list) -> None:
 
 
 def find(db: sqlite_utils.Database, text: str) -> set[str]:
-    """File hashes of the documents holding this ID number."""
-    d = digest(text)
-    if d is None:
-        return set()
-    return {r[0] for r in db.execute("select file_hash from id_index where digest = ?", [d])}
+    """File hashes of the documents holding this ID number; four digits (or a masked Aadhaar,
+    XXXX XXXX 1234): every document with an Aadhaar or VID ending so."""
+    m = _LAST4.fullmatch(normalise(text))
+    if m:
+        wanted = [last4_digest(t, m.group(1)) for t in ("AADHAAR", "VID")]
+    else:
+        wanted = [digest(text)]
+    out: set[str] = set()
+    for d in filter(None, wanted):
+        out |= {r[0] for r in db.execute("select file_hash from id_index where digest = ? and coalesce(kind, 'id') = 'id'",
+                                         [d])}
+    return out
+
+
+def reindex_ids(db: sqlite_utils.Database, docs) -> int:
+    """Index the IDs again (full numbers and last fours) of documents kept before the last four were
+    searchable (the schema migration): `docs` yields (file_hash, reviewed IDs)."""
+    n = 0
+    for file_hash, ids in docs:
+        rebuild(db, file_hash, ids)
+        n += 1
+    return n
 
 
 # ---------------------------------------------------------------- names

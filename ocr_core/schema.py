@@ -177,3 +177,28 @@ def m007_cases(db: sqlite_utils.Database) -> None:
     db["cases"].create({"file_hash": str, "case_digest": str, "label": str, "created_at": float},
                        pk="file_hash", if_not_exists=True)
     db["cases"].create_index(["case_digest"], if_not_exists=True)
+
+
+@migrations()
+def m008_id_index_last4(db: sqlite_utils.Database) -> None:
+    """Aadhaar and VID found by their last four digits: every kept document's reviewed IDs (its
+    corrections applied) indexed again, now with the keyed hash of type and last four
+    (`id_index.reindex_ids`)."""
+    import json
+
+    from . import crypto, id_index, review  # they import store, which imports this module
+    from .models import DocumentResult
+
+    def reviewed_ids():
+        for h, blob in db.execute("select file_hash, result from documents where result is not null").fetchall():
+            try:
+                original = DocumentResult.from_dict(crypto.unseal(blob))
+                rows = [{"field": f, "id_type": t, "after": crypto.decrypt_text(a) if a else "",
+                         "meta": json.loads(m or "{}")}
+                        for f, t, a, m in db.execute("select field, id_type, after, meta from corrections "
+                                                     "where file_hash = ? order by id", [h]).fetchall()]
+                yield h, review.apply_corrections(original, rows)[1]
+            except ValueError:
+                continue  # a result this key cannot read: indexed when it is scanned again
+
+    id_index.reindex_ids(db, reviewed_ids())

@@ -92,3 +92,65 @@ def test_documents_kept_before_names_were_indexed_get_them(settings):
     assert id_index.find_name(db, "anita desai") == set()
     assert schema.apply(db) == ["m006_id_index_names"]
     assert id_index.find_name(db, "anita desai") == {h} and id_index.find(db, "ABCPK1234Z") == {h}
+
+
+# ---------------------------------------------------------------- Aadhaar / VID by their last four digits
+def _verhoeff(body: str) -> str:
+    from stdnum import verhoeff
+
+    return body + verhoeff.calc_check_digit(body)
+
+
+def _aadhaars() -> tuple[str, str, str]:
+    """Two valid Aadhaar numbers with the same last four, and a valid VID ending otherwise."""
+    a = _verhoeff("23456789012")
+    b = next(n for n in (_verhoeff(f"3{p:07d}{a[-4:-1]}") for p in range(1000)) if n[-4:] == a[-4:])
+    vid = _verhoeff("918273645546372")
+    assert vid[-4:] != a[-4:]
+    return a, b, vid
+
+
+def _ids_doc(file_hash: str, ids: list[tuple[str, str]]) -> DocumentResult:
+    return DocumentResult(filename=f"{file_hash[:4]}.png", file_hash=file_hash, pages=[], document_type="AADHAAR",
+                          ids=[DetectedID(t, v, True, 0.99, key=f"id-p1-{n}") for n, (t, v) in enumerate(ids, 1)],
+                          fields={})
+
+
+def test_an_aadhaar_or_vid_is_found_by_its_last_four_digits(settings):
+    a, b, vid = _aadhaars()
+    ha, hb, hv, hp = "1" * 64, "2" * 64, "3" * 64, "4" * 64
+    records.keep(_ids_doc(ha, [("AADHAAR", a)]), None, settings=settings)
+    records.keep(_ids_doc(hb, [("AADHAAR", b)]), None, settings=settings)
+    records.keep(_ids_doc(hv, [("VID", vid)]), None, settings=settings)
+    records.keep(_doc(hp, "Ravi Kumar", pan=f"ABCPK{a[-4:]}Z"), None, settings=settings)  # a PAN with those digits
+    db = connect()
+    last4 = a[-4:]
+    for text in (last4, f"XXXX XXXX {last4}", f"xxxx-xxxx-{last4}"):
+        assert id_index.find(db, text) == {ha, hb}, text  # several documents: every Aadhaar ending so
+    assert id_index.find(db, vid[-4:]) == {hv} and id_index.find(db, a) == {ha}  # the full number still
+    assert id_index.find(db, "0000") == set() and id_index.find(db, "123") == set()
+    found = {r["file_hash"] for r in history.search(HistoryQuery(text=f"XXXX XXXX {last4}")).rows}
+    assert found == {ha, hb}
+    assert {r["file_hash"] for r in history.search(HistoryQuery(text=last4)).rows} >= {ha, hb}
+    # the digits are never stored: only keyed digests, as many as the IDs and their last fours
+    assert db.execute("select count(*) from id_index where file_hash = ?", [ha]).fetchone()[0] == 2
+    assert all(last4 not in d for (d,) in db.execute("select digest from id_index"))
+    assert b"23456789012" not in _at_rest(settings)
+
+
+def test_documents_kept_before_last_four_were_indexed_get_them(settings):
+    from ocr_core import review
+
+    a, b, _ = _aadhaars()
+    h = "5" * 64
+    records.keep(_ids_doc(h, [("PAN", "ABCPK1234Z")]), None, settings=settings)
+    review.add_id(h, "AADHAAR", a, "ravi", reason="missed")  # a reviewed ID: the migration applies corrections
+    db = connect()
+    assert id_index.find(db, a[-4:]) == {h}
+    db.execute("delete from id_index where file_hash = ?", [h])
+    for d in (id_index.digest("ABCPK1234Z"), id_index.digest(a)):  # as kept by the version before last fours
+        db.execute("insert into id_index (digest, file_hash, kind) values (?, ?, 'id')", [d, h])
+    db.execute("delete from _sqlite_migrations where name = 'm008_id_index_last4'")
+    assert id_index.find(db, a[-4:]) == set()
+    assert schema.apply(db) == ["m008_id_index_last4"]
+    assert id_index.find(db, a[-4:]) == {h} and id_index.find(db, a) == {h} and id_index.find(db, "ABCPK1234Z") == {h}
