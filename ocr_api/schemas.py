@@ -37,7 +37,7 @@ class DocumentOut(BaseModel):
 
 class PageOut(BaseModel):
     number: int
-    source: str = Field(description="ocr or text_layer")
+    source: str = Field(description="ocr, text_layer, or mixed (a text layer plus OCR of the pictures it does not cover)")
     width: int
     height: int
     rotation: int
