@@ -9,7 +9,7 @@
   log records).
 
 What `find_numbers` finds (a "digit" is 0-9, or an OCR confusion O/o/Q/D=0, I/l/|=1, S=5, B=8,
-Z=2, G=6 when that letter stands alone, not inside a word):
+Z=2, G=6 when that letter is no part of a word: alone, or among such letters touching a digit):
 
 1. **Checksum**: any 12 (Aadhaar) or 16 (VID) consecutive digits of a run that pass Verhoeff
    (python-stdnum), whatever separates them (spaces, several spaces, dots, dashes, slashes,
@@ -80,16 +80,27 @@ def mask_id(id_type: str, value: str) -> str:
 
 # ---------------------------------------------------------------- the detector
 def _digit(text: str, i: int) -> str | None:
-    """The digit at i (a real one, or a lone confusable letter), else None."""
+    """The digit at i: a real one, or a confusable letter that is no part of a word: alone
+    (``I234``), or in a run of confusable letters touching a digit (``9OB2``); the letters of
+    ``UID``, ``No`` or ``DOB 01/01/1990`` are letters."""
     c = text[i]
     if c.isdecimal():
         return str(int(c))
     d = _CONFUSED.get(c)
     if d is None:
         return None
-    if (i > 0 and text[i - 1].isalpha()) or (i + 1 < len(text) and text[i + 1].isalpha()):
-        return None  # a letter of a word (UID, No, DOB), not a misread digit
-    return d
+    if not c.isalpha():
+        return d
+    a, b = i, i + 1
+    while a > 0 and text[a - 1].isalpha():
+        a -= 1
+    while b < len(text) and text[b].isalpha():
+        b += 1
+    if b - a == 1:
+        return d
+    if any(ch not in _CONFUSED for ch in text[a:b]):
+        return None
+    return d if (a > 0 and text[a - 1].isdecimal()) or (b < len(text) and text[b].isdecimal()) else None
 
 
 def _runs(text: str) -> list[list[int]]:
@@ -154,7 +165,9 @@ def _windows(text: str) -> list[tuple[int, int]]:
     for m in _SHAPE.finditer(text):
         n = sum(not c.isspace() and c not in ".-" for c in m.group(1))
         real = sum(c.isdecimal() for c in m.group(1))
-        if n in (12, 16) and real >= _MIN_REAL[n] and not any(i in exempt for i in range(*m.span(1))):
+        span = range(*m.span(1))
+        if n in (12, 16) and real >= _MIN_REAL[n] and not any(i in exempt for i in span) \
+                and all(_digit(text, i) is not None for i in span if text[i] not in _SEPARATORS):
             found.append((m.start(1), m.end(1) - 1))
     return found
 

@@ -68,6 +68,8 @@ def test_odd_spellings_are_masked_last_four_kept():
         ("7260_1815_9082", "XXXX XXXX 9082"), ("no. 7 2 6 0 1 8 1 5 9 0 8 2 ok", "no. XXXX XXXX 9082 ok"),
         ("7260 1815\n9082", "XXXX XXXX\n9082"),  # over a line break: in place, the lines stay
         ("7260 I8I5 9082", "XXXX XXXX 9082"),  # OCR read 1 as I: still Verhoeff-valid
+        ("7260 1815 9OB2", "XXXX XXXX 9OB2"),  # two confusions in a row, touching digits
+        ("Aadhaar 4987 I234 56O5", "Aadhaar XXXX XXXX 56O5"),  # shape rule with confusions
         ("01/01/1990 7260 1815 9082", "01/01/1990 XXXX XXXX 9082"),  # a date beside it: the date stays
     ]:
         assert mask_text(text) == shown, text
@@ -93,7 +95,7 @@ def test_shape_without_checksum_and_what_stays():
                  "DOB 01/01/1990", "12-05-2015 11-05-2035", "valid 2015-05-12 to 2035-05-11",
                  "DL MH02 20110012345", "MH-0220110012345", "GSTIN 27AAPFU0939F1ZV",
                  "UDYAM-MH-02-0012345", "job 3f2a9c1e-4b7d-4e0a-9f3b-123456789012 done",
-                 "XXXX XXXX 3999", "Total 1,23,456.78"]:
+                 "XXXX XXXX 3999", "Total 1,23,456.78", "BOSS 2155 2109", "DOB 01/01/1990"]:
         assert mask_text(keep) == keep, keep
 
 
@@ -176,3 +178,27 @@ def test_own_identifiers_in_text_stay():
         assert mask_text(t) == t
     assert mask_text("12345678-1234-4567-8901-234567890123 726018159082") == \
         "12345678-1234-4567-8901-234567890123 XXXX XXXX 9082"
+
+
+_LOOKALIKE = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z"}
+
+
+@st.composite
+def misread(draw):
+    """A valid number as OCR may read it: up to two inner digits read as look-alike letters."""
+    number, _ = draw(spelled(12))
+    inner = [i for i in range(1, 11) if number[i] in _LOOKALIKE]
+    swap = draw(st.sets(st.sampled_from(inner), max_size=2)) if inner else set()
+    read = "".join(_LOOKALIKE[c] if i in swap else c for i, c in enumerate(number))
+    sep = draw(st.sampled_from([" ", "", ".", "-"]))
+    text = sep.join(read[i:i + 4] for i in range(0, 12, 4))
+    return number, read, draw(_AROUND) + " " + text + " " + draw(_AROUND)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(misread())
+def test_property_ocr_lookalikes_inside_a_valid_number_are_masked(case):
+    number, read, text = case
+    out = mask_text(text)
+    assert read[:8] not in re.sub(r"[^0-9A-Za-z]", "", out), (text, out)
+    assert read[-4:] in out
