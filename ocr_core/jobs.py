@@ -156,6 +156,10 @@ class JobStore:
             raise ValueError("a job keeps no result: keep it in the document record (records.keep)")
         if "filename" in fields:
             fields["filename"] = crypto.encrypt_maybe(fields["filename"])
+        if fields.get("error"):  # kept in clear: Aadhaar/VID masked (privacy, the one filter)
+            from .privacy import mask_text
+
+            fields["error"] = mask_text(fields["error"])
         if fields:
             self.db["ocr_jobs"].update(job_id, fields)
 
