@@ -65,17 +65,21 @@ def submit_uploads(backend: JobBackend, uploads: Iterable[tuple[str, bytes]], *,
     return jobs, errors
 
 
-def progress(jobs: list[Job], started: float | None = None, now: float | None = None) -> dict[str, Any]:
-    """done/total, errors, and the time left estimated from the rate so far."""
-    total = len(jobs)
-    done = sum(j.done for j in jobs)
-    failed = sum(j.status == FAILURE for j in jobs)
+def progress(jobs: list[Job], started: float | None = None, now: float | None = None,
+             refused: int = 0) -> dict[str, Any]:
+    """done/total, failed, and the time left estimated from the rate so far: the one count the bulk
+    page's bar, its text and its table agree on. `refused`: uploads (or ZIP members) refused before
+    OCR, rows of the table too: each is done and failed."""
+    total = len(jobs) + refused
+    done = sum(j.done for j in jobs) + refused
+    failed = sum(j.status == FAILURE for j in jobs) + refused
     now = now or time.time()
     started = started or min((j.created_at for j in jobs), default=now)
     elapsed = max(0.0, now - started)
     left = None
-    if 0 < done < total:
-        left = elapsed / done * (total - done)
+    ocr_done, ocr_total = done - refused, total - refused  # the rate is the OCR's (a refusal is instant)
+    if 0 < ocr_done < ocr_total:
+        left = elapsed / ocr_done * (ocr_total - ocr_done)
     elif done == total:
         left = 0.0
     return {"total": total, "done": done, "failed": failed, "succeeded": done - failed,

@@ -10,6 +10,7 @@ the reviewed view read and write it through the functions here.
 ``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the type's kind)."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -57,8 +58,14 @@ def attention(document_type: str, ids: list) -> list[str]:
 def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None,
          settings: Settings | None = None) -> None:
     """Keep a scanned document (and its file, when given, in the files folder of `settings`) for
-    review and history."""
+    review and history. The first name a document was kept under stays its name: the same bytes
+    uploaded again under another name (e.g. inside a ZIP, "bundle.zip/front.png") do not rename it;
+    that upload is in the scan log under its own name (`store.record_scan`)."""
     db = db or connect(settings.db_path if settings else None)
+    old = db.execute("select filename from documents where file_hash = ?", [result.file_hash]).fetchone()
+    first = crypto.decrypt_maybe(old[0]) if old else None
+    if first and first != result.filename:
+        result = dataclasses.replace(result, filename=first)
     if data is not None:
         files.put(result.file_hash, data, settings)
     now = time.time()
@@ -72,7 +79,7 @@ def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Dat
     cols = list(first)
     # one statement: two processes keeping the same document at once both succeed (the later wins)
     db.conn.execute(f"insert into documents ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
-                    f"on conflict(file_hash) do update set {', '.join(f'{c} = excluded.{c}' for c in row)}",
+                    f"on conflict(file_hash) do update set {', '.join(f'{c} = excluded.{c}' for c in row if c != 'filename')}",
                     [first[c] for c in cols])
 
 

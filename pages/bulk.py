@@ -11,7 +11,7 @@ from ocr_core.config import get_settings
 from ocr_core.idtypes import ID_TYPES
 from ocr_core.jobs import ACTIVE, get_backend
 from ocr_core.loader import EXTENSIONS
-from ui import signin, state
+from ui import messages, signin, state
 
 signin.guard()
 
@@ -48,7 +48,7 @@ if go:
         st.rerun()
 
 for r in st.session_state.get("bulk_refused", []):
-    st.error(f"{r['filename']}: {r['error']}")
+    st.error(messages.named(r["filename"], r["error"]))
 
 recent = batch.recent_batches()
 current = st.query_params.get("batch") or (recent[0]["batch_id"] if recent else None)
@@ -67,13 +67,15 @@ active = any(j.status in ACTIVE for j in backend.list(batch_id=chosen))
 @st.fragment(run_every=1.0 if active else None)
 def results(batch_id: str) -> None:
     jobs = backend.list(batch_id=batch_id)
-    p = batch.progress(jobs, now=time.time())
-    left = "" if p["seconds_left"] is None else f" · about {p['seconds_left']:.0f} s left"
-    st.progress(p["fraction"], text=f"{p['done']} / {p['total']} done · {p['failed']} errors{left}")
-    if active and p["active"] == 0:
-        st.rerun()  # finished: stop refreshing
     refused = [batch.refused_row(r) for r in st.session_state.get("bulk_refused", [])
                if st.session_state.get("bulk_refused_batch") == batch_id]
+    # one count for the bar, its text and the table: every job and every refused upload or ZIP member
+    p = batch.progress(jobs, now=time.time(), refused=len(refused))
+    left = "" if p["seconds_left"] is None or p["done"] == p["total"] else f" · about {p['seconds_left']:.0f} s left"
+    failed = f" · {p['failed']} failed" if p["failed"] else ""
+    st.progress(p["fraction"], text=f"{p['done']} / {p['total']} done{failed}{left}")
+    if active and p["active"] == 0:
+        st.rerun()  # finished: stop refreshing
     rows = batch.document_rows(jobs) + refused
     if not rows:
         return
@@ -82,7 +84,10 @@ def results(batch_id: str) -> None:
                "seconds", "attempts"}
     text_cols = [c for c in batch.doc_columns() if c not in numbers]
     df[text_cols] = df[text_cols].astype(object).fillna("")  # a pending or refused row has no type, review or IDs yet
-    df.insert(0, "open", [state.review_link(h) if s == "SUCCESS" else None for h, s in zip(df.file_hash, df.status)])
+    # Review: "open" (a link to the document), "failed", or blank while it runs; never "None". The
+    # link column shows a value's "#..." part (display_text below); "#failed" links back to this page.
+    df.insert(0, "open", [state.review_link(h) + "#open" if s == "SUCCESS" else "#failed"
+                          if s in ("FAILURE", batch.REFUSED) else "" for h, s in zip(df.file_hash, df.status)])
     c1, c2, c3 = st.columns([2, 2, 1])
     types = c1.multiselect("Document type", sorted(t for t in df.document_type.unique() if t), key="bulk_types")
     statuses = c2.multiselect("Status", sorted((set(df.status) | set(df.review_status)) - {""}),
@@ -105,7 +110,7 @@ def results(batch_id: str) -> None:
         table[c] = ["" if pd.isna(x) else f"{x:.2f}" if c == "min_confidence" else f"{x:g}" if c == "seconds"
                     else str(bool(x)) if c == "cached" else str(int(x)) for x in table[c]]
     st.dataframe(table, hide_index=True, width="stretch", key="bulk_table",
-                 column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
+                 column_config={"open": st.column_config.LinkColumn("Review", display_text=r"#(open|failed)$"),
                                 "review_status": st.column_config.TextColumn("review")})
     picked = [j for j in jobs if j.id in set(view.job_id)]
     shown_refused = [r for r in refused if r["filename"] in set(view.filename)]

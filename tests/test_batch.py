@@ -105,3 +105,41 @@ def test_cli_batch_writes_csv_and_jsonl(settings, dev_dir, tmp_path):
     assert rows["broken.pdf"]["status"] == FAILURE and rows["broken.pdf"]["error"]
     lines = [json.loads(x) for x in js.read_text().splitlines()]
     assert len(lines) == 4 and {x["status"] for x in lines} == {SUCCESS, FAILURE}
+
+
+def test_progress_counts_refused_uploads_as_done_and_failed():
+    """The bulk page's bar, text and table: a refused upload or ZIP member is a row, done and failed."""
+    from ocr_core.jobs import PENDING, Job
+
+    jobs = [Job(str(i), "f", "h", [SUCCESS, FAILURE, PENDING][i], None, created_at=100.0) for i in range(3)]
+    p = batch.progress(jobs, now=110.0, refused=2)
+    assert (p["total"], p["done"], p["failed"], p["succeeded"]) == (5, 4, 3, 1) and p["fraction"] == 0.8
+    assert p["seconds_left"] == 5.0  # the OCR's rate (2 jobs in 10 s), refusals take no time
+    done = [Job("1", "f", "h", SUCCESS, None, created_at=100.0)]
+    assert batch.progress(done, now=110.0, refused=1)["fraction"] == 1.0
+
+
+def test_the_same_file_again_in_a_zip_keeps_its_first_name(settings, dev_dir, engine):
+    """A document keeps the name it was first kept under; the same bytes again inside a ZIP (a
+    later batch) are another upload, in the scan log under their own name, not a rename."""
+    from ocr_core import crypto, documents, history, reviewed, store
+    from ocr_core.history import HistoryQuery
+    from ocr_core.intake import process_upload
+
+    data = (dev_dir / "gst_000_digital.pdf").read_bytes()
+    h = process_upload(data, "gst_front.pdf").file_hash
+    be = EmbeddedBackend(settings, workers=1)
+    try:
+        jobs, refused = batch.submit_uploads(be, [("bundle.zip", zip_of([("gst_front.pdf", data),
+                                                                          ("empty.png", b"")]))], batch_id="N")
+        done = be.wait([j.id for j in jobs], timeout=180)
+    finally:
+        be.shutdown()
+    assert [j.status for j in done] == [SUCCESS] and [r["filename"] for r in refused] == ["bundle.zip/empty.png"]
+    assert documents.get_row(h)["filename"] == "gst_front.pdf"
+    assert documents.load(h).filename == "gst_front.pdf" and reviewed.get(h).filename == "gst_front.pdf"
+    assert [r["file_hash"] for r in history.search(HistoryQuery(text="gst_front")).rows] == [h]
+    names = [crypto.decrypt_text(n) for (n,) in store.connect().execute(  # the scan log's names are encrypted
+        "select filename from scans where file_hash = ?", [h])]
+    assert "gst_front.pdf" in names and "bundle.zip/gst_front.pdf" in names  # both uploads, each under its name
+    assert batch.document_rows(done)[0]["filename"] == "bundle.zip/gst_front.pdf"  # this batch's row: as uploaded

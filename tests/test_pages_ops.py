@@ -40,7 +40,7 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     files = [("gst_000_digital.pdf", (dev_dir / "gst_000_digital.pdf").read_bytes(), "application/pdf"),
              ("pan_000.png", (dev_dir / "pan_000.png").read_bytes(), "image/png"),
              ("more.zip", _zip([("udyam.pdf", (dev_dir / "udyam_000_digital.pdf").read_bytes()),
-                                ("bad.pdf", b"%PDF-1.4 broken")]), "application/zip"),
+                                ("bad.pdf", b"%PDF-1.4 broken"), ("empty.png", b"")]), "application/zip"),
              ("evil.zip", _zip([("../../etc/x.png", b"x")]), "application/zip")]
     at.file_uploader(key="bulk_files").set_value(files)
     next(b for b in at.button if b.label == "Process").click().run()
@@ -48,6 +48,8 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     batch_id = at.query_params["batch"]
     batch_id = batch_id[0] if isinstance(batch_id, list) else batch_id
     assert any("evil.zip" in e.value and "leaves the archive" in e.value for e in at.error)
+    # a refused ZIP member: its name said once (not "more.zip/empty.png: more.zip/empty.png: ...")
+    assert [e.value.count("more.zip/empty.png") for e in at.error if "empty.png" in e.value] == [1]
     store = JobStore(settings)
     deadline = time.monotonic() + 120
     while any(not j.done for j in store.list(batch_id=batch_id)) and time.monotonic() < deadline:
@@ -55,15 +57,22 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     assert len(store.list(batch_id=batch_id)) == 4
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "4 / 4 done · 1 errors" in at.get("progress")[0].proto.text
+    # one count for the bar, its text and the table: 6 rows (4 jobs, a refused archive, a refused ZIP
+    # member), 3 failed (the broken PDF, both refusals); the bar full when the text says all done
+    bar = at.get("progress")[0].proto
+    assert bar.text == "6 / 6 done · 3 failed" and bar.value == 100
     df = at.dataframe[0].value
+    assert len(df) == 6 and (df.status.isin(["FAILURE", "REFUSED"])).sum() == 3
     # the refused upload is a row too; the review status is shown; no "None" for what is missing
-    assert sorted(df.filename) == ["evil.zip", "gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/udyam.pdf",
-                                   "pan_000.png"]
+    assert sorted(df.filename) == ["evil.zip", "gst_000_digital.pdf", "more.zip/bad.pdf", "more.zip/empty.png",
+                                   "more.zip/udyam.pdf", "pan_000.png"]
     by = df.set_index("filename")
     assert by.loc["evil.zip"].status == "REFUSED" and by.loc["evil.zip"].review_status == ""
+    # failed rows say so under Review (the link column shows "failed"), never None
+    assert [by.loc[n].open for n in ("evil.zip", "more.zip/bad.pdf", "more.zip/empty.png")] == ["#failed"] * 3
+    assert df.open.notna().all()
     row = by.loc["pan_000.png"]
-    assert row.PAN == "EDYPK5645N" and row.open.endswith("?doc=" + store.list(batch_id=batch_id)[1].file_hash)
+    assert row.PAN == "EDYPK5645N" and row.open.endswith("?doc=" + store.list(batch_id=batch_id)[1].file_hash + "#open")
     assert row.review_status == "pending" and list(df.columns).index("PAN") < list(df.columns).index("pages")
     assert len(at.get("download_button")) == 3
     at.multiselect(key="bulk_types").set_value(["GSTIN", "UDYAM"]).run()
@@ -71,11 +80,13 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
     at.multiselect(key="bulk_types").set_value([]).run()
     at.multiselect(key="bulk_status").set_value(["FAILURE"]).run()
     assert list(at.dataframe[0].value.filename) == ["more.zip/bad.pdf"]
+    at.multiselect(key="bulk_status").set_value(["REFUSED"]).run()
+    assert sorted(at.dataframe[0].value.filename) == ["evil.zip", "more.zip/empty.png"]
     at.multiselect(key="bulk_status").set_value(["pending"]).run()  # a review status
     assert len(at.dataframe[0].value) == 3
     # a reload (a new session) with the batch in the address bar shows the same jobs
     again = _page("bulk", query={"batch": batch_id})
-    assert len(again.dataframe[0].value) == 4
+    assert len(again.dataframe[0].value) == 4  # the refusals were this session's messages
 
 
 def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):

@@ -13,3 +13,12 @@ HINTS = {  # error code -> what the operator can do on this desk
 def error_text(e: OCRError) -> str:
     hint = HINTS.get(getattr(e, "code", ""))
     return f"{e} {hint}" if hint else str(e)
+
+
+def named(filename: str, message: str) -> str:
+    """A message about one file, the name said once: the core's messages often start with it
+    already ("bundle.zip/empty.png: the file is empty")."""
+    message = str(message or "").strip()
+    if filename and (message == filename or message.startswith(f"{filename}:")):
+        return message
+    return f"{filename}: {message}" if filename else message
