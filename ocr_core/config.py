@@ -54,7 +54,7 @@ class Settings(BaseSettings):
                                    "(operator) or bare keys (anonymous operator); none = open API bound to 127.0.0.1")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
     api_queue_size: int = Field(8, ge=0, description="requests allowed to wait beyond that; then 503")
-    celery_visibility_timeout: int = Field(60, ge=5, description="seconds before the job of a worker lost "
+    celery_visibility_timeout: int = Field(30, ge=5, description="seconds before the job of a worker lost "
                                            "whole (main process killed, machine gone) is delivered again; live "
                                            "workers renew it (heartbeat) however long a scan takes")
 

@@ -9,8 +9,8 @@
   uploaded bytes are kept (encrypted, named by hash) in `ocr_core.files` before a job is queued,
   so a job survives a page reload, and jobs left PENDING/STARTED/RETRY by a process that died are
   picked up again when a backend starts.
-- `RETRY` is the one retry policy of every backend: a failure that can succeed later (an engine
-  or I/O error) is retried with exponential backoff up to a limit, then the job is FAILURE with
+- `RETRY_POLICY` is the one retry policy of every backend: a failure that can succeed later (an
+  engine, I/O or memory error: `RetryPolicy.retry_on`) is retried with exponential backoff up to a limit, then the job is FAILURE with
   its error kept; bad input (`InputError`) fails at once and is never retried.
 - `wait()` (`BaseBackend.wait`) blocks until jobs are done, whatever the backend.
 - `get_backend()` gives the process-wide backend: the Celery one (``ocr_worker.jobs_celery``,
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import crypto, documents, files
 from .config import Settings, get_settings
-from .errors import InputError
+from .errors import EngineError, InputError, QueueUnavailableError
 from .logs import log
 from .models import DocumentResult
 from .pipeline import sha256
@@ -51,13 +51,19 @@ DONE = (SUCCESS, FAILURE)
 class RetryPolicy:
     """Which failures are tried again, how often and after how long (every backend uses `RETRY`)."""
 
-    max_attempts: int = 3  # OCR attempts before FAILURE
+    max_attempts: int = 3  # OCR attempts (deliveries, a lost worker's included) before FAILURE
     backoff: float = 1.0  # wait before retry n is backoff * 2 ** (n - 1), at most backoff_max
     backoff_max: float = 300.0
     never: tuple[type[BaseException], ...] = (InputError,)  # bad input: the same file fails the same way
+    # what can succeed later: the engine (a model that failed to load or ran out of memory:
+    # onnxruntime and paddle raise RuntimeError subclasses), I/O and the network (OSError covers
+    # ConnectionError and TimeoutError), memory. A programming error (TypeError, ValueError,
+    # KeyError...) fails the same way on the same file: not retried.
+    retry_on: tuple[type[BaseException], ...] = (EngineError, QueueUnavailableError, OSError, MemoryError,
+                                                 RuntimeError)
 
     def retryable(self, e: BaseException) -> bool:
-        return isinstance(e, Exception) and not isinstance(e, self.never)
+        return isinstance(e, self.retry_on) and not isinstance(e, self.never)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
@@ -237,6 +243,12 @@ class JobStore:
         return {r[0] for r in self.db.execute(
             f"select distinct file_hash from ocr_jobs where status in ({','.join('?' * len(ACTIVE))})", ACTIVE)}
 
+    def list_active_for(self, file_hash: str) -> list[str]:
+        """The ids of this file's PENDING, STARTED or RETRY jobs."""
+        return [r[0] for r in self.db.execute(
+            f"select id from ocr_jobs where file_hash = ? and status in ({','.join('?' * len(ACTIVE))})",
+            [file_hash, *ACTIVE])]
+
     def ids_for(self, file_hash: str) -> list[str]:
         """The ids of this file's jobs."""
         return [r[0] for r in self.db.execute("select id from ocr_jobs where file_hash = ?", [file_hash])]
@@ -353,7 +365,8 @@ class EmbeddedBackend(BaseBackend):
         self.workers = workers or self.settings.ocr_workers
         self.scan_fn = scan_fn or default_scan
         self.retry = RetryPolicy(max(1, max_attempts or retry.max_attempts),
-                                 retry.backoff if backoff is None else backoff, retry.backoff_max, retry.never)
+                                 retry.backoff if backoff is None else backoff, retry.backoff_max, retry.never,
+                                 retry.retry_on)
         self.max_attempts = self.retry.max_attempts
         self.worker = _worker_id()
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ocr-job")
@@ -448,7 +461,9 @@ class EmbeddedBackend(BaseBackend):
             if self.retry.retryable(e):
                 self._retry_or_fail(job, e)
                 return
-            self._fail(job_id, str(e), getattr(e, "code", "job_error"))
+            msg = str(e) if isinstance(e, InputError) else f"{type(e).__name__}: {e} (not retried: it would fail " \
+                "the same way)"
+            self._fail(job_id, msg, getattr(e, "code", "job_error"))
             files_in_use = documents.exists(job.file_hash, self.store.db)
             others = self.store.find_by_hash(job.file_hash, statuses=(*ACTIVE, SUCCESS))
             if not files_in_use and others is None:

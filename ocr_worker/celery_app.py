@@ -2,16 +2,18 @@
 
 Broker and result backend come from the settings (CELERY_BROKER_URL or REDIS_URL, and
 CELERY_RESULT_BACKEND, default the broker). JSON only; a task is acknowledged after it ran
-(acks_late) and delivered again when its worker dies (task_reject_on_worker_lost, and the Redis
-visibility timeout CELERY_VISIBILITY_TIMEOUT for a worker killed outright). Each worker process
-loads its engine once, at start. Monitoring: `celery -A ocr_worker.celery_app flower`.
+(acks_late) and delivered again when its worker dies: a pool process killed alone at once
+(task_reject_on_worker_lost: the main process requeues its message), a whole worker killed after
+the Redis visibility timeout CELERY_VISIBILITY_TIMEOUT, which the heartbeat of every live worker
+(`ocr_worker.heartbeat`) keeps from expiring under a long scan. Each worker process loads its
+engine once, at start. Monitoring: `celery -A ocr_worker.celery_app flower`.
 """
 from __future__ import annotations
 
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
 from ocr_core.config import Settings, get_settings
 
@@ -67,3 +69,17 @@ def _warm_solo(sender=None, **_: object) -> None:  # solo/threads pools run task
     name = f"{getattr(pool, '__module__', '')}.{getattr(pool, '__name__', pool)}".lower()
     if "solo" in name or "thread" in name:
         _warm()
+
+
+@worker_ready.connect
+def _start_heartbeat(sender=None, **_: object) -> None:  # the main process, whatever the pool
+    from . import heartbeat
+
+    heartbeat.start(getattr(sender, "app", None) or app)
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(**_: object) -> None:
+    from . import heartbeat
+
+    heartbeat.stop()

@@ -10,7 +10,9 @@ Results reach the document record without anyone polling: each job names the app
 (``ocr:done:<app>``, one per app database) and the task pushes its sealed outcome onto it;
 `ResultConsumer`, a daemon thread in every process that holds a `CeleryBackend` (the API, the
 desk, the batch command), moves one message at a time to a work list (BLMOVE), keeps the result
-in the record (`records.keep`), marks the job, removes the message and the result backend's copy.
+in the record (`records.keep`), marks the job, removes the message and the result backend's copy,
+and deletes the queued upload (``ocr:file:<sha256>``) and the job's attempt counter from Redis at
+that moment (the upload stays while another unfinished job of the same file needs it).
 A message is removed only after it is kept, so an app that stops mid-way finds it again at
 start; keeping is idempotent, so two processes on one database may both consume. At start the
 consumer also asks the result backend once about every unfinished job (a job queued by an
@@ -167,11 +169,14 @@ class CeleryBackend(BaseBackend):
         if state == SUCCESS and isinstance(payload, dict):
             self._finish(job, payload, now)
         elif state in (FAILURE, "REVOKED"):
+            self._release(job)
             self.store.update(job.id, status=FAILURE, error=f"the worker failed: {type(payload).__name__}",
-                              error_code="worker_error", completed_at=now)
-        elif state in (STARTED, RETRY) and (job.status != state or not job.started_at):
-            self.store.update(job.id, status=state, started_at=job.started_at or now,
-                              attempts=max(job.attempts or 0, 1))
+                              error_code="worker_error", completed_at=now,
+                              attempts=max(job.attempts or 0, self._attempts(job.id)))
+        elif state in (STARTED, RETRY):
+            attempts = max(job.attempts or 0, self._attempts(job.id), 1)
+            if job.status != state or not job.started_at or attempts != job.attempts:
+                self.store.update(job.id, status=state, started_at=job.started_at or now, attempts=attempts)
         elif state == PENDING and job.status not in (PENDING, RETRY):
             # delivered again after its worker was lost, waiting for another worker
             self.store.update(job.id, status=RETRY, error="the worker stopped during OCR; queued again")
@@ -186,10 +191,43 @@ class CeleryBackend(BaseBackend):
                 return
             self._keep(current, payload, now)
 
+    def _attempts(self, job_id: str) -> int:
+        """The deliveries the workers counted for this job (0 when unknown)."""
+        from .tasks import attempts_of
+
+        try:
+            return attempts_of(self.redis, job_id)
+        except (redis.RedisError, OSError, ValueError):
+            return 0
+
+    def _release(self, job: Job) -> None:
+        """The job is over: its queued upload and its attempt counter leave Redis now (the upload
+        stays only while another unfinished job of the same file needs it)."""
+        from .tasks import ATTEMPTS_KEY, FILE_KEY, FILE_TTL
+
+        others = [j for j in self.store.list_active_for(job.file_hash) if j != job.id]
+        try:
+            pipe = self.redis.pipeline()
+            pipe.delete(ATTEMPTS_KEY.format(job.id))
+            if others:
+                pipe.expire(FILE_KEY.format(job.file_hash), FILE_TTL)
+            else:
+                pipe.delete(FILE_KEY.format(job.file_hash))
+            pipe.execute()
+        except (redis.RedisError, OSError):  # the worker's short expiry (DONE_TTL) still removes it
+            log.warning("removing a finished job's upload from Redis failed",
+                        extra={"event": "release_error", "job_id": job.id})
+
     def _keep(self, job: Job, payload: dict, now: float) -> None:
+        # the worker's count (a delivery refused for having too many attempts is not one), else Redis's
+        attempts = int(payload.get("attempts") or 0) or max(job.attempts or 0, self._attempts(job.id), 1)
+        self._release(job)
         if payload.get("status") != SUCCESS:
             self.store.update(job.id, status=FAILURE, error=payload.get("error") or "failed",
-                              error_code=payload.get("error_code") or "job_error", completed_at=now)
+                              error_code=payload.get("error_code") or "job_error", completed_at=now,
+                              attempts=attempts)
+            log.warning("job failed", extra={"event": "job_failure", "job_id": job.id,
+                                             "code": payload.get("error_code"), "attempts": attempts})
             return
         try:
             result = crypto.unseal(payload["sealed"])
@@ -204,7 +242,7 @@ class CeleryBackend(BaseBackend):
         ResultCache(self.settings).put(doc.file_hash, doc.engine_version, doc.to_dict(unmask=True))
         keep(doc, files.get(doc.file_hash, self.settings), settings=self.settings)
         self.store.update(job.id, status=SUCCESS, completed_at=now, error=None, error_code=None,
-                          started_at=job.started_at or now, attempts=max(job.attempts or 0, 1))
+                          started_at=job.started_at or now, attempts=attempts)
 
 
 class ResultConsumer(threading.Thread):
@@ -266,11 +304,12 @@ def forget(settings: Settings, file_hash: str, job_ids: list[str]) -> None:
     messages. No revoke (Celery would store a REVOKED result for it): a task still queued finds
     its file gone and fails, a running one finishes; either way the consumer finds no job for the
     outcome and removes its result."""
-    from .tasks import FILE_KEY
+    from .tasks import ATTEMPTS_KEY, FILE_KEY
 
     client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=2, socket_timeout=5)
     try:
-        client.delete(FILE_KEY.format(file_hash), *[RESULT_KEY.format(j) for j in job_ids])
+        client.delete(FILE_KEY.format(file_hash), *[RESULT_KEY.format(j) for j in job_ids],
+                      *[ATTEMPTS_KEY.format(j) for j in job_ids])
         key = done_key(settings)
         wanted = set(job_ids)
         for lst in (key, key + ":work"):

@@ -189,6 +189,9 @@ def test_jobs_complete_on_worker(services, dev_dir):
     raw = b"".join(v for k in r.keys("celery-task-meta-*") for v in [r.get(k)] if v)
     assert vid.encode() not in raw
     _wait(lambda: not any(r.exists(f"celery-task-meta-{j['job_id']}") for j in jobs), 30, "the consumer")
+    # the uploads left Redis when their jobs finished (not after a TTL), with their attempt counters
+    assert not any(r.exists(f"ocr:file:{j['file_hash']}") or r.exists(f"ocr:attempts:{j['job_id']}") for j in jobs)
+    assert [j["attempts"] for j in jobs] == [1, 1]
 
     # the same file again: the existing job, already done
     again = c.post(f"{API}/paddleocr/predict-async", files=_upload(dev_dir / "pan_002.png")).json()
@@ -281,6 +284,7 @@ def test_worker_killed_mid_job_then_completes(services, dev_dir):
     services["workers"].append(w2)
     job = _poll(c, job_id, timeout=240)
     assert job["status"] == "SUCCESS", job
+    assert job["attempts"] == 2  # the lost delivery counts
     assert len(job["result"]["pages"]) == 5 and job["result"]["media_type"] == "application/pdf"
     assert job_id.encode() in w2.log.read_bytes()  # the second worker did it
 

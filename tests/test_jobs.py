@@ -167,6 +167,23 @@ def test_bad_input_fails_at_once_and_others_go_on(settings, dev_dir):
     assert good.status == SUCCESS
 
 
+def test_an_error_a_retry_cannot_fix_fails_at_once(settings, dev_dir):
+    calls = []
+
+    def buggy(data, filename, **kw):  # stands for a programming error in the pipeline (injected)
+        calls.append(filename)
+        raise ValueError("unexpected layout")
+
+    be = EmbeddedBackend(settings, workers=1, scan_fn=buggy, backoff=0.1)
+    try:
+        pdf = digital_pdfs(dev_dir)[0]
+        (j,) = be.wait([be.submit(pdf.read_bytes(), pdf.name).id], timeout=30)
+    finally:
+        be.shutdown()
+    assert j.status == FAILURE and j.attempts == 1 and len(calls) == 1
+    assert j.error.startswith("ValueError: unexpected layout") and "not retried" in j.error
+
+
 CHILD = textwrap.dedent("""
     import sys, time
     from ocr_core import jobs
@@ -269,4 +286,5 @@ def test_one_retry_policy_retries_only_what_can_succeed_later():
 
     assert not RETRY_POLICY.retryable(InputError("bad")) and not RETRY_POLICY.retryable(CorruptFileError("bad"))
     assert RETRY_POLICY.retryable(EngineError("model failed")) and RETRY_POLICY.retryable(OSError("disk"))
+    assert not RETRY_POLICY.retryable(ValueError("a bug")) and not RETRY_POLICY.retryable(KeyError("a bug"))
     assert [RetryPolicy(backoff=1.0, backoff_max=3).delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3, 3]

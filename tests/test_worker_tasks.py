@@ -14,6 +14,28 @@ def test_the_task_retries_by_the_core_policy():
     assert scan_file.max_retries == RETRY_POLICY.max_attempts - 1
     assert InputError in scan_file.dont_autoretry_for
     assert scan_file.retry_backoff_max == RETRY_POLICY.backoff_max and scan_file.acks_late
+    assert scan_file.reject_on_worker_lost  # a killed pool process: requeued at once by the main process
+
+
+def test_the_task_retries_only_what_can_succeed_later():
+    import redis
+
+    from ocr_core.errors import EngineError
+
+    retried = scan_file.autoretry_for
+    assert Exception not in retried and BaseException not in retried
+    for e in (EngineError("model"), OSError("disk"), TimeoutError(), MemoryError(), redis.ConnectionError("down")):
+        assert isinstance(e, retried), e
+    for e in (ValueError("bug"), KeyError("bug"), TypeError("bug"), AssertionError()):
+        assert not isinstance(e, retried), e  # a programming error fails the same way every time
+
+
+def test_heartbeat_interval_and_keys():
+    from ocr_worker import heartbeat
+
+    assert heartbeat.interval(30) == 7.5 and heartbeat.interval(1) == 0.5
+    assert heartbeat.index_key({}) == "unacked_index"
+    assert heartbeat.index_key({"global_keyprefix": "p:", "unacked_index_key": "u"}) == "p:u"
 
 
 def test_the_core_finds_the_celery_backend_by_name():
