@@ -24,7 +24,7 @@ from .privacy import MASKED_TYPES, mask_data, mask_id, mask_text
 
 SEP = " | "  # several IDs of one type (or several page types, quality reasons) in one CSV cell
 FIELD_COLUMNS = all_field_keys() + ["invalid_fields"]  # one column per field key, then the invalid ones
-ROW_COLUMNS = (["file_hash", "filename", "document_type", "review_status", "page_types"]
+ROW_COLUMNS = (["file_hash", "filename", "document_type", "review_status", "review_reason", "page_types"]
                + [c for t in ID_TYPES for c in (t, f"{t}_valid")]
                + ["reviewed_by", "reviewed_at", "n_corrections", "pages", "n_ids", "n_invalid_ids", "has_invalid_id",
                   "min_confidence", "quality_ok", "quality_reasons", "attention"]
@@ -138,7 +138,8 @@ class Reviewed:
         res = self.result
         r: dict[str, Any] = {
             "file_hash": self.file_hash, "filename": self.filename, "document_type": self.document_type,
-            "review_status": self.review_status, "page_types": SEP.join(res.page_types),
+            "review_status": self.review_status, "review_reason": self.review_reason or "",
+            "page_types": SEP.join(res.page_types),
             "reviewed_by": self.reviewed_by or "",
             "reviewed_at": iso(self.reviewed_at) or "", "n_corrections": self.n_corrections, "pages": self.pages,
             "n_ids": len(self.valid_ids), "n_invalid_ids": len(self.invalid_ids),
