@@ -202,3 +202,44 @@ def test_property_ocr_lookalikes_inside_a_valid_number_are_masked(case):
     out = mask_text(text)
     assert read[:8] not in re.sub(r"[^0-9A-Za-z]", "", out), (text, out)
     assert read[-4:] in out
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(spelled(12), st.text(alphabet="OIlSBZGDQoUVXYdbgs_.", max_size=4), st.text(alphabet="OIlSBZGDQoUVXYdbgs_.",
+                                                                                  max_size=4))
+def test_property_lookalike_letters_glued_around_never_unmask(case, before, after):
+    """Letters that OCR confuses with digits glued on either side (``ID7260...``, ``...9082OS``) may
+    widen the masked part; the number never survives."""
+    number, text = case
+    out = mask_text(before + text + after)
+    assert not _digits_in_order(number, out), (before + text + after, out)
+
+
+def test_log_lines_mask_message_extras_and_exceptions():
+    buf = io.StringIO()
+    h = logging.StreamHandler(buf)
+    h.setFormatter(JSONFormatter())
+    lg = logging.getLogger("test.privacy.odd")
+    lg.addHandler(h)
+    lg.setLevel(logging.INFO)
+    try:
+        raise ValueError("cannot read aadhaar_726018159082.png")
+    except ValueError:
+        lg.exception("upload UID726018159082ref failed", extra={
+            "upload": "scan 7260.1815.9082.pdf", "detail": {"reasons": ["seen 7260-1815-9082"]},
+            "file_hash": "7260181590" + "a" * 54})
+    rec = json.loads(buf.getvalue())
+    lg.removeHandler(h)
+    assert rec["msg"] == "upload UIDXXXX XXXX 9082ref failed"
+    assert rec["upload"] == "scan XXXX XXXX 9082.pdf" and rec["detail"] == {"reasons": ["seen XXXX XXXX 9082"]}
+    assert "aadhaar_XXXX XXXX 9082.png" in rec["exc"] and "726018159082" not in rec["exc"]
+    assert rec["file_hash"] == "7260181590" + "a" * 54  # our own identifier, not free text
+
+
+def test_api_response_class_masks_and_unmask_route_does_not():
+    from ocr_api.masking import MaskedJSONResponse, UnmaskedJSONResponse
+
+    body = json.loads(MaskedJSONResponse({"error": "bad_input", "detail": "file aadhaar_726018159082.png: bad",
+                                          "file_hash": "f" * 64}).body)
+    assert body == {"error": "bad_input", "detail": "file aadhaar_XXXX XXXX 9082.png: bad", "file_hash": "f" * 64}
+    assert json.loads(UnmaskedJSONResponse({"value": "726018159082"}).body) == {"value": "726018159082"}
