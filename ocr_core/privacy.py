@@ -243,9 +243,10 @@ def mask_lines(lines: list[str]) -> list[str]:
 
 # keys whose values are our own identifiers or geometry, never free text: not filtered (a hex
 # hash may hold 12 digits in a row); likewise a string that is exactly a SHA-256 (a document's
-# hash, e.g. in a case's list of documents) or a UUID (a job id)
+# hash, e.g. in a case's list of documents) or a UUID (a job id). `reference_id` is the signed
+# Secure QR's reference (the last 4 digits and a 17-digit time: 8 in 10 would hold a valid window).
 PLAIN_KEYS = frozenset({"file_hash", "hash", "prev", "mac", "head", "job_id", "task_id", "request_id", "box",
-                        "quad", "polygon", "photo_png", "email_hash", "mobile_hash", "batch_id"})
+                        "quad", "polygon", "photo_png", "email_hash", "mobile_hash", "batch_id", "reference_id"})
 _OWN_ID = re.compile(r"[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
