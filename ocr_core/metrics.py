@@ -3,6 +3,7 @@ log (`store`), the documents (`documents`), corrections (`review`) and jobs (`jo
 numbers are read."""
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -109,24 +110,23 @@ def jobs(db: sqlite_utils.Database | None = None) -> dict[str, int]:
 
 
 def engine_versions(db: sqlite_utils.Database | None = None) -> pd.DataFrame:
-    """Engines loaded in this process, and the engine/model versions seen in scans."""
+    """Engines loaded in this process, and the engine/model versions seen in scans: one row per
+    engine version. A scan's version is the loaded engine's with the pipeline's settings after it
+    ("<version>|dpi300|pipe7"): it is that engine's row (its last use), not a second one. Never
+    used: last_used "never" (not None)."""
     from .engines import loaded_engines
 
     db = db or connect()
     rows = [{"engine": e.name, "version": e.version, "loaded": True, "last_used": None}
             for e in loaded_engines()]
-    seen = {(r["engine"], r["version"]) for r in rows}
-    for r in store.engine_versions_seen(db, 20):
-        key = (r["engine"], r["engine_version"])
-        if key in seen:
-            for x in rows:
-                if (x["engine"], x["version"]) == key:
-                    x["last_used"] = _iso(r["t"])
-            continue
-        loaded = any(x["engine"] == r["engine"] and x["version"] and r["engine_version"].startswith(x["version"])
-                     for x in rows)
-        rows.append({"engine": r["engine"], "version": r["engine_version"], "loaded": loaded,
-                     "last_used": _iso(r["t"])})
+    for r in store.engine_versions_seen(db, 20):  # most recent first
+        version = re.sub(r"\|dpi[^|]*\|pipe[^|]*$", "", r["engine_version"])  # the pipeline's part off
+        mine = next((x for x in rows if (x["engine"], x["version"]) == (r["engine"], version)), None)
+        if mine is None:  # another version (an earlier model, another language): its own row
+            rows.append(mine := {"engine": r["engine"], "version": version, "loaded": False, "last_used": None})
+        mine["last_used"] = mine["last_used"] or _iso(r["t"])
+    for x in rows:
+        x["last_used"] = x["last_used"] or "never"
     return pd.DataFrame(rows, columns=["engine", "version", "loaded", "last_used"])
 
 

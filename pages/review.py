@@ -70,7 +70,8 @@ if new:
                 st.error(f"{u.name}: {e}")
                 continue
             took = time.perf_counter() - t0
-            st.write(f"{u.name}: {res.document_type}, {sum(i.valid for i in res.ids)} ID(s), "
+            n_bad = sum(not i.valid for i in res.ids)
+            st.write(f"{u.name}: {res.document_type}, {len(res.ids)} ID(s)" + (f", {n_bad} invalid, " if n_bad else ", ")
                      + ("from the cache" if res.cached else f"read in {took:.1f} s"))
             if res.file_hash not in st.session_state["queue"]:
                 st.session_state["queue"].append(res.file_hash)
@@ -107,10 +108,9 @@ if v is None:
 # ---------------------------------------------------------------- header
 res, row = v.result, v.row
 st.subheader(res.filename)
-n_valid = len(res.ids) - len(v.invalid)  # an ID that failed its check (a decoy) is not counted as one
 st.markdown(f"{STATUS_BADGE.get(row.get('review_status'), row.get('review_status'))} · **{res.document_type}** "
-            f"· {len(res.pages)} page(s) · {n_valid} ID(s), {len(v.invalid)} invalid"
-            f" · {v.n_corrections} correction(s)"
+            f"· {len(res.pages)} page(s) · {len(res.ids)} ID(s)"  # an ID that failed its check is one too
+            f", {len(v.invalid)} invalid · {v.n_corrections} correction(s)"
             + (f" · reviewed by {row['reviewed_by']}" if row.get("reviewed_by") else "")
             + (" · :blue-badge[cached result]" if res.cached else ""))
 if row.get("review_reason"):
@@ -202,6 +202,8 @@ with st.expander("Audit trail"):
                                                                        "id_type", "field", "before", "after",
                                                                        "reason"])
         audit_df["time"] = pd.to_datetime(audit_df["time"], unit="s")
+        text_cols = [c for c in audit_df.columns if c != "time"]
+        audit_df[text_cols] = audit_df[text_cols].astype(object).fillna("")  # an empty cell, not "None"
         st.dataframe(audit_df, hide_index=True, key="audit_table",
                      column_config={"time": st.column_config.DatetimeColumn("time", format="YYYY-MM-DD HH:mm:ss")})
     else:

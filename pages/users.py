@@ -2,10 +2,13 @@
 The same calls as `python -m ocr_core users ...`; every change is audited with the admin's name."""
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
 from ocr_core import auth, users
+from ocr_core.config import get_settings
 from ui import signin, state
 
 me = signin.guard()
@@ -15,11 +18,30 @@ if not state.can("manage_users"):
     st.stop()
 state.show_flash()
 
-rows = [u.to_dict() for u in users.list_users()]
-df = pd.DataFrame(rows, columns=["name", "role", "disabled", "locked", "failed_attempts", "created_at", "last_login"])
+accounts = users.list_users()
+rows = [u.to_dict() for u in accounts]
+lockout = get_settings().login_max_attempts
+
+
+def _state(u: users.User) -> str:
+    """One column for what stops a sign-in: locked (from the lockout time, while it runs), disabled."""
+    parts = ["disabled"] if u.disabled else []
+    if u.locked:
+        parts.append("locked until " + time.strftime("%H:%M", time.localtime(u.locked_until)))
+    return ", ".join(parts) or "active"
+
+
+df = pd.DataFrame({"name": [u.name for u in accounts], "role": [u.role for u in accounts],
+                   "state": [_state(u) for u in accounts],
+                   # a lockout clears the count it reached: while locked, the attempts that locked it
+                   "failed_sign_ins": [lockout if u.locked else u.failed_attempts for u in accounts],
+                   "created_at": [u.created_at for u in accounts], "last_login": [u.last_login for u in accounts]})
 for col in ("created_at", "last_login"):
     df[col] = pd.to_datetime(df[col], unit="s", utc=True).dt.tz_convert(None)
-st.dataframe(df, hide_index=True, width="stretch", key="users_table")
+st.dataframe(df, hide_index=True, width="stretch", key="users_table",
+             column_config={"failed_sign_ins": st.column_config.NumberColumn(
+                 "failed sign-ins", help=f"since the last good one; {lockout} lock the account for a while "
+                                         "(setting a password unlocks it)")})
 
 left, right = st.columns(2, gap="large")
 with left:

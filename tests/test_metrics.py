@@ -45,3 +45,24 @@ def test_metrics_from_real_activity(settings, dev_dir, engine):
     assert since["requests"] == 0
     ev = metrics.engine_versions()
     assert (ev["engine"] == "cascade").any() and ev["loaded"].any()
+
+
+def test_an_engine_is_listed_once_with_its_last_use(settings, engine):
+    """A scan logs the engine's version with the pipeline's part after it ("<version>|dpi300|pipe9"):
+    it is the loaded engine's row (its last use), not a second row beside one with last use None."""
+    from ocr_core import store
+
+    db = connect()
+    now = time.time()
+    for t, version in ((now - 60, f"{engine.version}|dpi300|pipe9"), (now, f"{engine.version}|dpi200|pipe9"),
+                       (now - 3600, "an-older-model/en|dpi300|pipe8")):
+        store.record_scan(db, time=t, file_hash="0" * 64, engine=engine.name, engine_version=version,
+                          duration=0.1, cached=0)
+    ev = metrics.engine_versions(db)
+    mine = ev[ev["engine"] == engine.name]
+    assert sorted(mine["version"]) == sorted([engine.version, "an-older-model/en"])
+    loaded = mine[mine["version"] == engine.version].iloc[0]
+    assert bool(loaded["loaded"]) and loaded["last_used"] == time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+    assert not bool(mine[mine["version"] == "an-older-model/en"].iloc[0]["loaded"])
+    assert ev["last_used"].notna().all() and "None" not in set(ev["last_used"].astype(str))
+    assert not ev.duplicated(["engine", "version"]).any()

@@ -139,5 +139,7 @@ def test_metrics_page_shows_activity(settings, engine, dev_dir, app_nav):
     assert m["Latency p50"] != "–" and m["Uptime"] != "–"
     tables = [d.value for d in at.dataframe]
     assert any("corrections" in t.columns and "ravi" in set(t.iloc[:, 0]) for t in tables)
-    assert any("engine" in t.columns and "cascade" in set(t["engine"]) for t in tables)
+    engines = next(t for t in tables if "engine" in t.columns and "last_used" in t.columns)
+    assert list(engines["engine"]).count("cascade") == 1  # once, with its last use (not a second row with None)
+    assert engines["last_used"].notna().all() and "None" not in set(engines["last_used"].astype(str))
     assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 1

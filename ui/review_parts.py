@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ocr_core import overlay, redact, review
+from ocr_core import files, overlay, redact, review
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.auth import Identity
@@ -85,9 +85,11 @@ def page_view(v: review.View) -> int:
                        data=lambda: redact.masked_pdf(res), file_name=f"{res.filename.rsplit('.', 1)[0]}-masked.pdf",
                        mime="application/pdf", width="stretch")
     who = state.identity()
+    kept = files.get(res.file_hash) is not None  # STORE_ORIGINALS=false keeps only the masked copy: nothing to show
     if d2.button("Show original (audited)", key="btn_unmask_image", icon=":material/visibility:",
-                 disabled=who is None or not review.may_unmask(who), width="stretch",
-                 help="admins and names in UNMASK_ALLOWED; every view is in the audit trail"):
+                 disabled=who is None or not review.may_unmask(who) or not kept, width="stretch",
+                 help="admins and names in UNMASK_ALLOWED; every view is in the audit trail" if kept else
+                 "no original is kept (STORE_ORIGINALS=false): only the masked copy exists"):
         try:
             st.image(redact.png(redact.unmask_page(res.file_hash, page_no, who)),
                      caption="original page, unmasked (this view is in the audit trail)", width="stretch")
@@ -199,6 +201,7 @@ def id_editor(v: review.View, who: Identity) -> Edits:
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
     rows = review.id_rows(base, revealed)
     df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
+    df["confidence"] = ["—" if c is None or pd.isna(c) else f"{c:.3f}" for c in df["confidence"]]  # never "None"
     # a dynamic editor cannot be given new values without losing the edits, so its valid/reason
     # columns are the saved check; the live check of every row as typed is the table below it
     edited = st.data_editor(
@@ -210,8 +213,8 @@ def id_editor(v: review.View, who: Identity) -> Edits:
                                                  help="Edit to correct; Aadhaar/VID stay masked unless unmasked"),
             "valid": st.column_config.CheckboxColumn("saved valid", disabled=True,
                                                      help="as saved; the live check is below"),
-            "confidence": st.column_config.NumberColumn("OCR confidence", format="%.3f", disabled=True,
-                                                        help="empty for a value an operator typed"),
+            "confidence": st.column_config.TextColumn("OCR confidence", disabled=True,
+                                                      help="— for a value an operator typed or edited"),
             "reason": st.column_config.TextColumn("reason (when invalid)", disabled=True),
             "origin": st.column_config.TextColumn("origin", disabled=True),
         })
