@@ -13,8 +13,10 @@ me = signin.guard()
 st.title("History")
 
 c1, c2, c3 = st.columns([3, 2, 2])
-text = c1.text_input("Search", placeholder="file name, file hash, ID number, name or case", key="hist_text",
-                     help="An ID number, a name (whole, or some of its words) and a case label are matched "
+text = c1.text_input("Search", placeholder="file name, file hash, ID number (an Aadhaar's last four too), name or case",
+                     key="hist_text",
+                     help="An ID number, an Aadhaar's or VID's last four digits (1234 or XXXX XXXX 1234: every "
+                          "document ending so), a name (whole, or some of its words) and a case label are matched "
                           "through keyed hashes: the database holds none of them in clear.")
 dates = c2.date_input("Processed between", value=(), key="hist_dates")
 order = c3.selectbox("Order", list(history.ORDERS), key="hist_order")

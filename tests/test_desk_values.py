@@ -64,3 +64,27 @@ def test_users_page_shows_a_lockout_consistently(settings, app_nav):
     assert df.loc["lena", "state"].startswith("locked until ")
     assert df.loc["lena", "failed_sign_ins"] == n  # not "locked" beside 0 failed attempts
     assert df.loc["ada", "state"] == "active" and df.loc["ada", "failed_sign_ins"] == 0
+
+
+def test_history_finds_an_aadhaar_by_the_last_four_digits_an_operator_sees(settings, app_nav):
+    """Issue 24 item 4 on the page: the masked number as shown (XXXX XXXX 1234) or its last four find
+    every document with an Aadhaar ending so (documents written out here, no OCR)."""
+    from stdnum import verhoeff
+
+    from ocr_core.models import DocumentResult
+
+    def aadhaar(body: str) -> str:
+        return body + verhoeff.calc_check_digit(body)
+
+    a = aadhaar("23456789012")
+    b = next(n for n in (aadhaar(f"3{p:07d}{a[-4:-1]}") for p in range(1000)) if n[-4:] == a[-4:])
+    for h, name, number in (("6" * 64, "front.png", a), ("7" * 64, "other.png", b), ("8" * 64, "pan.png", None)):
+        ids = [DetectedID("AADHAAR", number, True, 0.98, key="aadhaar-p1-1")] if number else \
+            [DetectedID("PAN", "ABCPK1234Z", True, 0.98, key="pan-p1-1")]
+        records.keep(DocumentResult(filename=name, file_hash=h, pages=[], ids=ids,
+                                    document_type="AADHAAR" if number else "PAN"), settings=settings)
+    at = _page("history", "asha", "operator")
+    for text in (f"XXXX XXXX {a[-4:]}", a[-4:]):
+        at.text_input(key="hist_text").set_value(text).run()
+        assert not at.exception, texts(at.exception)
+        assert sorted(at.dataframe[0].value.filename) == ["front.png", "other.png"], text
