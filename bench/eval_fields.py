@@ -88,7 +88,7 @@ def result_cached(path: Path, ocr_cache: Path):
             deva.append(got)
         return lines, rot
 
-    pages = read_pages(pages_in, ocr)
+    pages = read_pages(pages_in, ocr, read)  # pictures on text-layer pages: no Devanagari re-read (as scan)
     numbers = [pg.number for pg in pages if pg.source == "ocr"]
     return document_from_pages(pages, devanagari=dict(zip(numbers, deva)), filename=path.name, file_hash=h)
 
