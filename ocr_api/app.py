@@ -24,7 +24,7 @@ from ocr_core.jobs import get_backend
 from ocr_core.logs import configure_logging, log
 from .deps import APIError
 from .errors import detail_for, status_for
-from .limits import Busy, OCRSlots, RateLimited, RateLimiter
+from .limits import Busy, MetricsRateLimiter, OCRSlots, RateLimited, RateLimiter
 from .masking import MaskedJSONResponse
 from .metrics import ApiMetrics
 from .routers import document_audit, documents, health, jobs, metrics, pdf, predict, tesseract
@@ -103,6 +103,10 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
         retention.start_scheduler(s)
         yield
         retention.stop_scheduler(s)
+        if getattr(app.state, "serving", False):  # the uvicorn process: a bounded exit (ocr_api.shutdown)
+            from .shutdown import after_serving
+
+            after_serving()
 
     app = FastAPIOffline(title="OCR Review Desk API", version=__version__, lifespan=lifespan,
                          default_response_class=MaskedJSONResponse,  # every JSON body masked (ocr_api.masking)
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None, *, warm_engine: bool = True) ->
     app.state.api_keys = auth.parse_api_keys(settings.ocr_api_keys)  # a bad OCR_API_KEYS fails here
     app.state.metrics = ApiMetrics()
     app.state.limiter = RateLimiter(settings.rate_limit_requests, settings.rate_limit_period, settings.redis_url)
+    app.state.metrics_limiter = MetricsRateLimiter(settings.rate_limit_metrics_requests, settings.rate_limit_period,
+                                                   settings.redis_url)
     app.state.slots = OCRSlots(settings.api_max_concurrency, settings.api_queue_size)  # replaced at startup
     _install_handlers(app)
 
@@ -154,4 +160,6 @@ def main_app() -> FastAPI:
     """The app uvicorn serves (`--factory`): settings from the environment, JSON logs."""
     s = get_settings()
     configure_logging(s.log_level)
-    return create_app(s)
+    app = create_app(s)
+    app.state.serving = True  # served by uvicorn: exit within API_SHUTDOWN_TIMEOUT + 2 s (ocr_api.shutdown)
+    return app

@@ -91,6 +91,14 @@ class PixelBudget(RateLimiter):
         super().__init__(max(1, int(pixels_per_minute) // 1_000_000), 60, storage_uri)
 
 
+class MetricsRateLimiter(RateLimiter):
+    """RATE_LIMIT_METRICS_REQUESTS per RATE_LIMIT_PERIOD per client on /metrics and
+    /metrics/prometheus: a budget apart, so a scraper neither eats nor is starved by the OCR
+    routes' budget."""
+
+    NAMESPACE = "ocr-api-metrics"
+
+
 class OCRSlots:
     """At most `concurrency` OCR calls at once in worker threads, `queue` more waiting; beyond
     that `Busy` at once (the API answers 503 with Retry-After instead of piling requests up).

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     celery_result_backend: str | None = None
     rate_limit_requests: int = Field(100, ge=1)
     rate_limit_period: int = Field(60, ge=1)
+    rate_limit_metrics_requests: int = Field(120, ge=1, description="requests to /metrics and /metrics/prometheus "
+                                             "per client per RATE_LIMIT_PERIOD, a budget apart from the other "
+                                             "routes' (/health is not limited)")
+    forwarded_allow_ips: CommaSet = Field(default_factory=set, description="comma-separated addresses or networks "
+                                          "of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are "
+                                          "believed ('*' = any); none = those headers are ignored")
+    api_shutdown_timeout: float = Field(5.0, gt=0, description="seconds a stopping API waits for requests in "
+                                        "flight before it cancels them (it exits at most 2 s later)")
     ocr_api_keys: CommaSet = Field(default_factory=set, description="comma-separated `name:role:key`, `name:key` "
                                    "(operator) or bare keys (anonymous operator); none = open API bound to 127.0.0.1")
     api_max_concurrency: int = Field(2, ge=1, description="OCR calls the API runs at once")
@@ -97,7 +105,7 @@ class Settings(BaseSettings):
     def broker_url(self) -> str | None:
         return self.celery_broker_url or self.redis_url
 
-    @field_validator("ocr_api_keys", "unmask_allowed", mode="before")
+    @field_validator("ocr_api_keys", "unmask_allowed", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_set(cls, v: Any) -> Any:
         """A comma-separated string (the environment) becomes a set; blanks around items and empty

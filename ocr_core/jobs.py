@@ -520,9 +520,13 @@ def load_backend(path: str) -> Callable[..., Any]:
         raise RuntimeError(f"a broker URL is configured but the job backend {path} cannot be loaded: {e}") from e
 
 
-def reset_backends() -> None:
-    """Shut down every process-wide backend (tests, and settings changes)."""
+def reset_backends(wait: bool = True) -> None:
+    """Shut down every process-wide backend (tests, settings changes, an API process that stops:
+    `wait=False` leaves the embedded pool's running jobs to the next process)."""
     with _BACKENDS_LOCK:
         for b in _BACKENDS.values():
-            b.shutdown()
+            if isinstance(b, EmbeddedBackend):
+                b.shutdown(wait=wait)
+            else:
+                b.shutdown()
         _BACKENDS.clear()

@@ -74,3 +74,18 @@ def test_pixel_budget_is_shared_through_redis_and_counts_cost(tmp_path):
 
         keys = redis.Redis.from_url(url).keys("*")
         assert len(keys) <= 8 and not any(b"ana" in k for k in keys)  # a counter per caller, hashed
+
+
+def test_metrics_are_rate_limited_on_a_budget_of_their_own(settings):
+    """/metrics and /metrics/prometheus share RATE_LIMIT_METRICS_REQUESTS; the OCR routes keep
+    theirs; /health stays free (liveness probes)."""
+    with _app(settings, rate_limit_metrics_requests=4) as c:
+        codes = [c.get(f"{API}/metrics").status_code for _ in range(3)]
+        codes.append(c.get(f"{API}/metrics/prometheus").status_code)
+        assert codes == [200, 200, 200, 200]
+        for path in ("/metrics", "/metrics/prometheus"):
+            r = c.get(f"{API}{path}")
+            assert r.status_code == 429 and r.json()["error"] == "rate_limited", path
+            assert 1 <= int(r.headers["Retry-After"]) <= 60
+        assert _codes(c, 3) == [404, 404, 404]  # the routes' own budget (3) is untouched
+        assert {c.get(f"{API}/health").status_code for _ in range(20)} == {200}
