@@ -13,7 +13,8 @@ Z=2, G=6 when that letter is no part of a word: alone, or among such letters tou
 
 1. **Checksum**: any 12 (Aadhaar) or 16 (VID) consecutive digits of a run that pass Verhoeff
    (python-stdnum), whatever separates them (spaces, several spaces, dots, dashes, slashes,
-   commas, underscores, newlines: up to `MAX_GAP` characters between two digits) and whatever is
+   commas, underscores, a line break (not out of a line that is an amount, ``1,068.00``: a column
+   of amounts is not a number): up to `MAX_GAP` characters between two digits) and whatever is
    glued around them (``UID726018159082ref``, ``aadhaar_726018159082.png``). A longer run (a
    date, a phone number or another number next to the Aadhaar) is searched window by window: every
    valid window is masked (for privacy a longer number that happens to hold a valid window is
@@ -62,6 +63,7 @@ _SHAPE = re.compile(rf"(?<![0-9A-Za-z])(?<![0-9A-Fa-f]-)({_D}{{4}}[ .-]?{_D}{{4}
 _DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)")
 _DATE_YMD = re.compile(r"(?<!\d)(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?!\d)")
 _DL = re.compile(r"(?<![A-Za-z])([A-Z]{2})[ -]?(\d{2})[ -]?(\d{4})[ -]?(\d{7})(?!\d)")
+_AMOUNT = re.compile(r"(?:Rs\.? ?|\u20b9 ?)?\d{1,3}(?:,\d{2,3})+\.\d{2}")  # a line that is an amount (1,23,456.00)
 _PHONE = re.compile(r"\+ ?91[ -]?[6-9](?:[ -]?\d){9}(?!\d)")
 # our own identifiers in text (a job's status URL, a page's URL): UUIDs and hex digests
 _UUID = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])")
@@ -148,6 +150,16 @@ def _exempt(text: str) -> set[int]:
     return out
 
 
+def _crossing_ok(text: str, a: int, b: int) -> bool:
+    """A number over a line break, unless one of its lines is an amount: a column of amounts
+    (``1,068.00`` / ``19,224.00``) is not a number."""
+    if "\n" not in text[a:b + 1]:
+        return True
+    start, end = text.rfind("\n", 0, a) + 1, text.find("\n", b)
+    lines = text[start:end if end >= 0 else len(text)].split("\n")
+    return not any(_AMOUNT.fullmatch(ln.strip()) for ln in lines)
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     """(first char, last char) of every checksum- or shape-matched number."""
     found: list[tuple[int, int]] = []
@@ -159,6 +171,8 @@ def _windows(text: str) -> list[tuple[int, int]]:
         for w in (16, 12):
             for s in range(len(run) - w + 1):
                 if sum(real[s:s + w]) < _MIN_REAL[w] or any(i in exempt for i in run[s:s + w]):
+                    continue
+                if not _crossing_ok(text, run[s], run[s + w - 1]):
                     continue
                 if verhoeff.is_valid("".join(digits[s:s + w])):
                     found.append((run[s], run[s + w - 1]))
