@@ -260,3 +260,12 @@ def test_api_response_class_masks_and_unmask_route_does_not():
                                           "file_hash": "f" * 64}).body)
     assert body == {"error": "bad_input", "detail": "file aadhaar_XXXX XXXX 9082.png: bad", "file_hash": "f" * 64}
     assert json.loads(UnmaskedJSONResponse({"value": "726018159082"}).body) == {"value": "726018159082"}
+
+
+def test_unicode_spellings_from_pdf_text_layers():
+    """What born-digital text layers hold before or without `textnorm`: en dashes, no-break and
+    zero-width spaces, soft hyphens, full-width digits."""
+    for text in ["7260\u20131815\u20139082", "7260\u00a01815\u00a09082", "7260\u200b1815\u200b9082",
+                 "7260\u00ad1815\u00ad9082", "\uff17\uff12\uff16\uff10\uff11\uff18\uff11\uff15\uff19\uff10\uff18\uff12"]:
+        out = mask_text(text)
+        assert out.startswith("XXXX XXXX ") and len(out) == 14, (text, out)
