@@ -195,3 +195,23 @@ if __name__ == "__main__":  # the measurement: survivors per item and place
             grand += sum(s.values())
             print(key, s, flush=True)
         print("full numbers surviving (item x place):", grand)
+
+
+def test_a_page_that_cannot_be_masked_is_withheld_through_the_api(client, engine, monkeypatch):
+    """Masking that fails (simulated: the line masks and the masks by box both leave the image as
+    it is; real masks that fail cannot be produced on demand) never lets the page out: the API
+    answers a placeholder that says why, with X-Page-Withheld, in the page image and the PDF."""
+    from ocr_core import maskcheck, redact
+
+    monkeypatch.setattr(redact, "mask_page", lambda image, page, ids=None, qr=True: Image.fromarray(image))
+    monkeypatch.setattr(maskcheck, "_mask_found", lambda image, found: image)
+    n = NUMBERS["spaces"]
+    r = client.post(f"{API}/paddleocr/predict", files={"file": ("c.png", _bytes(card(_written("spaces", n))), "image/png")})
+    h = r.json()["file_hash"]
+    got = client.get(f"{API}/documents/{h}/pages/1/image")
+    assert got.status_code == 200 and got.headers.get("X-Page-Withheld")
+    said = read_back(engine, Image.open(io.BytesIO(got.content)))
+    assert "withheld" in said.lower() and n not in _digits(said) and n[-4:] not in _digits(said)
+    doc = pymupdf.open(stream=client.get(f"{API}/documents/{h}/masked.pdf").content, filetype="pdf")
+    pix = doc[0].get_pixmap(dpi=150)
+    assert n[:8] not in _digits(read_back(engine, Image.frombytes("RGB", (pix.width, pix.height), pix.samples)))
