@@ -18,10 +18,12 @@ class DocumentOut(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    filename: str
+    filename: str = Field(description="the uploaded file's name; an Aadhaar/VID number in it masked")
     file_hash: str
-    texts: list[str]
-    raw_text: str
+    texts: list[str] = Field(description="the OCR lines in reading order; every Aadhaar/VID number masked "
+                                         "(XXXX XXXX 1234), however it is written (spaces, dots, dashes, glued "
+                                         "letters, over two lines)")
+    raw_text: str = Field(description="the lines joined with newlines, masked the same way")
     document_ids: dict[str, list[str]]
     document_type: str
     document_type_score: float
