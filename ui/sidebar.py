@@ -20,10 +20,10 @@ def render(who: Identity) -> tuple[str, str, str]:
     """Draw the sidebar for the signed-in `who`; returns (operator name, engine, lang)."""
     state.init()
     with st.sidebar:
-        c1, c2 = st.columns([3, 2], vertical_alignment="center")
-        c1.markdown(f"**{who.name}** {ROLE_BADGE.get(who.role, who.role)}",
+        st.markdown(f"**{who.name}** {ROLE_BADGE.get(who.role, who.role)}",
                     help="Stamped on every correction, decision and unmask.")
-        if c2.button("Sign out", key="btn_signout", icon=":material/logout:"):
+        # its own row, the sidebar's width: beside a long name in a column it was cut to "Sig…"
+        if st.button("Sign out", key="btn_signout", icon=":material/logout:", width="stretch"):
             signin.sign_out(who)
         engines = available_engines()
         if st.session_state["engine_name"] not in engines:
