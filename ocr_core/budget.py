@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import math
-import time
 import warnings
 from dataclasses import dataclass
 
@@ -106,6 +105,4 @@ def is_cached(file_hash: str, engine: str | None, lang: str | None, settings: Se
         version = cache_version(engine or settings.ocr_engine, lang or settings.ocr_model_lang, settings)
     except Exception:  # noqa: BLE001 - an unknown engine: the scan says so
         return False
-    row = connect(settings.db_path).execute("select created_at from cache where key = ?",
-                                            [ResultCache.key(file_hash, version)]).fetchone()
-    return row is not None and time.time() - row[0] <= settings.cache_ttl_seconds
+    return ResultCache(settings, connect(settings.db_path)).fresh(file_hash, version)

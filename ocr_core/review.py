@@ -598,8 +598,8 @@ def reopen_if_decided(db: sqlite_utils.Database, file_hash: str, operator: "auth
     """A document approved or rejected before this change goes back to ``needs_review``: the
     decision was about the version before it. Audited as ``review_reopened`` (previous status, the
     reason, the new version; no values). Returns the previous status, None when it was undecided."""
-    row = db.conn.execute("select review_status from documents where file_hash = ?", [file_hash]).fetchone()
-    was = row[0] if row else None
+    row = documents.get_row(file_hash, db=db)
+    was = row["review_status"] if row else None
     if was not in DECIDED:
         return None
     why = f"changed after {DECIDED[was]}"

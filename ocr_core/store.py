@@ -76,6 +76,11 @@ class ResultCache:
     def key(file_hash: str, version: str) -> str:
         return f"{file_hash}:{version}"
 
+    def fresh(self, file_hash: str, version: str) -> bool:
+        """A fresh entry for this file and version is there (read only: hits and TTL untouched)."""
+        row = self.db.execute("select created_at from cache where key = ?", [self.key(file_hash, version)]).fetchone()
+        return row is not None and time.time() - row[0] <= self.settings.cache_ttl_seconds
+
     def get(self, file_hash: str, version: str) -> dict[str, Any] | None:
         k = self.key(file_hash, version)
         rows = list(self.db.query("select result, created_at from cache where key = ?", [k]))
