@@ -259,5 +259,7 @@ def test_reject_and_next_document_shortcuts(streamlit_server, chromium, accounts
                                                                                    "photo does not match")
         assert documents.get_row(h_voter)["review_status"] == "pending"
         assert [a["action"] for a in review.audit_rows(h_pan)] == ["reject"]
-        assert review.audit_rows(h_pan)[0]["detail"] == {"status": "rejected", "reason": "photo does not match"}
+        detail = review.audit_rows(h_pan)[0]["detail"]
+        assert {k: detail[k] for k in ("status", "reason")} == {"status": "rejected", "reason": "photo does not match"}
+        assert detail["version"] is not None  # the decision names the version it was about
         assert review.audit_rows(h_voter) == []
