@@ -82,8 +82,8 @@ class Ocr:
                 d = json.loads(f.read_text())
                 return [Line.from_dict(x) for x in d["lines"]], d["rotation"]
             if self._engine is None:
-                from ocr_core.engines import get_engine
-                self._engine = get_engine(self.engine_name)
+                from ocr_core.reread import engine
+                self._engine = engine(self.engine_name)
             self.calls += 1
             lines, rot = ocr_page(self._engine, image)
             f.write_text(json.dumps({"lines": [ln.to_dict(unmask=True) for ln in lines], "rotation": rot}))

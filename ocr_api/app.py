@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocr_core import auth, retention
 from ocr_core.config import Settings, get_settings
-from ocr_core.engines import get_engine
+from ocr_core.reread import engine as get_engine  # built with the documents' re-read policy
 from ocr_core.errors import EngineError, OCRError
 from ocr_core.jobs import get_backend
 from ocr_core.logs import configure_logging, log

@@ -38,7 +38,7 @@ class Checked:
 def fast_read(image: np.ndarray) -> list[Line]:
     """The default engine's cheapest reading of an RGB image (cascade: the tiny pass alone)."""
     s = get_settings()
-    from .engines import get_engine
+    from .reread import engine as get_engine  # built with the documents' re-read policy
 
     pool = get_engine(s.ocr_engine, s.ocr_model_lang)
     borrow = getattr(pool, "borrow", None)

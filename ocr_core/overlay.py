@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from . import files
-from .engines import get_engine
+from .reread import engine as get_engine  # built with the documents' re-read policy
 from .ids import extract_ids
 from .loader import render_page
 from .models import Box, DetectedID, DocumentResult, Line, Page

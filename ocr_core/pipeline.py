@@ -22,6 +22,7 @@ from .loader import MEDIA_TYPES, PageInput, Region, check_size, load_pages, rend
 from .logs import log
 from .models import DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
+from .reread import POLICY as REREAD_POLICY  # what the cascade re-reads: the documents' rules
 from .store import ResultCache, connect, record_scan
 
 PIPELINE_VERSION = "9"  # 9: pictures on text-layer pages OCR'd ("mixed"); bump when loading, orientation, extraction, classification, fields or the QR change results
@@ -260,7 +261,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
 
         def ocr(image: np.ndarray) -> tuple[list[Line], int]:
             if not eng:
-                eng.append(get_engine(eng_name, lang))
+                eng.append(get_engine(eng_name, lang, policy=REREAD_POLICY))
             lines, rot = ocr_page(eng[0], image)
             up = rotate(image, rot) if rot else image
             deva_seq.append(devanagari_lines(lines, up))
@@ -269,7 +270,7 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
 
         def ocr_region(image: np.ndarray) -> tuple[list[Line], int]:  # a picture on a text-layer page
             if not eng:
-                eng.append(get_engine(eng_name, lang))
+                eng.append(get_engine(eng_name, lang, policy=REREAD_POLICY))
             return ocr_page(eng[0], image)
 
         pages = read_pages(pages_in, ocr, ocr_region)

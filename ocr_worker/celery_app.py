@@ -49,7 +49,7 @@ app = make_celery()
 
 def _warm() -> None:
     """Load this worker process's engine (one per process) and its JSON logging."""
-    from ocr_core.engines import get_engine
+    from ocr_core.reread import engine as get_engine  # built with the documents' re-read policy
     from ocr_core.logs import configure_logging, log
 
     s = get_settings()

@@ -5,6 +5,7 @@ from PIL import Image
 
 from ocr_core.engines import available_engines, engine_version, get_engine
 from ocr_core.errors import EngineError
+from ocr_core.reread import POLICY
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +81,13 @@ def test_cascade_engine_reads_the_card_and_rereads_only_what_matters(pan_image):
     """PP-OCRv6 tiny (faster-paddle) reads the page; the small recogniser re-reads a few lines."""
     from ocr_core.engines.cascade import rereads
 
-    eng = get_engine("cascade", "en")
+    eng = get_engine("cascade", "en", policy=POLICY)
     assert eng.version == engine_version("cascade", "en") and "tiny" in eng.version
     lines = eng.recognize(pan_image)
     assert "AFZPK7190K" in [ln.text for ln in lines]
     assert all(len(ln.box) == 4 and 0 < ln.confidence <= 1 for ln in lines)
     tiny = eng.detect_and_read(pan_image)
-    assert len(tiny) == len(lines) and len(rereads(tiny)) <= len(tiny) // 3
+    assert len(tiny) == len(lines) and len(rereads(tiny, POLICY)) <= len(tiny) // 3
     assert [ln.box[0][1] for ln in tiny] == sorted(ln.box[0][1] for ln in tiny) or len(tiny) < 2
 
 
@@ -109,8 +110,31 @@ def test_cascade_rereads_ids_in_doubt_mrz_and_low_confidence_values_only():
             _line("2345 6789 0123", 0.99, 160),  # an Aadhaar failing Verhoeff: re-read
             _line("RAHUL KAPOOR", 0.80, 200),  # a field value read unsure: re-read
             _line("G1365336X", 0.99, 240)]  # an ID-like token that makes no ID: re-read
-    why = rereads(page)
+    why = rereads(page, POLICY)
     assert why == {3: "weak-id", 4: "invalid-id", 5: "low", 6: "id-like"}
+
+
+def test_cascade_takes_what_matters_from_the_policy_it_is_given():
+    """The engine decides how to re-read; the policy passed in decides what matters: another
+    policy (here one that trusts every checksum and sees no ID but a PAN) changes the lines re-read
+    on the same page, and the cascade cannot be built without one."""
+    from ocr_core.engines.cascade import rereads
+    from ocr_core.reread import DomainPolicy
+
+    class TrustingPolicy(DomainPolicy):  # a real policy with two rules changed, not a mock
+        def strong_checksum(self, id_type: str) -> bool:
+            return True
+
+        def find_ids(self, lines):
+            return [i for i in super().find_ids(lines) if i.type == "PAN"]
+
+    page = [_line("BNZPM2501F", 0.95, 0),  # a PAN read unsure: weak checksum for the domain's policy
+            _line("2345 6789 0123", 0.99, 40)]  # an Aadhaar failing Verhoeff for the domain's policy
+    assert rereads(page, POLICY) == {0: "weak-id", 1: "invalid-id"}
+    assert rereads(page, TrustingPolicy()) == {1: "id-like"}  # the PAN trusted; the number no ID, only ID-like
+    with pytest.raises(EngineError, match="re-read policy"):
+        get_engine("cascade", "en")
+    assert get_engine("tesseract", "en") is get_engine("tesseract", "en", policy=POLICY)  # one pool: no policy used
 
 
 def test_cascade_id_like_lines_are_those_an_id_may_hide_in():
@@ -132,10 +156,10 @@ def test_cascade_puts_mrz_fillers_back_and_rereads_line_1_unless_sure():
     assert clean_mrz(l1) == "P<INDANSARI<<MEENA" + "<" * 26
     assert clean_mrz("Λ PASSPORT") == "Λ PASSPORT"  # not an MRZ line: left alone
     l2 = "B3593329<7IND9103133F2506104<<<<<<<<<<<<<<08"
-    assert rereads([_line(clean_mrz(l1), 0.99, 0), _line(l2, 0.99, 40)]) == {}
-    assert rereads([_line(clean_mrz(l1), 0.7, 0), _line(l2, 0.99, 40)]) == {0: "mrz-unsure"}
+    assert rereads([_line(clean_mrz(l1), 0.99, 0), _line(l2, 0.99, 40)], POLICY) == {}
+    assert rereads([_line(clean_mrz(l1), 0.7, 0), _line(l2, 0.99, 40)], POLICY) == {0: "mrz-unsure"}
     broken = l2[:9] + "8" + l2[10:]  # a check digit that fails: both lines re-read
-    assert rereads([_line(clean_mrz(l1), 0.99, 0), _line(broken, 0.99, 40)]) == {0: "mrz", 1: "mrz"}
+    assert rereads([_line(clean_mrz(l1), 0.99, 0), _line(broken, 0.99, 40)], POLICY) == {0: "mrz", 1: "mrz"}
 
 
 def test_cascade_merge_keeps_the_reading_that_makes_the_valid_id():
@@ -144,11 +168,11 @@ def test_cascade_merge_keeps_the_reading_that_makes_the_valid_id():
     tiny = [_line("AFZPK7190K", 0.9, 0), _line("RAHUL KAPOOR", 0.8, 40), _line("VID: 6729 7004 2817 3670", 0.9, 80)]
     small = {0: _line("AFZPK719OKK", 0.9, 0), 1: _line("RAHUL KAPUR", 0.9, 40),
              2: _line("VID: 67297004 28173670", 0.9, 80)}  # two gaps lost: no VID
-    out = merge(tiny, small)
+    out = merge(tiny, small, POLICY)
     # the tiny PAN and VID (the small readings lose them), the small name
     assert [ln.text for ln in out] == ["AFZPK7190K", "RAHUL KAPUR", "VID: 6729 7004 2817 3670"]
     # the same letters with a space the small reading lost: the tiny one stays
-    out = merge([_line("HARPREET IYER", 0.9)], {0: _line("HARPREETIYER", 0.99)})
+    out = merge([_line("HARPREET IYER", 0.9)], {0: _line("HARPREETIYER", 0.99)}, POLICY)
     assert [ln.text for ln in out] == ["HARPREET IYER"]
 
 
@@ -179,7 +203,7 @@ def test_cascade_levels_a_tilted_passport_and_reads_its_mrz(angle):
     from ocr_core.ids import extract_ids
 
     page = _mrz_page(angle)
-    eng = get_engine("cascade", "en")
+    eng = get_engine("cascade", "en", policy=POLICY)
     lines = eng.recognize(page)
     mrz = [i for i in extract_ids([(1, lines)]) if i.type == "MRZ"]
     assert [i.value for i in mrz if i.valid] == ["P<INDANSARI<<MEENA" + "<" * 26 + "\n"
@@ -195,9 +219,9 @@ def test_cascade_levels_a_tilted_passport_and_reads_its_mrz(angle):
 
 def test_line_recogniser_batches_width_buckets(pan_image):
     """Crops of different widths in one call give the same readings as one by one."""
-    rec = get_engine("cascade", "en")._all[0]._small
+    rec = get_engine("cascade", "en", policy=POLICY)._all[0]._small
     bgr = np.ascontiguousarray(pan_image[:, :, ::-1])
-    lines = get_engine("cascade", "en").detect_and_read(pan_image)
+    lines = get_engine("cascade", "en", policy=POLICY).detect_and_read(pan_image)
     crops = [bgr[int(ln.box[0][1]):int(ln.box[2][1]) + 1, int(ln.box[0][0]):int(ln.box[2][0]) + 1] for ln in lines]
     together = rec.read(crops)
     alone = [rec.read([c])[0] for c in crops]

@@ -50,3 +50,35 @@ def test_importing_every_core_module_loads_no_framework():
     loaded = set(eval(p.stdout.strip().splitlines()[-1]))  # noqa: S307 - our own subprocess's list
     assert "ocr_core" in loaded
     assert not loaded & {"fastapi", "starlette", "uvicorn", "streamlit", "celery", "kombu", "redis"}
+
+
+def _imported_modules(path: Path, package: str) -> set[str]:
+    """The absolute names of the modules a source file imports (at the top or inside functions)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            mod = ".".join(p for p in (base, node.module or "") if p)
+            found.add(mod)
+            found |= {f"{mod}.{a.name}" for a in node.names}
+    return found
+
+
+def test_the_engines_know_ocr_not_the_documents(tmp_path):
+    """engines/ imports nothing of the documents' rules (ids, classify, fields): what the cascade
+    re-reads comes from the policy the pipeline passes (ocr_core.reread)."""
+    domain = ("ocr_core.ids", "ocr_core.classify", "ocr_core.fields", "ocr_core.reread", "ocr_core.pipeline")
+    sources = sorted((ROOT / "ocr_core" / "engines").glob("*.py"))
+    assert len(sources) >= 8
+    bad = {f"{p.name} -> {m}" for p in sources for m in _imported_modules(p, "ocr_core.engines")
+           if m.startswith(domain)}
+    assert not bad, bad
+    # the check sees an import inside a function, relative or absolute (what cascade.py had before)
+    fake = tmp_path / "probe.py"
+    fake.write_text("def f():\n    from ..ids import extract_ids\n    from ..fields.values import find_gender\n")
+    got = _imported_modules(fake, "ocr_core.engines")
+    assert {"ocr_core.ids.extract_ids", "ocr_core.fields.values"} <= got

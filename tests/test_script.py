@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr_core.engines import get_engine
+from ocr_core.reread import engine as get_engine  # the cascade with the documents' re-read policy
 from ocr_core.engines.cascade import line_crop
 from ocr_core.engines.script import has_headline
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr_core.engines import get_engine
+from ocr_core.reread import engine as get_engine  # the cascade with the documents' re-read policy
 from ocr_core.engines.spans import blank_columns, id_like, id_spans, span_columns, splice
 from ocr_core.models import Line
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ocr_core.engines import get_engine
+from ocr_core.reread import engine as get_engine  # built with the documents' re-read policy
 from ocr_core.engines.base import OCREngine
 
 

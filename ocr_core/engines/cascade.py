@@ -26,6 +26,9 @@
   wheel's weights, output layer cut to Latin for ``en``) on onnxruntime.
 - The small reading replaces the tiny one, except where the tiny one made a valid ID that the
   small one loses (checked on the whole page, so an MRZ pair counts).
+- What matters on a page (its IDs and their validity, strong checksums, genders, the lines named
+  fields come from) is the re-read policy's (`policy.RereadPolicy`), given by the pipeline
+  (`ocr_core.reread`): this module knows OCR, not the documents.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ from ..config import get_settings
 from ..errors import EngineError
 from ..models import Line
 from .base import quad_from_rect, register_engine
+from .policy import FoundID, RereadPolicy
 from .script import has_headline
 from .skew import level, mapped, skew_angle
 from .spans import blank_columns, id_like, id_spans, span_columns, splice, value_span
@@ -48,11 +52,8 @@ CARD_MAX_SIDE = 1100
 CARD_DET_LIMIT = 640  # card text is large: at 640 the dev, tune and unseen cards lose no ID or field (736 before)
 LOW_CONFIDENCE = 0.9  # a value-like line the tiny model reads below this is re-read
 ID_CONFIDENT = 0.99  # a weak-checksum ID read at least this sure is kept
-STRONG_CHECKSUM = frozenset({"AADHAAR", "VID", "GSTIN", "MRZ", "AADHAAR_MASKED"})
 DESKEW_MIN = math.radians(0.8)  # a page whose text slants by this much is turned level before OCR
 FIELD_CONFIDENT = 0.98  # a line a named field is read from, read by tiny below this, is re-read
-FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
-# vocabularies validate on their own, and Devanagari is Tesseract's
 WHOLE_LINE = frozenset({"low", "mrz", "mrz-unsure"})  # read whole; a long line that may hold an ID, or a
 # field's, by its stretches (`_parts`)
 SPAN_MIN_WIDTH = 8  # a line this many times as wide as high or more is read by its stretches alone,
@@ -114,13 +115,10 @@ def _inside(pt: tuple[float, float], box) -> bool:
     return min(xs) - 1 <= pt[0] <= max(xs) + 1 and min(ys) - 1 <= pt[1] <= max(ys) + 1
 
 
-def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
+def rereads(lines: list[Line], policy: RereadPolicy, ids: list[FoundID] | None = None) -> dict[int, str]:
     """The lines of a page (tiny readings) the small model re-reads: index -> reason. `ids`: the
-    IDs extracted from these lines, when the caller has them."""
-    from ..fields.values import find_gender
-    from ..ids import extract_ids
-
-    ids = extract_ids([(1, lines)]) if ids is None else ids
+    IDs the policy found on these lines, when the caller has them."""
+    ids = policy.find_ids(lines) if ids is None else ids
     valid_mrz = any(i.type == "MRZ" and i.valid for i in ids)
     out: dict[int, str] = {}
     for k, ln in enumerate(lines):
@@ -128,7 +126,7 @@ def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
         mine = [i for i in ids if i.box is not None and _inside(c, i.box)]
         if not mine and id_like(ln.text):  # an ID printed twice is found once, with one of its lines' boxes
             compact = re.sub(r"\s", "", ln.text.upper())
-            mine = [i for i in ids if i.valid and i.value in compact] or extract_ids([(1, [ln])])
+            mine = [i for i in ids if i.valid and i.value in compact] or policy.find_ids([ln])
         if mrz_like(ln.text):
             if not valid_mrz:
                 out[k] = "mrz"
@@ -137,36 +135,28 @@ def rereads(lines: list[Line], ids: list | None = None) -> dict[int, str]:
             continue
         if any(not i.valid for i in mine):
             out[k] = "invalid-id"
-        elif any(i.type not in STRONG_CHECKSUM for i in mine) and ln.confidence < ID_CONFIDENT:
+        elif any(not policy.strong_checksum(i.type) for i in mine) and ln.confidence < ID_CONFIDENT:
             out[k] = "weak-id"
         elif not mine and id_like(ln.text):
             out[k] = "id-like"
         elif mine and ln.confidence < LOW_CONFIDENCE:
             out[k] = "id-low"
         elif not mine and ln.confidence < LOW_CONFIDENCE and _value_like(ln.text) \
-                and not (len(ln.text) <= 30 and find_gender(ln.text)):  # a gender validates on its own
+                and not (len(ln.text) <= 30 and policy.has_gender(ln.text)):  # a gender validates on its own
             out[k] = "low"
     return out
 
 
-def field_rereads(lines: list[Line], width: int, height: int, ids: list) -> set[int]:
-    """The lines (indices) the free-text named fields (FIELD_KINDS: names, places, addresses) of the
-    page's document type are read from, the tiny reading taken as the page; the small model
-    re-reads those tiny read unsure ("CHENNAl", "Phase Il")."""
-    from ..classify import classify_pages
-    from ..fields import source_boxes
-    from ..models import Page
-
-    page = Page(1, width, height, "ocr", lines)
-    doc_type, _ = classify_pages([page], ids)
-    where = {id(ln.box): k for k, ln in enumerate(lines)}
-    return {where[id(b)] for b in source_boxes(doc_type, [page], ids, FIELD_KINDS) if id(b) in where}
+def field_rereads(lines: list[Line], width: int, height: int, ids: list[FoundID],
+                  policy: RereadPolicy) -> set[int]:
+    """The lines (indices) the free-text named fields (names, places, addresses) of the page are
+    read from (`policy.field_lines`), the tiny reading taken as the page; the small model re-reads
+    those tiny read unsure ("CHENNAl", "Phase Il")."""
+    return policy.field_lines(lines, width, height, ids)
 
 
-def _valid_ids(lines: list[Line]) -> set[tuple[str, str]]:
-    from ..ids import extract_ids
-
-    return {(i.type, i.value) for i in extract_ids([(1, lines)]) if i.valid}
+def _valid_ids(lines: list[Line], policy: RereadPolicy) -> set[tuple[str, str]]:
+    return {(i.type, i.value) for i in policy.find_ids(lines) if i.valid}
 
 
 def spaced(tiny: Line, small: Line) -> Line:
@@ -178,20 +168,20 @@ def spaced(tiny: Line, small: Line) -> Line:
     return small
 
 
-def merge(tiny: list[Line], small: dict[int, Line]) -> list[Line]:
+def merge(tiny: list[Line], small: dict[int, Line], policy: RereadPolicy) -> list[Line]:
     """The small reading of each re-read line in place of the tiny one (`spaced`); then, line by
     line, the tiny reading back where it makes the page's valid IDs a strict superset (an MRZ
     pair, a number the small reading split wrongly)."""
     out = list(tiny)
     for k, ln in small.items():
         out[k] = spaced(tiny[k], ln)
-    have = _valid_ids(out)
+    have = _valid_ids(out, policy)
     for k in small:
         if tiny[k].text == out[k].text or not any(id_like(t) or mrz_like(t) for t in (tiny[k].text, out[k].text)):
             continue  # the same reading, or neither holds an ID token: the swap cannot change the page's IDs
         alt = list(out)
         alt[k] = tiny[k]
-        got = _valid_ids(alt)
+        got = _valid_ids(alt, policy)
         if got > have:
             out, have = alt, got
     return out
@@ -222,7 +212,7 @@ def _encode(image: np.ndarray) -> bytes:
 class CascadeEngine:
     name = "cascade"
 
-    def __init__(self, lang: str = "en") -> None:
+    def __init__(self, lang: str = "en", *, policy: RereadPolicy) -> None:
         try:
             import faster_paddle
         except ImportError as e:  # pragma: no cover - dependency missing
@@ -232,6 +222,7 @@ class CascadeEngine:
 
         s = get_settings()
         self.lang = lang
+        self.policy = policy  # what matters on a page (the domain's, passed by the pipeline)
         self.version = cascade_version(lang)
         self._card_limit = min(CARD_DET_LIMIT, s.ocr_det_limit_side)
         kw: dict[str, Any] = {"model_size": "tiny", "threads": s.ocr_threads, "det_min_side": 0}
@@ -358,16 +349,14 @@ class CascadeEngine:
             self.stats["levelled"] = self.stats.get("levelled", 0) + 1
         lines = self.detect_and_read(image)
         t1 = time.perf_counter()
-        from ..ids import extract_ids
-
-        ids = extract_ids([(1, lines)])  # once, for both choices of what to re-read
-        doubt = rereads(lines, ids)
-        for k in field_rereads(lines, image.shape[1], image.shape[0], ids):
+        ids = self.policy.find_ids(lines)  # once, for both choices of what to re-read
+        doubt = rereads(lines, self.policy, ids)
+        for k in field_rereads(lines, image.shape[1], image.shape[0], ids, self.policy):
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
         self._drop_devanagari(image, gray, lines, doubt)
         if doubt:
-            lines = merge(lines, self._reread(image, lines, doubt, ids))
+            lines = merge(lines, self._reread(image, lines, doubt, ids), self.policy)
         if back is not None:
             lines = [mapped(ln, back) for ln in lines]
         self.timings["detect"] += t1 - t0
@@ -391,6 +380,6 @@ def cascade_version(lang: str) -> str:
             f"+{model_dirs.model_version()}/{lang}")
 
 
-@register_engine("cascade", cascade_version)
-def _make(lang: str) -> CascadeEngine:
-    return CascadeEngine(lang)
+@register_engine("cascade", cascade_version, policy=True)
+def _make(lang: str, policy: RereadPolicy) -> CascadeEngine:
+    return CascadeEngine(lang, policy=policy)
