@@ -17,30 +17,13 @@ import re
 
 from rapidfuzz import fuzz, process
 
+from . import doctypes
 from .idtypes import DECISIVE
 from .models import MIXED, DetectedID, Page
 from .textnorm import normalize
 
 UNKNOWN = "UNKNOWN"
-# (phrase, weight) per document type; phrases are matched fuzzily against each line
-ANCHORS: dict[str, list[tuple[str, float]]] = {
-    "PAN": [("INCOME TAX DEPARTMENT", 3.0), ("Permanent Account Number", 3.0), ("आयकर विभाग", 2.0)],
-    "AADHAAR": [("Unique Identification Authority of India", 3.0), ("Aadhaar", 2.0), ("आधार", 2.0),
-                ("Government of India", 0.5), ("VID", 1.0), ("Enrolment No", 1.5), ("मेरा आधार", 1.0),
-                ("uidai.gov.in", 2.0), ("आम आदमी का अधिकार", 1.0)],
-    "DL": [("Driving Licence", 2.5), ("Union of India", 1.0), ("Transport Department", 1.5),
-           ("ड्राइविंग लाइसेंस", 1.5), ("DL No", 1.5), ("COV", 0.5), ("Licence to drive", 2.0),
-           ("Licence No", 1.5), ("Licensing Authority", 1.0), ("Class of vehicle", 1.0)],
-    "PASSPORT": [("Republic of India", 2.0), ("Passport", 2.0), ("पासपोर्ट", 1.0), ("Place of Issue", 1.0),
-                 ("Date of Expiry", 0.5), ("Country Code", 1.0)],
-    "UDYAM": [("UDYAM REGISTRATION CERTIFICATE", 3.5), ("Ministry of Micro, Small and Medium Enterprises", 2.0),
-              ("Udyam Registration Number", 2.0), ("Type of Enterprise", 1.0)],
-    "GSTIN": [("Form GST REG-06", 3.5), ("Registration Certificate", 1.0), ("Goods and Services Tax", 2.0),
-              ("Constitution of Business", 1.0), ("Legal Name", 0.5)],
-    "VOTER_ID": [("Election Commission of India", 3.5), ("Elector Photo Identity Card", 2.5),
-                 ("भारत निर्वाचन आयोग", 1.5), ("Elector's Name", 1.0), ("Identity Card", 1.0),
-                 ("Electoral Registration Officer", 1.5)],
-}
+ANCHORS = doctypes.ANCHORS  # (phrase, weight) per document type, from its spec; matched fuzzily
 # a valid ID of this type is evidence for the document type its registry entry decides
 DECISIVE_IDS = DECISIVE
 FUZZY_MIN = 86.0

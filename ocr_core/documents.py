@@ -16,14 +16,13 @@ from typing import Any
 
 import sqlite_utils
 
-from . import crypto, files, id_index
+from . import crypto, doctypes, files, id_index
 from .config import Settings
 from .models import DocumentResult
 from .store import connect
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
-KIND_IDS = {"PAN": ("PAN",), "AADHAAR": ("AADHAAR", "AADHAAR_MASKED", "VID"), "DL": ("DL",),
-            "PASSPORT": ("PASSPORT", "MRZ"), "UDYAM": ("UDYAM",), "GSTIN": ("GSTIN",), "VOTER_ID": ("EPIC",)}
+KIND_IDS = doctypes.KIND_IDS  # per document type, the ID types that make it (the registries')
 SEALED = ("filename", "review_reason")  # personal data in clear columns: stored encrypted (crypto)
 
 

@@ -1,6 +1,6 @@
 """The one home of every ID type: its template, validator, masking, the document type it decides,
 and its display and export formats. Every other list (`models.ID_TYPES`, `privacy.MASKED_TYPES`,
-the classifier's decisive IDs, the export columns, the matching order) is derived from `REGISTRY`.
+the classifier's decisive IDs, the re-read policy's `STRONG_CHECKSUM`, the mask's digit count, the export columns, the matching order) is derived from `REGISTRY`.
 
 Adding an ID type means one `IDSpec` here plus its tests (tests/test_idtypes.py checks that every
 derived list follows the registry).
@@ -152,10 +152,16 @@ class IDSpec:
     display: Callable[[str], str] = _same  # stored form -> what a person reads (before masking)
     export: Callable[[str], str] = _same  # stored form -> one CSV cell
     match_priority: int = 0  # among templates of the same length, lower is tried first
+    strong_checksum: bool = False  # a valid one is trusted however unsure its reading (a misread digit fails it)
 
     @property
     def length(self) -> int:
         return len(self.template) if self.template else 0
+
+    @property
+    def digits(self) -> int:
+        """How many digits the template holds (what a mask over the number covers)."""
+        return self.template.count("#") if self.template else 0
 
 
 def _one_gap_lost(n: int) -> tuple[tuple[int, ...], ...]:
@@ -172,26 +178,29 @@ ONE_GAP_LOST = {12: _one_gap_lost(12), 16: _one_gap_lost(16)}
 REGISTRY: tuple[IDSpec, ...] = (
     IDSpec("PAN", "PAN", "@@@@@####@", _stdnum(_pan), "PAN", 2.0, match_priority=5),
     IDSpec("AADHAAR", "Aadhaar", "############", _stdnum(_aadhaar), "AADHAAR", 2.5, masked=True,
-           groupings=((12,), (4, 4, 4), *ONE_GAP_LOST[12]), display=_groups_of_four, match_priority=4),
+           groupings=((12,), (4, 4, 4), *ONE_GAP_LOST[12]), display=_groups_of_four, match_priority=4, strong_checksum=True),
     IDSpec("AADHAAR_MASKED", "Aadhaar (masked)", None, validate_aadhaar_masked, "AADHAAR", 2.5,
-           display=_groups_of_four),
+           display=_groups_of_four, strong_checksum=True),
     IDSpec("VID", "Aadhaar VID", "################", _stdnum(_vid), "AADHAAR", 1.5, masked=True,
-           groupings=((16,), (4, 4, 4, 4), *ONE_GAP_LOST[16]), display=_groups_of_four, match_priority=1),
+           groupings=((16,), (4, 4, 4, 4), *ONE_GAP_LOST[16]), display=_groups_of_four, match_priority=1,
+           strong_checksum=True),
     IDSpec("DL", "Driving licence", "@@#############", validate_dl, "DL", 2.0, match_priority=3),
     IDSpec("PASSPORT", "Passport", "@#######", validate_passport, "PASSPORT", 1.0, groupings=((8,),),
            match_priority=7),
     IDSpec("UDYAM", "UDYAM", "UDYAM@@#########", validate_udyam, "UDYAM", 3.0, fmt=_udyam, display=_udyam,
            match_priority=2),
-    IDSpec("GSTIN", "GSTIN", "##@@@@@####@*Z*", validate_gstin, "GSTIN", 2.5, match_priority=0),
+    IDSpec("GSTIN", "GSTIN", "##@@@@@####@*Z*", validate_gstin, "GSTIN", 2.5, match_priority=0,
+           strong_checksum=True),
     IDSpec("EPIC", "Voter ID (EPIC)", "@@@#######", _stdnum(_epic), "VOTER_ID", 2.0, match_priority=6),
     IDSpec("MRZ", "Passport MRZ", None, lambda v: validate_mrz(*(v.split("\n") + ["", ""])[:2]), "PASSPORT", 4.0,
-           export=_mrz_export),
+           export=_mrz_export, strong_checksum=True),
 )
 BY_TYPE: dict[str, IDSpec] = {s.type: s for s in REGISTRY}
 
 # derived lists
 ID_TYPES: tuple[str, ...] = tuple(s.type for s in REGISTRY)
 MASKED_TYPES: frozenset[str] = frozenset(s.type for s in REGISTRY if s.masked)
+STRONG_CHECKSUM: frozenset[str] = frozenset(s.type for s in REGISTRY if s.strong_checksum)
 DECISIVE: dict[str, tuple[str, float]] = {s.type: (s.decides, s.weight) for s in REGISTRY if s.decides}
 TEMPLATED: tuple[IDSpec, ...] = tuple(sorted((s for s in REGISTRY if s.template),
                                              key=lambda s: (-s.length, s.match_priority)))

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import doctypes
 from .idtypes import ID_TYPES
 from .privacy import MASKED_TYPES, mask_data, mask_id, mask_lines, mask_text
 
 __all__ = ["ID_TYPES", "DOCUMENT_TYPES", "Box", "Line", "DetectedID", "Page", "DocumentResult"]
-DOCUMENT_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "UDYAM", "GSTIN", "VOTER_ID", "MIXED", "UNKNOWN")
-MIXED = "MIXED"  # a document whose known pages are of different types (a KYC bundle)
+DOCUMENT_TYPES = doctypes.DOCUMENT_TYPES  # the document-type registry's, then MIXED and UNKNOWN
+MIXED = doctypes.MIXED  # a document whose known pages are of different types (a KYC bundle)
 
 Box = list[list[float]]  # four [x, y] points, clockwise from top-left, in page pixels
 

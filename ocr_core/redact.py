@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw
 
 from . import files, maskcheck
 from .config import Settings, get_settings
+from .idtypes import BY_TYPE
 from .models import Box, DetectedID, DocumentResult, Page
 from .privacy import MASKED_TYPES
 
@@ -254,7 +255,7 @@ def page_masks(image: np.ndarray, page: Page, ids: list[DetectedID] | None = Non
             continue
         if any(_boxes_overlap(d.box, c, 0.3) or _boxes_overlap(c, d.box, 0.6) for c in covered):
             continue  # its line is masked already
-        digits = 16 if d.type == "VID" else 12
+        digits = BY_TYPE[d.type].digits
         inside = [ln for ln in page.lines if _boxes_overlap(ln.box, d.box, 0.6)]
         chain = _chain_masks(gray, inside, digits)
         masks += [Mask(page.number, p, "id") for p in (chain or [box_masks(gray, d.box, digits)])]

@@ -19,7 +19,7 @@ from .ids import extract_ids
 from .models import DetectedID, Line, Page
 
 # a valid ID of these types is kept however unsure its reading: a checksum that a misread digit fails
-STRONG_CHECKSUM = frozenset({"AADHAAR", "VID", "GSTIN", "MRZ", "AADHAAR_MASKED"})
+from .idtypes import STRONG_CHECKSUM  # noqa: E402  (the ID registry's `strong_checksum`)
 FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
 # vocabularies validate on their own, and Devanagari is Tesseract's
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ocr_core import files, overlay, redact, review
+from ocr_core import doctypes, files, overlay, redact, review
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.auth import Identity
@@ -254,15 +254,7 @@ def id_editor(v: review.View, who: Identity) -> Edits:
     return Edits(base=base, rows=out, changes=changes, invalid=invalid_changes)
 
 
-FIELD_LABELS = {"name": "Name", "name_hi": "Name (Devanagari)", "father_name": "Father's name",
-                "relation": "Relation (S/O, D/O, W/O)", "dob": "Date of birth", "gender": "Gender",
-                "address": "Address", "surname": "Surname", "given_names": "Given names",
-                "nationality": "Nationality", "place_of_birth": "Place of birth", "date_of_issue": "Date of issue",
-                "date_of_expiry": "Date of expiry", "valid_till": "Valid till", "cov": "Classes of vehicle",
-                "enterprise_type": "Enterprise type", "major_activity": "Major activity",
-                "date_of_incorporation": "Date of incorporation",
-                "date_of_udyam_registration": "Date of Udyam registration", "trade_name": "Trade name",
-                "constitution": "Constitution", "date_of_liability": "Date of liability"}
+FIELD_LABELS = doctypes.FIELD_LABELS  # each key's label, from the document types' field specs
 
 
 def field_label(key: str) -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .. import doctypes
 from ..models import DetectedID, Field
 from . import values as V
 from .layout import Layout, TLine, union_box
@@ -59,15 +60,7 @@ def person(s: str) -> bool:
     return V.looks_like_name(s)
 
 
-# how each key is normalised and checked; per-type overrides in the registry (an enterprise's name)
-KINDS: dict[str, str] = {
-    "name": "person", "father_name": "person", "surname": "person", "given_names": "person",
-    "name_hi": "deva", "gender": "gender", "relation": "relation", "cov": "cov",
-    "dob": "date", "date_of_issue": "date", "valid_till": "date", "date_of_expiry": "date",
-    "date_of_incorporation": "date", "date_of_udyam_registration": "date", "date_of_liability": "date",
-    "address": "address", "place_of_birth": "text", "nationality": "upper", "trade_name": "text",
-    "constitution": "text", "enterprise_type": "upper", "major_activity": "upper",
-}
+KINDS = doctypes.KINDS  # how each key is normalised and checked (the first type with the key says); per type in its spec
 RELATIONS = ("S/O", "D/O", "W/O", "C/O")
 
 

@@ -11,10 +11,11 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
+from .. import doctypes
 from ..models import DocumentResult
 
 NAME_MATCH = 85.0  # token-sort ratio, 0-100
-PERSON_TYPES = ("PAN", "AADHAAR", "DL", "PASSPORT", "VOTER_ID")
+PERSON_TYPES = doctypes.PERSON_TYPES  # the registry's person (not enterprise) types
 
 
 @dataclass(frozen=True)
