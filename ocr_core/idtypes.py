@@ -1,6 +1,7 @@
 """The one home of every ID type: its template, validator, masking, the document type it decides,
 and its display and export formats. Every other list (`models.ID_TYPES`, `privacy.MASKED_TYPES`,
-the classifier's decisive IDs, the re-read policy's `STRONG_CHECKSUM`, the mask's digit count, the export columns, the matching order) is derived from `REGISTRY`.
+the classifier's decisive IDs, the re-read policy's `STRONG_CHECKSUM`, the mask's digit count, the
+export columns, the matching order, `documents.KIND_IDS` through `doctypes`) is derived from `REGISTRY`.
 
 Adding an ID type means one `IDSpec` here plus its tests (tests/test_idtypes.py checks that every
 derived list follows the registry).
@@ -178,7 +179,8 @@ ONE_GAP_LOST = {12: _one_gap_lost(12), 16: _one_gap_lost(16)}
 REGISTRY: tuple[IDSpec, ...] = (
     IDSpec("PAN", "PAN", "@@@@@####@", _stdnum(_pan), "PAN", 2.0, match_priority=5),
     IDSpec("AADHAAR", "Aadhaar", "############", _stdnum(_aadhaar), "AADHAAR", 2.5, masked=True,
-           groupings=((12,), (4, 4, 4), *ONE_GAP_LOST[12]), display=_groups_of_four, match_priority=4, strong_checksum=True),
+           groupings=((12,), (4, 4, 4), *ONE_GAP_LOST[12]), display=_groups_of_four, match_priority=4,
+           strong_checksum=True),
     IDSpec("AADHAAR_MASKED", "Aadhaar (masked)", None, validate_aadhaar_masked, "AADHAAR", 2.5,
            display=_groups_of_four, strong_checksum=True),
     IDSpec("VID", "Aadhaar VID", "################", _stdnum(_vid), "AADHAAR", 1.5, masked=True,

@@ -151,3 +151,14 @@ def test_a_name_is_registered_once():
     else:
         raise AssertionError("a second PAN was accepted")
     assert [t.name for t in REG].count("PAN") == 1
+
+
+def test_the_registry_is_a_leaf_of_the_core():
+    """It imports only the ID registry (the extractors are named, not imported), so every module
+    may derive its tables from it without an import ring."""
+    import grimp
+
+    g = grimp.build_graph("ocr_core")
+    pkg = [m for m in g.modules if m == "ocr_core.doctypes" or m.startswith("ocr_core.doctypes.")]
+    imported = {i for m in pkg for i in g.find_modules_directly_imported_by(m)} - set(pkg)
+    assert imported == {"ocr_core.idtypes"}

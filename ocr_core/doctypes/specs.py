@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import DocType, FieldSpec
+from .base import DocType, FieldSpec
 
 FIELD: dict[str, FieldSpec] = {f.key: f for f in (
     FieldSpec("name", "person", "Name"),

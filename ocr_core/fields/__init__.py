@@ -52,8 +52,10 @@ def source_boxes(document_type: str, pages: list[Page], ids: list[DetectedID],
     spec = extractor_for(document_type)
     if spec is None:
         return []
+    known = doctypes.KINDS  # a key the type does not list: the kind the first type with it gives
     return [t.orig for key, f in _found(spec, pages, ids).items() if f is not None
-            and (kinds is None or spec.kind(key) in kinds) for t in f.lines if t.orig is not None]
+            and (kinds is None or spec.kind(key, known.get(key, "text")) in kinds)
+            for t in f.lines if t.orig is not None]
 
 
 def extract_fields(document_type: str, pages: list[Page], ids: list[DetectedID]) -> dict[str, Field]:
