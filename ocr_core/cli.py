@@ -1,14 +1,15 @@
 """Command line: `ocr-desk <command>` (the console script) or `python -m ocr_core <command>`. Each
-command is a thin adapter over one core call. `api` and `worker` start the adapter packages
-(`ocr_api`, `ocr_worker`), loaded by name: the core imports no web or queue framework."""
+command is a thin adapter over one core call. The adapters add their own commands (`api`,
+`worker`) as entry points of the group ``ocr_desk.commands`` (`ocr_core.plugins`): the core names no
+adapter and imports no web or queue framework."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
 
+from . import plugins
 from .config import get_settings
 from .errors import OCRError
 from .logs import configure_logging
@@ -95,27 +96,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _adapter(module: str, name: str):
-    """A launcher of an adapter package, loaded by name (the documented exception to the layers)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ImportError as e:
-        raise SystemExit(f"{module} is not available: {e}") from e
-
-
-def cmd_api(args: argparse.Namespace) -> int:
-    from .auth import parse_api_keys
-
-    keys = parse_api_keys(get_settings().ocr_api_keys)  # a bad entry stops here, before serving
-    if not keys and args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: no OCR_API_KEYS configured and listening on {args.host}: anyone who reaches it is an "
-              "anonymous operator (OCR, jobs, metrics)", file=sys.stderr)
-    _adapter("ocr_api", "serve")(host=args.host, port=args.port, workers=args.workers)
-    return 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    return int(_adapter("ocr_worker", "run_worker")(concurrency=args.concurrency, pool=args.pool) or 0)
+def add_plugin_commands(sub) -> None:
+    """The commands the adapters register (`plugins.COMMANDS`), each with its own arguments; one
+    whose package cannot be imported is still listed and says why when run."""
+    for name in plugins.names(plugins.COMMANDS):
+        try:
+            command = plugins.load(plugins.COMMANDS, name)
+        except ImportError as e:
+            x = sub.add_parser(name, help=f"(not available here: {e})")
+            x.add_argument("rest", nargs=argparse.REMAINDER)
+            x.set_defaults(func=lambda _args, why=f"{name} is not available: {e}": sys.exit(why))
+            continue
+        x = sub.add_parser(name, help=command.help)
+        command.add_arguments(x)
+        x.set_defaults(func=command.run)
 
 
 def _prog() -> str:
@@ -239,16 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="FILE.csv or FILE.json")
     e.set_defaults(func=cmd_export)
 
-    a = sub.add_parser("api", help="serve the REST API with uvicorn (docs at /ocr-api/docs)")
-    a.add_argument("--host", default="127.0.0.1")
-    a.add_argument("--port", type=int, default=8000)
-    a.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (one engine each)")
-    a.set_defaults(func=cmd_api)
-
-    w = sub.add_parser("worker", help="a Celery OCR worker on queue 'ocr' (needs CELERY_BROKER_URL or REDIS_URL)")
-    w.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
-    w.add_argument("--pool", default=None, help="Celery pool: prefork (default), solo, threads")
-    w.set_defaults(func=cmd_worker)
+    add_plugin_commands(sub)  # api, worker: registered by ocr_desk.commands entry points
 
     u = sub.add_parser("users", help="desk accounts: add, list, disable, enable, passwd, role")
     us = u.add_subparsers(dest="users_command", required=True)

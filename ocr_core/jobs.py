@@ -13,13 +13,12 @@
   engine, I/O or memory error: `RetryPolicy.retry_on`) is retried with exponential backoff up to a limit, then the job is FAILURE with
   its error kept; bad input (`InputError`) fails at once and is never retried.
 - `wait()` (`BaseBackend.wait`) blocks until jobs are done, whatever the backend.
-- `get_backend()` gives the process-wide backend: the Celery one (``ocr_worker.jobs_celery``,
-  loaded by name, so this module imports no queue framework) when a broker URL is configured,
-  else the embedded one.
+- `get_backend()` gives the process-wide backend: when a broker URL is configured, the queue
+  backend registered as ``celery`` in the ``ocr_desk.job_backends`` entry points (`ocr_core.plugins`:
+  the core names no adapter and imports no queue framework), else the embedded one.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import socket
 import threading
@@ -29,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from . import crypto, documents, files
+from . import crypto, documents, files, plugins
 from .config import Settings, get_settings
 from .errors import EngineError, InputError, QueueUnavailableError
 from .logs import log
@@ -73,8 +72,7 @@ class RetryPolicy:
 RETRY_POLICY = RetryPolicy()
 MAX_ATTEMPTS = RETRY_POLICY.max_attempts
 BACKOFF_SECONDS = RETRY_POLICY.backoff
-CELERY_BACKEND = "ocr_worker.jobs_celery:CeleryBackend"  # loaded by name: the core imports no queue framework
-CELERY_FORGET = "ocr_worker.jobs_celery:forget"  # a deleted document's data in Redis (records.erase)
+QUEUE_BACKEND = "celery"  # the job backend (plugins.JOB_BACKENDS entry point) used with a broker URL
 
 ScanFn = Callable[..., DocumentResult]  # (data, filename, *, engine, lang, settings) -> DocumentResult
 
@@ -503,21 +501,26 @@ def get_backend(settings: Settings | None = None) -> JobBackend:
         backend = _BACKENDS.get(key)
         if backend is None:
             if settings.broker_url:
-                backend = load_backend(CELERY_BACKEND)(settings)
+                backend = queue_backend()(settings)
             else:
                 backend = EmbeddedBackend(settings)
             _BACKENDS[key] = backend
     return backend
 
 
-def load_backend(path: str) -> Callable[..., Any]:
-    """The backend class (or adapter function) named "module:name" (the queue adapters live
-    outside the core)."""
-    module, _, name = path.partition(":")
+def queue_backend(name: str = QUEUE_BACKEND) -> Callable[..., Any]:
+    """The queue backend class registered as `name` (`plugins.JOB_BACKENDS`): called with the
+    settings it gives a `JobBackend`; its `forget(settings, file_hash, job_ids)` drops what the
+    queue holds of a deleted document."""
     try:
-        return getattr(importlib.import_module(module), name)
-    except ImportError as e:
-        raise RuntimeError(f"a broker URL is configured but the job backend {path} cannot be loaded: {e}") from e
+        return plugins.load(plugins.JOB_BACKENDS, name)
+    except (plugins.PluginNotFound, ImportError) as e:
+        raise RuntimeError(f"a broker URL is configured but the job backend {name!r} cannot be loaded: {e}") from e
+
+
+def forget_queued(settings: Settings, file_hash: str, job_ids: list[str]) -> None:
+    """Drop what the queue backend keeps of a deleted document (its queued file, its results)."""
+    queue_backend().forget(settings, file_hash, job_ids)
 
 
 def reset_backends(wait: bool = True) -> None:

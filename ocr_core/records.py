@@ -18,7 +18,7 @@ from typing import Any
 
 from . import auth, cases, documents, files, id_index, redact, review, store
 from .config import Settings, get_settings
-from .jobs import CELERY_FORGET, JobStore, load_backend
+from .jobs import JobStore, forget_queued
 from .logs import log
 from .models import DocumentResult
 from .store import ResultCache, connect, scrub
@@ -93,7 +93,7 @@ def erase(file_hash: str, operator: "auth.Identity | str", *, settings: Settings
         if found:  # the act is audited (the chained trail keeps its earlier entries)
             review.audit("delete", file_hash, operator, {"found": True}, db=db)
     if settings.broker_url:
-        load_backend(CELERY_FORGET)(settings, file_hash, job_ids)  # the queue adapter, loaded by name
+        forget_queued(settings, file_hash, job_ids)  # the queue adapter registered as the job backend
     scrub(db)
     log.info("document erased", extra={"event": "erase", "file_hash": file_hash[:16], "jobs": len(job_ids)})
     return bool(found)

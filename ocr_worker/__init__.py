@@ -14,3 +14,19 @@ def run_worker(concurrency: int | None = None, pool: str | None = None, loglevel
         argv += ["--pool", pool]
     app.worker_main(argv)
     return 0
+
+
+class WorkerCommand:
+    """`ocr-desk worker`: registered in pyproject.toml ([project.entry-points."ocr_desk.commands"])."""
+
+    help = "a Celery OCR worker on queue 'ocr' (needs CELERY_BROKER_URL or REDIS_URL)"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
+        parser.add_argument("--pool", default=None, help="Celery pool: prefork (default), solo, threads")
+
+    def run(self, args) -> int:
+        return int(run_worker(concurrency=args.concurrency, pool=args.pool) or 0)
+
+
+command = WorkerCommand()

@@ -148,6 +148,11 @@ class CeleryBackend(BaseBackend):
             jobs = [fresh.get(j.id, j) for j in jobs]
         return jobs
 
+    @staticmethod
+    def forget(settings: Settings, file_hash: str, job_ids: list[str]) -> None:
+        """What Redis holds of a deleted document goes (`forget`; the core's `jobs.forget_queued`)."""
+        forget(settings, file_hash, job_ids)
+
     def shutdown(self) -> None:
         if self.consumer is not None:
             self.consumer.stop()

@@ -47,6 +47,15 @@ def test_installed_ocr_desk_scans_from_another_folder(tmp_path, fixtures_dir):
                            **run)
     assert where.stdout.strip() == str(target / "ocr_core" / "__init__.py"), where.stderr
 
+    # installed, the adapters are found as entry points of the distribution (no pyproject.toml beside it)
+    found = subprocess.run([sys.executable, "-c", "from ocr_core import plugins as p\n"
+                            "for g in (p.JOB_BACKENDS, p.COMMANDS):\n"
+                            "    for n, ep in sorted(p.declared(g).items()):\n"
+                            "        print(g, n, ep.dist.name if ep.dist else None, p.load(g, n).__module__)"], **run)
+    assert found.stdout.split("\n")[:3] == [
+        "ocr_desk.job_backends celery ocr-review-desk ocr_worker.jobs_celery",
+        "ocr_desk.commands api ocr-review-desk ocr_api", "ocr_desk.commands worker ocr-review-desk ocr_worker"], \
+        found.stderr[-3000:]
     desk = subprocess.run([str(script), "--help"], **run).stdout
     module = subprocess.run([sys.executable, "-m", "ocr_core", "--help"], **run).stdout
     assert desk.startswith("usage: ocr-desk ") and module.startswith("usage: python -m ocr_core ")

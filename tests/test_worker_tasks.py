@@ -5,7 +5,7 @@ import pytest
 pytest.importorskip("celery")
 
 from ocr_core.errors import InputError  # noqa: E402
-from ocr_core.jobs import CELERY_BACKEND, RETRY_POLICY, BaseBackend, EmbeddedBackend, load_backend  # noqa: E402
+from ocr_core.jobs import RETRY_POLICY, BaseBackend, EmbeddedBackend, queue_backend  # noqa: E402
 from ocr_worker.jobs_celery import CeleryBackend  # noqa: E402
 from ocr_worker.tasks import scan_file  # noqa: E402
 
@@ -38,6 +38,7 @@ def test_heartbeat_interval_and_keys():
     assert heartbeat.index_key({"global_keyprefix": "p:", "unacked_index_key": "u"}) == "p:u"
 
 
-def test_the_core_finds_the_celery_backend_by_name():
-    assert load_backend(CELERY_BACKEND) is CeleryBackend
+def test_the_core_finds_the_celery_backend_registered_as_an_entry_point():
+    assert queue_backend() is CeleryBackend  # ocr_desk.job_backends: celery (pyproject.toml)
+    assert callable(queue_backend().forget)  # what records.erase calls (jobs.forget_queued) after a deletion
     assert CeleryBackend.wait is BaseBackend.wait is EmbeddedBackend.wait  # one wait() for both backends
