@@ -1,7 +1,7 @@
 """The cascade engine's re-read policy, from the documents' rules (`engines.policy.RereadPolicy`).
 
 The engine decides how to re-read; this says what matters on a page: the IDs its lines make
-(`ids.extract_ids`), which ID types have a checksum strong enough to trust an unsure reading,
+(`ids.extract_ids`), which ID types have a checksum strong enough to trust an unsure reading (`idtypes`),
 where a gender is printed (`fields.values.find_gender`), and which lines the page's free-text
 named fields come from (`classify` the page, then `fields.source_boxes`). The pipeline passes
 `POLICY` when it builds an engine; `engine()` is that for any other caller (warm-ups, overlays).
@@ -16,10 +16,9 @@ from .engines.policy import FoundID
 from .fields import source_boxes
 from .fields.values import find_gender
 from .ids import extract_ids
+from .idtypes import STRONG_CHECKSUM  # a valid ID of these is trusted however unsure its reading
 from .models import DetectedID, Line, Page
 
-# a valid ID of these types is kept however unsure its reading: a checksum that a misread digit fails
-from .idtypes import STRONG_CHECKSUM  # noqa: E402  (the ID registry's `strong_checksum`)
 FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
 # vocabularies validate on their own, and Devanagari is Tesseract's
 

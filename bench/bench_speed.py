@@ -1,4 +1,4 @@
-"""Speed and accuracy benchmark, run by hand: `python -m ocr_core.bench [--quick]`.
+"""Speed and accuracy benchmark, run by hand: `python bench/bench_speed.py [--quick]`.
 
 Everything is measured in one run on the same files, interleaved (each round runs every
 pipeline once per file), so the ratios hold even though absolute times on a shared machine swing
@@ -25,8 +25,13 @@ import os
 import resource
 import statistics
 import tempfile
+import sys
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from the checkout: the core beside this folder
+    sys.path.insert(0, str(ROOT))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CARD_MAX_SIDE = 1200  # an image whose longest side is below this counts as a card
@@ -80,7 +85,7 @@ def documents(folder: Path) -> list[Path]:
 # ---------------------------------------------------------------- timing
 def _page_bytes(data: bytes) -> list[bytes]:
     """The file as faster-paddle and rapidocr take it: the image bytes, or a PDF's pages as PNG."""
-    from .loader import load_pages
+    from ocr_core.loader import load_pages
 
     kind, pages = load_pages(data)
     if kind != "pdf":
@@ -91,7 +96,7 @@ def _page_bytes(data: bytes) -> list[bytes]:
 
 
 def _size_kind(data: bytes) -> str:
-    from .loader import load_pages
+    from ocr_core.loader import load_pages
 
     _, pages = load_pages(data)
     im = next(p.image for p in pages if p.image is not None)
@@ -103,8 +108,8 @@ def timing_table(files: list[Path], repeats: int, default_engine: str, old_engin
     import faster_paddle
     import numpy as np
 
-    from . import scan
-    from .engines import get_engine
+    from ocr_core import scan
+    from ocr_core.reread import engine as get_engine  # with the re-read policy
 
     fp_tiny, fp_small = faster_paddle.OcrEngine(model_size="tiny"), faster_paddle.OcrEngine(model_size="small")
     rapid = get_engine("rapidocr")._all[0]._ocr
@@ -157,8 +162,8 @@ def stage_times(files: list[Path], engine_name: str, repeats: int) -> dict[str, 
     extra readings of a page that looks turned), devanagari (the Hindi re-read), extract (IDs and
     fields), classify, quality, qr (the Aadhaar QR search), store (the cache write and the scan
     log); `other` is the rest of `scan`."""
-    from . import pipeline, store
-    from .engines import get_engine
+    from ocr_core import pipeline, store
+    from ocr_core.reread import engine as get_engine  # with the re-read policy
 
     eng = get_engine(engine_name)
     inner = eng._all[0] if hasattr(eng, "_all") else eng
@@ -231,8 +236,8 @@ def stage_times(files: list[Path], engine_name: str, repeats: int) -> dict[str, 
 # ---------------------------------------------------------------- throughput in worker processes
 def _worker_init(env: dict[str, str], barrier, warm: bytes) -> None:
     os.environ.update(env)
-    from . import scan
-    from .config import get_settings
+    from ocr_core import scan
+    from ocr_core.config import get_settings
 
     get_settings.cache_clear()
     scan(warm, use_cache=False)
@@ -240,7 +245,7 @@ def _worker_init(env: dict[str, str], barrier, warm: bytes) -> None:
 
 
 def _worker_scan(data: bytes) -> tuple[int, float]:
-    from . import scan
+    from ocr_core import scan
 
     return len(scan(data, use_cache=False).pages), rss_mb()
 
@@ -262,7 +267,7 @@ def pages_per_second(pages: list[bytes], workers: int, threads: int) -> tuple[fl
 
 
 def cached_vs_cold(files: list[Path]) -> tuple[float, float]:
-    from . import scan
+    from ocr_core import scan
 
     cold, cached = [], []
     for p in files:
@@ -277,7 +282,7 @@ def cached_vs_cold(files: list[Path]) -> tuple[float, float]:
 
 
 def text_layer_pages_per_second(files: list[Path]) -> float:
-    from . import scan
+    from ocr_core import scan
 
     n_pages, dt = 0, 0.0
     for p in files:
@@ -294,7 +299,7 @@ def text_layer_pages_per_second(files: list[Path]) -> float:
 def rss_over_scans(files: list[Path], n: int) -> list[tuple[int, float]]:
     """RSS (MB) after every tenth of n uncached scans cycling over files; the first point is after
     one warm-up round."""
-    from . import scan
+    from ocr_core import scan
 
     datas = [p.read_bytes() for p in files]
     for d in datas:
@@ -310,7 +315,7 @@ def rss_over_scans(files: list[Path], n: int) -> list[tuple[int, float]]:
 
 # ---------------------------------------------------------------- accuracy
 def accuracy(folder: Path, engines: list[str]) -> None:
-    from . import scan
+    from ocr_core import scan
 
     docs = documents(folder)
     results: dict[str, dict] = {e: {} for e in engines}
@@ -342,8 +347,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["DB_PATH"] = str(tmp / "bench.db")
     os.environ["OCR_KEY_FILE"] = str(tmp / "key")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from .config import get_settings
-    from .engines import get_engine
+    from ocr_core.config import get_settings
+    from ocr_core.reread import engine as get_engine  # with the re-read policy
 
     get_settings.cache_clear()
     s = get_settings()
