@@ -167,7 +167,9 @@ def _hold(key: str, db_path: str, seconds: float, out, ready=None, go=None) -> N
 
 def test_processes_wait_for_each_other_on_one_key(settings):
     """The lock holds across processes (the API's uvicorn workers); another key does not wait."""
-    ctx = multiprocessing.get_context("spawn")
+    # fork, not spawn: a spawned child imports the whole core (engines included) before it can take
+    # the lock, which took over 120 s on a loaded 2-core machine; the lock itself is the same fcntl lock
+    ctx = multiprocessing.get_context("fork")
     out, ready, go = ctx.Queue(), ctx.Semaphore(0), ctx.Event()
     key, other = sha256(b"a"), sha256(b"b")
     procs = [ctx.Process(target=_hold, args=(k, str(settings.db_path), 2.0, out, ready, go))
@@ -189,7 +191,9 @@ def test_processes_wait_for_each_other_on_one_key(settings):
 
 
 def test_a_lock_left_by_a_killed_process_is_free(settings):
-    ctx = multiprocessing.get_context("spawn")
+    # fork, not spawn: a spawned child imports the whole core (engines included) before it can take
+    # the lock, which took over 120 s on a loaded 2-core machine; the lock itself is the same fcntl lock
+    ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     key = sha256(b"killed")
     p = ctx.Process(target=_hold, args=(key, str(settings.db_path), 60, out))
