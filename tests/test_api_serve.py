@@ -3,7 +3,6 @@ FORWARDED_ALLOW_IPS (none by default: the rate limit keys on the TCP peer), and 
 load of OCR requests ends the process within API_SHUTDOWN_TIMEOUT + a few seconds."""
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 httpx = pytest.importorskip("httpx")
 
 from redis_server import free_port  # noqa: E402
+from service_helpers import cards_pdf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.services
@@ -78,20 +78,6 @@ def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(api):
     assert [_jobs(proxied, "198.51.100.7") for _ in range(4)] == [200, 200, 200, 429]
 
 
-def _pdf(dev_dir: Path, start: int, n: int) -> bytes:
-    import pymupdf
-    from PIL import Image
-
-    pngs = sorted(dev_dir.glob("*.png"))
-    doc = pymupdf.open()
-    for k in range(n):
-        buf = io.BytesIO()
-        Image.open(pngs[(start + k) % len(pngs)]).convert("RGB").save(buf, "JPEG", quality=80)
-        page = doc.new_page(width=506, height=319)
-        page.insert_image(page.rect, stream=buf.getvalue())
-    return doc.tobytes()
-
-
 def test_sigterm_under_load_exits_within_a_few_seconds(api, dev_dir):
     timeout = 2
     a = api(RATE_LIMIT_REQUESTS="1000", API_SHUTDOWN_TIMEOUT=str(timeout))
@@ -99,7 +85,7 @@ def test_sigterm_under_load_exits_within_a_few_seconds(api, dev_dir):
 
     def post(i: int) -> None:
         try:
-            r = httpx.post(a.base + "/pdf", files={"file": (f"load{i}.pdf", _pdf(dev_dir, i * 6, 6))}, timeout=300)
+            r = httpx.post(a.base + "/pdf", files={"file": (f"load{i}.pdf", cards_pdf(dev_dir, i * 6, 6))}, timeout=300)
             answers.append(r.status_code)
         except httpx.HTTPError as e:
             answers.append(type(e).__name__)

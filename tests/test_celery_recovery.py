@@ -17,7 +17,6 @@ the pages are being read.
 """
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -31,6 +30,7 @@ pytest.importorskip("celery")
 psutil = pytest.importorskip("psutil")
 
 from redis_server import redis_server  # noqa: E402
+from service_helpers import cards_pdf, wait_for as _wait  # noqa: E402
 
 pytestmark = pytest.mark.services
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,29 +38,8 @@ VT = 5  # CELERY_VISIBILITY_TIMEOUT of these workers: short, so the whole-worker
 PAGES = 10
 
 
-def _wait(cond, timeout: float, what: str, poll: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def _pdf(dev_dir: Path, start: int, n: int = PAGES) -> bytes:
-    """A PDF of n dev cards (JPEG, about 100 kB a page) from `start`: each test its own file."""
-    import pymupdf
-    from PIL import Image
-
-    pngs = sorted(dev_dir.glob("*.png"))
-    doc = pymupdf.open()
-    for k in range(n):
-        buf = io.BytesIO()
-        Image.open(pngs[(start + k) % len(pngs)]).convert("RGB").save(buf, "JPEG", quality=80)
-        page = doc.new_page(width=506, height=319)
-        page.insert_image(page.rect, stream=buf.getvalue())
-    return doc.tobytes()
+    return cards_pdf(dev_dir, start, n)
 
 
 class Worker:
