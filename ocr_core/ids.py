@@ -45,8 +45,19 @@ def _slot_ok(c: str, slot: str) -> bool:
     return c == slot
 
 
+FIXED_MIN = 4  # a fixed part (a run of literals) this long may have one character misread ("UDNAM")
+
+
+def _fixed_runs(template: str) -> list[range]:
+    return [range(m.start(), m.end()) for m in re.finditer(r"[^#@*]+", template)]
+
+
 def coerce(raw: str, template: str) -> tuple[str, list[int]] | None:
-    """Map raw (uppercase, compact) onto template; returns (value, coerced positions) or None."""
+    """Map raw (uppercase, compact) onto template; returns (value, coerced positions) or None.
+
+    A fixed part of the format (the literal ``UDYAM`` of a UDYAM number) is known: one character of
+    a fixed run of at least `FIXED_MIN` misread as anything ("UDNAM") is put back, the rest of the
+    run must be read as printed."""
     if len(raw) != len(template):
         return None
     out, changed = [], []
@@ -60,10 +71,22 @@ def coerce(raw: str, template: str) -> tuple[str, list[int]] | None:
             out.append(TO_LETTER[c])
         elif slot not in "#@*" and (TO_LETTER.get(c) == slot or TO_DIGIT.get(c) == slot):
             out.append(slot)
+        elif slot not in "#@*" and c.isascii() and c.isalnum():
+            out.append(slot)  # a misread in a fixed part: allowed below if the run is long and else intact
         else:
             return None
         changed.append(i)
+    for run in _fixed_runs(template):
+        wrong = [i for i in run if i in changed and TO_LETTER.get(raw[i]) != template[i]
+                 and TO_DIGIT.get(raw[i]) != template[i]]
+        if wrong and (len(run) < FIXED_MIN or len(wrong) > 1):
+            return None
     return "".join(out), changed
+
+
+def _in_fixed_part(template: str, changed: list[int]) -> bool:
+    """Every coerced position lies in a fixed part of the template (a literal put back)."""
+    return all(template[i] not in "#@*" for i in changed)
 
 
 def check(spec: IDSpec, raw: str) -> tuple[str, str | None, bool] | None:
@@ -84,6 +107,9 @@ def check(spec: IDSpec, raw: str) -> tuple[str, str | None, bool] | None:
         return spec.fmt(value), reason, False
     alts = []
     for i in changed:
+        if spec.template[i] not in "#@*":
+            alts.append(spec.template[i])  # a fixed part has one reading
+            continue
         table = ALT_DIGIT if spec.template[i] == "#" else ALT_LETTER
         alts.append(table.get(raw[i], value[i]))
     good = set()
@@ -125,7 +151,7 @@ def validate_id(id_type: str, value: str) -> tuple[str, bool, str | None]:
 
 # ---------------------------------------------------------------- extraction
 _SPLIT = re.compile(r"[\s:;,()\[\]{}#'\"`]+")
-_MASKED = re.compile(r"(?<![A-Za-z0-9])[Xx×*]{4}\s?[Xx×*]{4}\s?(\d{4})(?!\d)")
+_MASKED = re.compile(r"(?<![A-Za-z0-9])[Xx×*]{4}\s?[Xx×*]{4}\s?([0-9A-Za-z|]{4})(?![A-Za-z0-9])")
 _ANCHORS_PASSPORT = re.compile(r"passport|पासपोर्ट|republic of india", re.I)
 
 
@@ -203,8 +229,8 @@ def _match_row(text: str, passport_doc: bool) -> list[tuple[IDSpec, str, str | N
             if spec.type == "PASSPORT" and not passport_doc:
                 continue
             res = check(spec, compact)
-            if res is None or (j - i > 1 and coerce(compact, spec.template)[1]):
-                continue  # tokens joined across a gap must fit the template as read
+            if res is None or (j - i > 1 and not _in_fixed_part(spec.template, coerce(compact, spec.template)[1])):
+                continue  # tokens joined across a gap must fit the template as read (a fixed part repaired aside)
             value, reason, repaired = res
             found.append((spec, value, reason, repaired, raw))
             used.update(range(i, j))
@@ -286,15 +312,49 @@ def extract_ids(pages: list[tuple[int, list[Line]]]) -> list[DetectedID]:
     passport_doc = bool(_ANCHORS_PASSPORT.search(all_text))
     found: list[DetectedID] = _mrz_rows(rows)
     mrz_texts = {i.value for i in found if i.type == "MRZ"}
+    mrz_numbers = [i for i in found if i.type == "PASSPORT"]  # each confirmed by a valid MRZ
     for r in rows:
         if any(r.text.upper().replace(" ", "") in m for m in mrz_texts):
             continue
         for m in _MASKED.finditer(r.text):
-            found.append(DetectedID("AADHAAR_MASKED", f"XXXXXXXX{m.group(1)}", True, r.confidence, r.page, r.box))
+            if (masked := _masked_aadhaar(m.group(0), m.group(1), r)) is not None:
+                found.append(masked)
         for spec, value, reason, repaired, raw in _match_row(r.text, passport_doc):
+            if spec.type == "PASSPORT" and (truth := _mrz_disagrees(value, mrz_numbers)) is not None:
+                truth.reason = f"printed number read {value}; the MRZ (check digit valid) reads {truth.value}"
+                continue  # a misreading of the number the MRZ confirms: the MRZ's stands
             found.append(DetectedID(spec.type, value, reason is None, r.confidence, r.page, r.box, reason,
                                     raw=raw if repaired else None, repaired=repaired))
     return _dedupe(found)
+
+
+def _mrz_disagrees(printed: str, found: list[DetectedID]) -> DetectedID | None:
+    """The passport number a valid MRZ confirms (check digit) that a printed reading differs from in
+    one or two characters (`N3429682` beside `K3429682`): the MRZ is the truth."""
+    for i in found:
+        if i.type == "PASSPORT" and i.valid and i.value != printed and len(i.value) == len(printed) \
+                and sum(a != b for a, b in zip(i.value, printed)) <= 2:
+            return i
+    return None
+
+
+def _masked_aadhaar(text: str, group: str, r: _Row) -> DetectedID | None:
+    """A masked Aadhaar whose digit group (the `#` part of the registry's shape) holds at most one
+    OCR-confusable letter ("868s"): repaired and marked; where the letter has more than one digit
+    reading (s: 5 or 8) nothing can decide (no check digit), so it is reported unsure (not valid)."""
+    digits = BY_TYPE["AADHAAR_MASKED"].shape.count("#")
+    fit = coerce(group.upper(), "#" * digits)
+    if fit is None or len(fit[1]) > 1:
+        return None
+    value, changed = fit
+    if not changed:
+        return DetectedID("AADHAAR_MASKED", f"XXXXXXXX{value}", True, r.confidence, r.page, r.box)
+    c = group.upper()[changed[0]]
+    readings = ALT_DIGIT.get(c, value[changed[0]])
+    reason = None if len(readings) == 1 else (
+        f"digit {changed[0] + 9} read as '{group[changed[0]]}': {' or '.join(readings)}")
+    return DetectedID("AADHAAR_MASKED", f"XXXXXXXX{value}", reason is None, r.confidence, r.page, r.box, reason,
+                      raw=text, repaired=True)
 
 
 def _dedupe(found: list[DetectedID]) -> list[DetectedID]:

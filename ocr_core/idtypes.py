@@ -154,6 +154,8 @@ class IDSpec:
     export: Callable[[str], str] = _same  # stored form -> one CSV cell
     match_priority: int = 0  # among templates of the same length, lower is tried first
     strong_checksum: bool = False  # a valid one is trusted however unsure its reading (a misread digit fails it)
+    alone: bool = False  # a valid one makes its document type where the printed anchors cannot decide (`classify`)
+    shape: str | None = None  # the fixed form of a type without a template ('X' literal, '#' digit): repair
 
     @property
     def length(self) -> int:
@@ -180,22 +182,22 @@ REGISTRY: tuple[IDSpec, ...] = (
     IDSpec("PAN", "PAN", "@@@@@####@", _stdnum(_pan), "PAN", 2.0, match_priority=5),
     IDSpec("AADHAAR", "Aadhaar", "############", _stdnum(_aadhaar), "AADHAAR", 2.5, masked=True,
            groupings=((12,), (4, 4, 4), *ONE_GAP_LOST[12]), display=_groups_of_four, match_priority=4,
-           strong_checksum=True),
+           strong_checksum=True, alone=True),
     IDSpec("AADHAAR_MASKED", "Aadhaar (masked)", None, validate_aadhaar_masked, "AADHAAR", 2.5,
-           display=_groups_of_four, strong_checksum=True),
+           display=_groups_of_four, strong_checksum=True, shape="XXXXXXXX####"),
     IDSpec("VID", "Aadhaar VID", "################", _stdnum(_vid), "AADHAAR", 1.5, masked=True,
            groupings=((16,), (4, 4, 4, 4), *ONE_GAP_LOST[16]), display=_groups_of_four, match_priority=1,
-           strong_checksum=True),
+           strong_checksum=True, alone=True),
     IDSpec("DL", "Driving licence", "@@#############", validate_dl, "DL", 2.0, match_priority=3),
     IDSpec("PASSPORT", "Passport", "@#######", validate_passport, "PASSPORT", 1.0, groupings=((8,),),
            match_priority=7),
     IDSpec("UDYAM", "UDYAM", "UDYAM@@#########", validate_udyam, "UDYAM", 3.0, fmt=_udyam, display=_udyam,
-           match_priority=2),
+           match_priority=2, alone=True),
     IDSpec("GSTIN", "GSTIN", "##@@@@@####@*Z*", validate_gstin, "GSTIN", 2.5, match_priority=0,
-           strong_checksum=True),
-    IDSpec("EPIC", "Voter ID (EPIC)", "@@@#######", _stdnum(_epic), "VOTER_ID", 2.0, match_priority=6),
+           strong_checksum=True, alone=True),
+    IDSpec("EPIC", "Voter ID (EPIC)", "@@@#######", _stdnum(_epic), "VOTER_ID", 2.0, match_priority=6, alone=True),
     IDSpec("MRZ", "Passport MRZ", None, lambda v: validate_mrz(*(v.split("\n") + ["", ""])[:2]), "PASSPORT", 4.0,
-           export=_mrz_export, strong_checksum=True),
+           export=_mrz_export, strong_checksum=True, alone=True),
 )
 BY_TYPE: dict[str, IDSpec] = {s.type: s for s in REGISTRY}
 
@@ -204,6 +206,7 @@ ID_TYPES: tuple[str, ...] = tuple(s.type for s in REGISTRY)
 MASKED_TYPES: frozenset[str] = frozenset(s.type for s in REGISTRY if s.masked)
 STRONG_CHECKSUM: frozenset[str] = frozenset(s.type for s in REGISTRY if s.strong_checksum)
 DECISIVE: dict[str, tuple[str, float]] = {s.type: (s.decides, s.weight) for s in REGISTRY if s.decides}
+DECIDES_ALONE: dict[str, str] = {s.type: s.decides for s in REGISTRY if s.decides and s.alone}
 TEMPLATED: tuple[IDSpec, ...] = tuple(sorted((s for s in REGISTRY if s.template),
                                              key=lambda s: (-s.length, s.match_priority)))
 
