@@ -18,7 +18,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from . import doctypes
-from .idtypes import DECISIVE
+from .idtypes import DECIDES_ALONE, DECISIVE
 from .models import MIXED, DetectedID, Page
 from .textnorm import normalize
 
@@ -78,8 +78,26 @@ def classify(texts: list[str], ids: list[DetectedID]) -> tuple[str, float]:
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     (best, s1), (_, s2) = ranked[0], ranked[1]
     if s1 < MIN_SCORE or s1 - s2 < MIN_MARGIN:
-        return UNKNOWN, s1
+        by_id = _decided_by_id(scores, ids)
+        return (by_id, scores[by_id]) if by_id else (UNKNOWN, s1)
     return best, s1
+
+
+def _decided_by_id(scores: dict[str, float], ids: list[DetectedID]) -> str | None:
+    """The type that valid IDs which decide on their own (`idtypes.IDSpec.alone`: a checksum or a
+    fixed prefix, e.g. an EPIC, an Aadhaar number, a GSTIN, a UDYAM number) all point to, where the
+    printed anchors could not decide (a motion-blurred card); None when valid IDs point to several
+    types (a statement quoting them) or another type's score is at least `MIN_SCORE` (strong anchor
+    evidence says otherwise)."""
+    kinds = {DECISIVE[i.type][0] for i in ids if i.valid and i.type in DECISIVE}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if not any(i.valid and DECIDES_ALONE.get(i.type) == kind for i in ids):
+        return None
+    if any(s >= MIN_SCORE for t, s in scores.items() if t != kind):
+        return None
+    return kind
 
 
 def classify_pages(pages: list[Page], ids: list[DetectedID]) -> tuple[str, float]:
