@@ -15,6 +15,7 @@ class FieldSpec:
     key: str  # the key in `result.fields`, the export column
     kind: str  # how its value is normalised and checked (`fields.base.normalise`)
     label: str  # what a person reads (the desk)
+    labels: tuple[str, ...] = ()  # the labels printed before its value, matched fuzzily (`fields.labels`)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ from rapidfuzz import process
 
 from . import values as V
 from .base import Doc, Found, any_text, has_date, rx
+from .labels import Label
 from .layout import TLine
 
 # UDYAM
-ENTERPRISE = rx(r"name\s*of\s*enterprise")
-ETYPE = rx(r"type\s*of\s*enterprise")
-ACTIVITY = rx(r"major\s*activity")
-INCORPORATION = rx(r"date\s*of\s*incorporation")
-UDYAM_DATE = rx(r"date\s*of\s*udyam\s*registration")
+ENTERPRISE = Label(rx(r"name\s*of\s*enterprise"), "name", "UDYAM")
+ETYPE = Label(rx(r"type\s*of\s*enterprise"), "enterprise_type")
+ACTIVITY = Label(rx(r"major\s*activity"), "major_activity")
+INCORPORATION = Label(rx(r"date\s*of\s*incorporation"), "date_of_incorporation")
+UDYAM_DATE = Label(rx(r"date\s*of\s*udyam\s*registration"), "date_of_udyam_registration")
 OFFICIAL_ADDRESS = rx(r"official\s*address")
 UDYAM_LABELS = (ENTERPRISE, ETYPE, ACTIVITY, INCORPORATION, UDYAM_DATE, OFFICIAL_ADDRESS,
                 rx(r"udyam\s*registration\s*number", r"social\s*category", r"name\s*of\s*unit",
@@ -30,11 +31,11 @@ _ADDRESS_END = re.compile(r"^\s*(?:mobile|e-?mail|from\s*:|to\s*:)|^\s*\d\d?\s?[
                           re.I)
 
 # GST REG-06
-LEGAL = rx(r"legal\s*name")
-TRADE = rx(r"trade\s*name(?:\s*,?\s*if\s*any)?")
-CONSTITUTION = rx(r"constitution\s*of\s*business")
+LEGAL = Label(rx(r"legal\s*name"), "name", "GSTIN")
+TRADE = Label(rx(r"trade\s*name(?:\s*,?\s*if\s*any)?"), "trade_name")
+CONSTITUTION = Label(rx(r"constitution\s*of\s*business"), "constitution")
 GST_ADDRESS = rx(r"address\s*of\s*principal\s*place")
-LIABILITY = rx(r"date\s*of\s*liability")
+LIABILITY = Label(rx(r"date\s*of\s*liability"), "date_of_liability")
 GST_LABELS = (LEGAL, TRADE, CONSTITUTION, GST_ADDRESS, LIABILITY,
               rx(r"registration\s*number", r"period\s*of\s*validity", r"type\s*of\s*registration",
                  r"particulars\s*of\s*approving", r"date\s*of\s*issue\s*of\s*certificate", r"^\s*business\s*:?\s*$",

@@ -5,22 +5,23 @@ import re
 
 from . import values as V
 from .base import BIRTH, THIN, Doc, Found, any_text, has_date, has_gender, person, rx
+from .labels import Label
 from .layout import TLine, Value
 
 # a label at the start of the line or after the slash of a bilingual label ("नाम / Name")
-NAME = rx(r"(?:^|/)\s*name\b")
-FATHER = rx(r"father'?\s*'?s?\s*name", r"पिता का नाम")
-DOB = rx(r"date\s*of\s*" + BIRTH, r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*" + BIRTH, r"\bYoB\b", r"जन्म")
-GENDER = rx(r"\bgender\b", r"\bsex\b", r"लिंग")
-ELECTOR = rx(r"elector'?\s*'?s?\s*name", r"निर्वाचक का नाम")
+NAME = Label(rx(r"(?:^|/)\s*name\b"), "name")
+FATHER = Label(rx(r"father'?\s*'?s?\s*name", r"पिता का नाम"), "father_name")
+DOB = Label(rx(r"date\s*of\s*" + BIRTH, r"\bD[O0]B\b", r"\bdob\b", r"year\s*of\s*" + BIRTH, r"\bYoB\b", r"जन्म"), "dob")
+GENDER = Label(rx(r"\bgender\b", r"\bsex\b", r"लिंग"), "gender")
+ELECTOR = Label(rx(r"elector'?\s*'?s?\s*name", r"निर्वाचक का नाम"), "name", "VOTER_ID")
 _SDW = r"(?:son|daughter|wife)"
-RELATIVE = rx(r"\b[SDW]\s*/\s*[SDW]\s*/\s*[SDW]\b(?:\s*of\b)?",  # "S/D/W of", "S/W/D": in any order
+RELATIVE = Label(rx(r"\b[SDW]\s*/\s*[SDW]\s*/\s*[SDW]\b(?:\s*of\b)?",  # "S/D/W of", "S/W/D": in any order
               rf"\b{_SDW}\s*/\s*{_SDW}(?:\s*/\s*{_SDW})?(?:\s*of\b)?",  # "Son/Wife/Daughter of"
-              r"\b[SDWC]\s*/\s*[O0]\b\s*:?", r"\b(?:son|daughter|wife|care)\s+of\b")
-ISSUE = rx(r"date\s*of\s*" + THIN + "{0,2}ssue", r"issue\s*date", r"\bDOI\b", r"issued\s*on")
-VALID = rx(r"valid\s*t" + THIN + "{1,2}l", r"valid\s*up\s*to", r"valid\s*upto", r"validity")
-COV = rx(r"\bCOV\b", r"class(?:es)?\s*of\s*vehicles?")
-ADDRESS = rx(r"\baddress\b", r"पता")
+              r"\b[SDWC]\s*/\s*[O0]\b\s*:?", r"\b(?:son|daughter|wife|care)\s+of\b"), "relation")
+ISSUE = Label(rx(r"date\s*of\s*" + THIN + "{0,2}ssue", r"issue\s*date", r"\bDOI\b", r"issued\s*on"), "date_of_issue")
+VALID = Label(rx(r"valid\s*t" + THIN + "{1,2}l", r"valid\s*up\s*to", r"valid\s*upto", r"validity"), "valid_till")
+COV = Label(rx(r"\bCOV\b", r"class(?:es)?\s*of\s*vehicles?"), "cov")
+ADDRESS = Label(rx(r"\baddress\b", r"पता"), "address")
 BLOOD = rx(r"blood\s*group")
 HEADER = rx(r"government", r"\bgovt\b", r"income\s*tax", r"department", r"authority", r"permanent\s*account",
             r"signature", r"election", r"union of india", r"driving\s*licen", r"\bindia\b")

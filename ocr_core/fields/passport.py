@@ -1,25 +1,28 @@
 """Passport data page: the printed fields, cross-checked with the MRZ (ICAO 9303 TD3).
 
 A printed value that disagrees with the MRZ is shown (reason). The MRZ value wins only where a
-check digit covers it and validates (date of birth, date of expiry); names, sex and nationality have
-no check digit of their own, so there the printed value stays and the disagreement marks it invalid.
+check digit covers it and validates (date of birth, date of expiry), and for the sex where every check
+digit of the MRZ holds (the zone was read cleanly; M, F and X are not confused with each other); names
+and nationality have no check digit of their own, so there the printed value stays and the
+disagreement marks it invalid. The passport number is cross-checked where IDs are found (`ids`).
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from ..ids import mrz_check_digit
+from ..ids import mrz_check_digit, validate_mrz
 from . import values as V
 from .base import BIRTH, THIN, Doc, Found, any_text, has_date, has_gender, person, rx
+from .labels import Label
 
-SURNAME = rx(r"\bsurname\b", r"उपनाम")
-GIVEN = rx(r"given\s*name", r"दिया गया नाम")
-NATIONALITY = rx(r"nationality", r"राष्ट्रीयता")
-SEX = rx(r"\bsex\b", r"लिंग")
-DOB = rx(r"date\s*of\s*" + BIRTH, r"जन्मतिथि", r"जन्म तिथि")
-POB = rx(r"place\s*of\s*" + BIRTH, r"जन्म स्थान")
-ISSUE = rx(r"date\s*of\s*" + THIN + "{0,2}ssue", r"जारी करने की तिथि")
-EXPIRY = rx(r"date\s*of\s*expiry", r"expiry", r"समाप्ति")
+SURNAME = Label(rx(r"\bsurname\b", r"उपनाम"), "surname")
+GIVEN = Label(rx(r"given\s*name", r"दिया गया नाम"), "given_names")
+NATIONALITY = Label(rx(r"nationality", r"राष्ट्रीयता"), "nationality")
+SEX = Label(rx(r"\bsex\b", r"लिंग"), "gender")
+DOB = Label(rx(r"date\s*of\s*" + BIRTH, r"जन्मतिथि", r"जन्म तिथि"), "dob")
+POB = Label(rx(r"place\s*of\s*" + BIRTH, r"जन्म स्थान"), "place_of_birth")
+ISSUE = Label(rx(r"date\s*of\s*" + THIN + "{0,2}ssue", r"जारी करने की तिथि"), "date_of_issue")
+EXPIRY = Label(rx(r"date\s*of\s*expiry", r"expiry", r"समाप्ति"), "date_of_expiry")
 LABELS = (SURNAME, GIVEN, NATIONALITY, SEX, DOB, POB, ISSUE, EXPIRY,
           rx(r"place\s*of\s*issue", r"\btype\b", r"country\s*code", r"passport\s*no"))
 _MODES = ("below", "inline", "right")
@@ -80,7 +83,7 @@ def _cross_check(out: dict[str, Found | None], l1: str, l2: str) -> None:
     checked = {  # key: (MRZ value, its check digit validates)
         "dob": (_mrz_date(l2[13:19], future=False), mrz_check_digit(l2[13:19]) == l2[19]),
         "date_of_expiry": (_mrz_date(l2[21:27], future=True), mrz_check_digit(l2[21:27]) == l2[27]),
-        "gender": ({"M": "MALE", "F": "FEMALE", "X": "TRANSGENDER"}.get(l2[20]), False),
+        "gender": ({"M": "MALE", "F": "FEMALE", "X": "TRANSGENDER"}.get(l2[20]), validate_mrz(l1, l2) is None),
         "nationality": (NATIONALITIES.get(l2[10:13].strip("<"), l2[10:13].strip("<")), False),
         "surname": (mrz_surname, False), "given_names": (mrz_given, False),
     }
