@@ -72,11 +72,11 @@ def fuzzy_find(text: str, phrases: tuple[str, ...]) -> LabelMatch | None:
             n, k = len(p), max_edits(len(p))
             if n < 3 or not phrase.isascii():
                 continue
-            for size in sorted({n, n - k, n + k}, key=lambda s: abs(s - n)):
-                if size <= 0 or size > len(folded):
-                    continue
+            sizes = [s for s in range(max(1, n - k), min(n + k, len(folded)) + 1) if folded[0] == p[0]]
+            sizes.sort(key=lambda s: (Levenshtein.distance(p, folded[:s]), abs(s - n)))
+            for size in sizes:
                 cand = folded[:size]
-                if cand[0] != p[0] or Levenshtein.distance(p, cand, score_cutoff=k) > k:
+                if Levenshtein.distance(p, cand, score_cutoff=k) > k:
                     continue
                 end = at + where[size - 1] + 1
                 after = text[end:].lstrip()
