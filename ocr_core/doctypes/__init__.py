@@ -6,7 +6,8 @@ that count as "an ID of the type's kind" (`KIND_IDS`, `documents.attention`), th
 case compares (`PERSON_TYPES`), the desk's field labels (`FIELD_LABELS`) and the export columns
 (`all_field_keys`).
 
-Adding a document type with named fields touches three files: its `DocType` in `specs.py`, its
+Adding a document type with named fields touches three files: its `DocType` in `specs.py` (with the
+labels printed before each field's value, `FieldSpec.labels`, matched fuzzily by `fields.labels`), its
 extractor (a function ``Doc -> {key: Found}`` and its label patterns, e.g. a module in
 `ocr_core/fields/`, named in the spec as ``"module:attribute"`` so nothing else imports it), and its
 tests. The ID types that decide it are the ID registry's (`idtypes.IDSpec.decides`).
