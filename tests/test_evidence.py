@@ -155,3 +155,44 @@ def test_passport_sex_from_a_valid_mrz():
     f = extract_fields("PASSPORT", pages, [DetectedID("MRZ", f"{l1}\n{l2}", True, 0.99)])
     assert f["gender"].value == "FEMALE" and f["gender"].source == "mrz" and f["gender"].valid
     assert "disagrees with the MRZ" in f["gender"].reason
+
+
+# ------------------------------------------------------------------ the real engine on small rendered crops
+def _render(tmp_path, name: str, rows: list[str], px: int = 22):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", px)
+    im = Image.new("RGB", (720, 60 + 48 * len(rows)), (246, 244, 238))
+    d = ImageDraw.Draw(im)
+    for n, t in enumerate(rows):
+        d.text((32, 30 + 48 * n), t, fill=(20, 20, 30), font=font)
+    path = tmp_path / name
+    im.save(path)
+    return path
+
+
+def test_real_engine_driving_licence_with_misread_labels(settings, engine, tmp_path):
+    from ocr_core import scan
+
+    r = scan(_render(tmp_path, "dl.png", ["DL No: KA01 20190012345", "Name: RAVI KUMAR", "S/D/Wof: RAMESH KUMAR",
+                                          "DOB: 01/02/1990", "DOl: 12/03/2015"]))
+    assert r.document_type == "DL"
+    assert r.fields["date_of_issue"].value == "2015-03-12"
+    assert r.fields["father_name"].value == "RAMESH KUMAR"
+
+
+def test_real_engine_voter_card_crop_without_its_header_typed_by_its_epic(settings, engine, tmp_path):
+    from ocr_core import scan
+
+    r = scan(_render(tmp_path, "voter.png", ["ABC1234566", "Name: RAVI KUMAR", "Father's Name: RAMESH KUMAR"]))
+    assert [(i.type, i.value, i.valid) for i in r.ids] == [("EPIC", "ABC1234566", True)]
+    assert r.document_type == "VOTER_ID"
+
+
+def test_real_engine_udyam_number_with_a_misread_prefix(settings, engine, tmp_path):
+    from ocr_core import scan
+
+    r = scan(_render(tmp_path, "udyam.png", ["Udyam Registration Number", "UDNAM-MP-12-1973554"]))
+    (i,) = [i for i in r.ids if i.type == "UDYAM"]
+    assert (i.value, i.valid, i.repaired) == ("UDYAM-MP-12-1973554", True, True)
+    assert r.document_type == "UDYAM"
