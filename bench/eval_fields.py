@@ -115,26 +115,36 @@ def result_for(path: Path, memo: Path | None, ocr_cache: Path | None = None):
 
 
 def score(docs: list[tuple[Path, dict]], memo: Path | None, misses: bool,
-          ocr_cache: Path | None = None) -> dict[tuple[str, str], dict[str, list[int]]]:
-    """(type, key) -> {"all": [right, n], "clean": [right, n]}"""
+          ocr_cache: Path | None = None, silent: dict | None = None) -> dict[tuple[str, str], dict[str, list[int]]]:
+    """(type, key) -> {"all": [right, n], "clean": [right, n], "degraded": [right, n]}; with `silent`
+    (a dict), the silent error tallies (`bench/silent.py`) of "all", "clean" and "degraded" go there."""
+    from silent import Silent
+
     from ocr_core.fields import field_keys
 
-    table: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"all": [0, 0], "clean": [0, 0]})
+    table: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(
+        lambda: {"all": [0, 0], "clean": [0, 0], "degraded": [0, 0]})
+    if silent is not None:
+        silent.update({k: Silent() for k in ("all", "clean", "degraded")})
     for path, gt in docs:
         r = result_for(path, memo, ocr_cache)
         t = gt["document_type"]
-        clean = gt.get("degradation", "none") in ("none", None)
+        state = "clean" if gt.get("degradation", "none") in ("none", None) else "degraded"
         got = {k: f.value for k, f in r.fields.items()} if r.document_type == t else {}
         for key in field_keys(t):
             if key not in gt.get("fields", {}):
                 continue
             want = _iso(gt["fields"][key])
             ok = _norm(got.get(key)) == _norm(want)
-            for part in ("all", "clean") if clean else ("all",):
+            for part in ("all", state):
                 table[(t, key)][part][0] += ok
                 table[(t, key)][part][1] += 1
             if misses and not ok:
                 print(f"  miss {path.name} {key}: want {want!r} got {got.get(key)!r}", file=sys.stderr)
+        if silent is not None:
+            d = r.to_dict(unmask=True)
+            for part in ("all", state):
+                silent[part].add(path.name, d, gt, field_keys(t))
         print(f"{path.name}: {r.document_type}", file=sys.stderr, flush=True)
     return table
 
@@ -147,11 +157,23 @@ def _cell(v: list[int] | None) -> str:
 
 def render(tables: dict[str, dict]) -> str:
     keys = sorted({k for t in tables.values() for k in t})
-    cols = [(name, part) for name in tables for part in ("all", "clean")]
+    cols = [(name, part) for name in tables for part in ("all", "clean", "degraded")]
     head = "| type | field | " + " | ".join(f"{n} {p}" for n, p in cols) + " |"
     rows = [head, "|" + "---|" * (2 + len(cols))]
     for k in keys:
         rows.append(f"| {k[0]} | {k[1]} | " + " | ".join(_cell(tables[n].get(k, {}).get(p)) for n, p in cols) + " |")
+    return "\n".join(rows)
+
+
+def render_silent(silent: dict[str, dict], examples: bool = False) -> str:
+    from silent import HEAD
+
+    rows = [HEAD]
+    for name, parts in silent.items():
+        rows += [parts[p].row(f"{name} {p}") for p in ("all", "clean", "degraded")]
+    if examples:
+        for name, parts in silent.items():
+            rows += ["", f"silent errors, {name}:"] + [f"  {e}" for e in parts["all"].examples]
     return "\n".join(rows)
 
 
@@ -166,26 +188,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ocr-cache", type=Path, default=None,
                     help="memoise the engine's page readings here (shared with eval_accuracy.py) and re-run the rest")
     ap.add_argument("--misses", action="store_true", help="print every miss on stderr")
+    ap.add_argument("--silent-examples", action="store_true", help="list every silent error after the tables")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="ocr-fields-"))
     os.environ["DB_PATH"] = str(tmp / "bench.db")
     os.environ["OCR_KEY_FILE"] = str(tmp / "key")
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
     if args.memo:
         args.memo.mkdir(parents=True, exist_ok=True)
     tables = {}
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+    names = [f.name for f in args.unseen]
     sets = ([] if args.no_dev else [("dev", args.dev)]) + [
-        ("unseen" if len(args.unseen) == 1 else f.name, f) for f in args.unseen]
+        ("unseen" if len(args.unseen) == 1 else f.name if names.count(f.name) == 1 else f"{f.parent.name}/{f.name}", f)
+        for f in args.unseen]
+    silent: dict[str, dict] = {}
     for name, folder in sets:
         if not folder.is_dir():
             raise SystemExit(f"no such folder: {folder}")
         docs = documents(folder)
         if args.memo_only and args.memo:
             docs = [(p, gt) for p, gt in docs if (args.memo / f"{p.parent.name}__{p.name}.json").exists()]
-        tables[name] = score(docs, args.memo, args.misses, args.ocr_cache)
+        silent[name] = {}
+        tables[name] = score(docs, args.memo, args.misses, args.ocr_cache, silent[name])
     print(render(tables))
+    print()
+    print(render_silent(silent, args.silent_examples))
     return 0
 
 
