@@ -1,7 +1,9 @@
 """Named-field accuracy: per document type and field, the exact-match rate on the dev set (all
-documents, and clean ones alone) and on a set with layouts the dev generator never made.
+documents, clean ones and degraded ones) and on sets with layouts the dev generator never made; and per
+set the silent error rate and the invented values (`bench/silent.py`).
 
     python bench/eval_fields.py [--dev DIR] [--unseen DIR] [--memo DIR | --ocr-cache DIR] [--misses]
+                                [--silent-examples]
 
 Each folder holds documents with `<name>.gt.json` beside them (`document_type`, `fields`,
 `degradation`). A document is scanned by `ocr_core.scan` (its own database in a temporary folder)
@@ -12,11 +14,17 @@ the engine's reading of each page image (and its Devanagari re-read) instead, in
 `bench/eval_accuracy.py --ocr-cache`, and re-runs everything after OCR (IDs, types, quality,
 fields) as `scan()` does, so a change to the ID or type rules is measured too (the Aadhaar QR is
 not read in this mode). `--unseen` may be given more than once (a `tune` and an `unseen` part of
-`bench/unseen.py`), each column named by its folder; `--no-dev` leaves the dev set out. A key whose
+`bench/unseen.py`), each column named by its folder (`parent/folder` where two share a name);
+`--no-dev` leaves the dev set out. A key whose
 truth is null counts as right when no value is reported. Values are compared with spacing
 normalised and case ignored (the truth of some sets holds a name in title case where the card
 prints capitals); dates in the truth (DD/MM/YYYY) are compared as YYYY-MM-DD. Multi-document bundles (`MIXED`) and
-distractors (`NONE`) have no fields to score and are left out.
+distractors (`NONE`) have no fields to score and are left out (of the silent error rate too).
+
+The silent error rate: of every wrong or missing ID and field, the share on documents that were not
+flagged for a person (flagged: `needs_review`, or `attention` non-empty, by the result's own word or
+else by `ocr_core.documents.attention`; a single value shown `valid: false` is flagged too). Invented
+values: a field returned valid where the truth has none (e.g. a name on a card that prints none).
 """
 from __future__ import annotations
 
