@@ -8,7 +8,8 @@ A FOLDER holds documents with `<name>.gt.json` beside each (the dev set's format
 ../shared/data/dev/README.md, or what `bench/unseen.py` writes). The engine's reading of each page
 is kept in `--ocr-cache` (default `data/bench-ocr/`, keyed by the page image and engine version),
 so changing extraction or classification re-evaluates in seconds; the pipeline after OCR
-(`pipeline.document_from_pages`) is the one `scan()` runs.
+(`pipeline.document_from_pages`) is the one `scan()` runs. Each FOLDER is a row named by the folder
+(`parent/folder` where two share a name, e.g. the `tune` parts of two generators).
 """
 from __future__ import annotations
 
@@ -173,19 +174,21 @@ def _ratio(a: int, b: int) -> float | None:
 def evaluate(folders: list[Path], ocr: Ocr, verbose: bool = False) -> dict:
     groups: dict[str, Tally] = defaultdict(Tally)
     t0 = time.time()
-    files = [p for f in folders for p in sorted(f.iterdir()) if p.suffix.lower() in SUFFIXES and truth_path(p).exists()]
-    for n, p in enumerate(files, 1):
+    names = [f.name for f in folders]
+    labels = {f: f.name if names.count(f.name) == 1 else f"{f.parent.name}/{f.name}" for f in folders}
+    files = [(p, labels[f]) for f in folders for p in sorted(f.iterdir())
+             if p.suffix.lower() in SUFFIXES and truth_path(p).exists()]
+    for n, (p, label) in enumerate(files, 1):
         gt = json.loads(truth_path(p).read_text())
         r = run_file(p, ocr)
-        label = p.parent.name
         state = "clean" if gt.get("degradation", "none") in ("none", None) else "degraded"
-        for g in (f"{label}", f"{label} {state}"):
+        for g in (label, f"{label} {state}"):
             groups[g].add(gt, r, p.name)
         if verbose:
             print(f"[{n}/{len(files)}] {p.name} {r.document_type} ({time.time() - t0:.0f}s, {ocr.calls} OCR calls)",
                   file=sys.stderr, flush=True)
     out = {g: t.summary() for g, t in sorted(groups.items())}
-    errors = {g: t.errors for g, t in groups.items() if " " not in g}
+    errors = {g: t.errors for g, t in groups.items() if not g.endswith((" clean", " degraded"))}
     return {"groups": out, "errors": errors}
 
 
