@@ -6,8 +6,10 @@ keeps only an index entry for a result the record holds.
 This module owns the ``documents`` table (see `schema`): history, metrics, retention, review and
 the reviewed view read and write it through the functions here.
 
-`attention` lists why a document needs a person (the review queue, `review.next_document`):
-``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the type's kind)."""
+`attention` lists why a document needs a person (the review queue, `review.next_document`; AUTO_APPROVE
+passes it by): ``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the
+type's kind), and for the named fields a sentence each (`field_attention`: an expected field
+missing, unsure or implausible)."""
 from __future__ import annotations
 
 import dataclasses
@@ -36,8 +38,28 @@ def plain(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def attention(document_type: str, ids: list) -> list[str]:
-    """Why this (reviewed) document needs a person; empty when nothing stands out."""
+def field_attention(document_type: str, fields: dict) -> list[str]:
+    """Why the document's named fields need a person, in words: an expected field missing ("no name
+    found on the PAN card"), one read unsure ("name unsure: read with confidence 0.52 ...") or one
+    that fails its checks ("date of birth implausible: birth date in the future"). A field an
+    operator typed is taken as it is."""
+    spec = doctypes.get(document_type)
+    if spec is None:
+        return []
+    out = [f"no {doctypes.field_label(k).lower()} found on the {spec.label}" for k in spec.expected
+           if not (fields.get(k) is not None and fields[k].value)]
+    for k, f in fields.items():
+        if f.valid or f.confidence is None or not f.value or spec.kind(k) == "relation":
+            continue  # a relation the card leaves open ("S/D/W of") is what it prints
+        why = (f.reason or "failed its checks").replace(",", ";")  # the flags are stored comma-separated
+        out.append(f"{doctypes.field_label(k).lower()} {'unsure' if why.startswith('unsure') else 'implausible'}"
+                   f" ({why.removeprefix('unsure: ')})")
+    return out
+
+
+def attention(document_type: str, ids: list, fields: dict | None = None) -> list[str]:
+    """Why this (reviewed) document needs a person; empty when nothing stands out. The ID flags are
+    codes; with `fields`, the named fields' are sentences (`field_attention`)."""
     from .config import get_settings
 
     floor = get_settings().auto_approve_min_confidence
@@ -51,7 +73,7 @@ def attention(document_type: str, ids: list) -> list[str]:
     kinds = KIND_IDS.get(document_type)
     if kinds and not any(i.valid and i.type in kinds for i in ids):
         out.append("no_id")
-    return out
+    return out + (field_attention(document_type, fields) if fields is not None else [])
 
 
 def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None,
@@ -127,13 +149,14 @@ def set_review(file_hash: str, status: str, operator: str, reason: str | None,
                                             file_hash])
 
 
-def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None) -> None:
-    """Store what the reviewed IDs (corrections applied) say: their counts, the attention flags and
-    the keyed hash index, so history, the queue and metrics see the document as corrected. Plain
-    statements: they stay inside the caller's transaction."""
+def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None,
+                  fields: dict | None = None) -> None:
+    """Store what the reviewed IDs and fields (corrections applied) say: the IDs' counts, the
+    attention flags and the keyed hash index, so history, the queue and metrics see the document as
+    corrected. Plain statements: they stay inside the caller's transaction."""
     db = db or connect()
     row = db.conn.execute("select document_type from documents where file_hash = ?", [file_hash]).fetchone()
-    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids))
+    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids, fields))
     db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, updated_at = ? "
                     "where file_hash = ?", [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid),
                                             flags, time.time(), file_hash])

@@ -25,14 +25,21 @@ class Line:
     text: str
     box: Box
     confidence: float
+    # "deva" where the engine saw a Devanagari headline on the line (`engines.script.has_headline`):
+    # its Latin reading is junk, never a value; None where it did not look
+    script: str | None = None
 
     def to_dict(self, unmask: bool = False) -> dict[str, Any]:
-        return {"text": self.text if unmask else mask_text(self.text), "box": self.box,
-                "confidence": round(float(self.confidence), 4)}
+        d = {"text": self.text if unmask else mask_text(self.text), "box": self.box,
+             "confidence": round(float(self.confidence), 4)}
+        if self.script:
+            d["script"] = self.script
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Line":
-        return cls(text=d["text"], box=[list(map(float, p)) for p in d["box"]], confidence=float(d["confidence"]))
+        return cls(text=d["text"], box=[list(map(float, p)) for p in d["box"]], confidence=float(d["confidence"]),
+                   script=d.get("script"))
 
 
 @dataclass

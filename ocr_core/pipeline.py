@@ -136,7 +136,7 @@ def region_lines(region: Region, lines: list[Line], rot: int) -> list[Line]:
     for ln in lines:
         box = [[region.x0 + x * region.scale, region.y0 + y * region.scale]
                for x, y in (_unrotate(pt, rot, w, h) for pt in ln.box)]
-        out.append(Line(text=ln.text, box=box, confidence=ln.confidence))
+        out.append(Line(text=ln.text, box=box, confidence=ln.confidence, script=ln.script))
     return out
 
 

@@ -581,7 +581,7 @@ def save_corrections(file_hash: str, rows: list[dict[str, Any]], operator: "auth
 def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> View | None:
     v = view(file_hash)
     if v is not None:
-        documents.set_id_counts(file_hash, v.result.ids, db)
+        documents.set_id_counts(file_hash, v.result.ids, db, v.result.fields)
         id_index.rebuild_names(db, file_hash, id_index.names_of(v.result))  # the reviewed names, searchable
     return v
 
@@ -879,7 +879,8 @@ def recent_documents(limit: int = 50) -> list[dict[str, Any]]:
 
 def review_queue() -> list[str]:
     """Undecided documents, those that need a person first (marked needs review, or flagged: an
-    invalid ID, low confidence, UNKNOWN type, no ID of the type's kind; see documents.attention),
+    invalid ID, low confidence, UNKNOWN type, no ID of the type's kind, a named field missing, unsure
+    or implausible; see documents.attention),
     each group oldest first."""
     return documents.review_queue()
 

@@ -195,7 +195,7 @@ def from_view(v: review.View) -> Reviewed:
                     review_reason=row.get("review_reason"), n_corrections=v.n_corrections, version=v.version,
                     created_at=row.get("created_at"), updated_at=row.get("updated_at"), media_type=res.media_type,
                     pages=len(res.pages), min_confidence=res.min_confidence,
-                    attention=documents.attention(res.document_type, res.ids), ids=ids, result=res,
+                    attention=documents.attention(res.document_type, res.ids, res.fields), ids=ids, result=res,
                     fields=fields)
 
 

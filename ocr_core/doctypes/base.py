@@ -16,6 +16,7 @@ class FieldSpec:
     kind: str  # how its value is normalised and checked (`fields.base.normalise`)
     label: str  # what a person reads (the desk)
     labels: tuple[str, ...] = ()  # the labels printed before its value, matched fuzzily (`fields.labels`)
+    expected: bool = False  # printed on every document of the type: missing, it is routed to a person
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class DocType:
     def id_types(self) -> tuple[str, ...]:
         """The ID types a valid one of which is evidence for this type (the ID registry's `decides`)."""
         return tuple(s.type for s in ID_REGISTRY if s.decides == self.name)
+
+    @property
+    def expected(self) -> tuple[str, ...]:
+        """The keys every document of the type prints (`documents.attention` flags one missing)."""
+        return tuple(f.key for f in self.fields if f.expected)
 
     def kind(self, key: str, default: str = "text") -> str:
         """How the key's value is normalised and checked; `default` for a key the type does not list."""

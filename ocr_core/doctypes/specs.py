@@ -40,8 +40,9 @@ def _f(key: str, **override) -> FieldSpec:
     return replace(FIELD[key], **override) if override else FIELD[key]
 
 
-def _fields(*keys: str) -> tuple[FieldSpec, ...]:
-    return tuple(_f(k) for k in keys)
+def _fields(*keys: str, expected: tuple[str, ...] = ()) -> tuple[FieldSpec, ...]:
+    """The specs of `keys`; those in `expected` marked as printed on every document of the type."""
+    return tuple(replace(_f(k), expected=True) if k in expected else _f(k) for k in keys)
 
 
 CARDS = "ocr_core.fields.cards"
@@ -50,7 +51,8 @@ BUSINESS = "ocr_core.fields.business"
 REGISTRY: list[DocType] = [
     DocType("PAN", "PAN card",
             (("INCOME TAX DEPARTMENT", 3.0), ("Permanent Account Number", 3.0), ("आयकर विभाग", 2.0)),
-            _fields("name", "father_name", "dob"), f"{CARDS}:pan", f"{CARDS}:PAN_LABELS"),
+            _fields("name", "father_name", "dob", expected=("name", "father_name", "dob")), f"{CARDS}:pan",
+            f"{CARDS}:PAN_LABELS"),
     DocType("AADHAAR", "Aadhaar",
             (("Unique Identification Authority of India", 3.0), ("Aadhaar", 2.0), ("आधार", 2.0),
              ("Government of India", 0.5), ("VID", 1.0), ("Enrolment No", 1.5), ("मेरा आधार", 1.0),
@@ -61,31 +63,34 @@ REGISTRY: list[DocType] = [
             (("Driving Licence", 2.5), ("Union of India", 1.0), ("Transport Department", 1.5),
              ("ड्राइविंग लाइसेंस", 1.5), ("DL No", 1.5), ("COV", 0.5), ("Licence to drive", 2.0),
              ("Licence No", 1.5), ("Licensing Authority", 1.0), ("Class of vehicle", 1.0)),
-            _fields("name", "father_name", "relation", "dob", "date_of_issue", "valid_till", "cov"), f"{CARDS}:dl",
+            _fields("name", "father_name", "relation", "dob", "date_of_issue", "valid_till", "cov",
+                    expected=("name", "dob")), f"{CARDS}:dl",
             f"{CARDS}:DL_LABELS"),
     DocType("PASSPORT", "Passport",
             (("Republic of India", 2.0), ("Passport", 2.0), ("पासपोर्ट", 1.0), ("Place of Issue", 1.0),
              ("Date of Expiry", 0.5), ("Country Code", 1.0)),
             _fields("name", "surname", "given_names", "nationality", "gender", "dob", "place_of_birth",
-                    "date_of_issue", "date_of_expiry"), "ocr_core.fields.passport:passport",
+                    "date_of_issue", "date_of_expiry", expected=("name", "gender", "dob", "date_of_expiry")),
+            "ocr_core.fields.passport:passport",
             "ocr_core.fields.passport:LABELS"),
     DocType("VOTER_ID", "Voter ID (EPIC)",
             (("Election Commission of India", 3.5), ("Elector Photo Identity Card", 2.5),
              ("भारत निर्वाचन आयोग", 1.5), ("Elector's Name", 1.0), ("Identity Card", 1.0),
              ("Electoral Registration Officer", 1.5)),
-            (_f("name", labels=("Elector's Name", "Name")), *_fields("father_name", "gender", "dob")),
+            (_f("name", labels=("Elector's Name", "Name"), expected=True),
+             *_fields("father_name", "gender", "dob", expected=("father_name", "gender"))),
             f"{CARDS}:voter", f"{CARDS}:VOTER_LABELS"),
     DocType("UDYAM", "Udyam registration certificate",
             (("UDYAM REGISTRATION CERTIFICATE", 3.5), ("Ministry of Micro, Small and Medium Enterprises", 2.0),
              ("Udyam Registration Number", 2.0), ("Type of Enterprise", 1.0)),
-            (_f("name", kind="text", labels=("Name of Enterprise",)),
+            (_f("name", kind="text", labels=("Name of Enterprise",), expected=True),
              *_fields("enterprise_type", "major_activity", "date_of_incorporation",
                        "date_of_udyam_registration", "address")),
             f"{BUSINESS}:udyam", f"{BUSINESS}:UDYAM_LABELS", person=False),
     DocType("GSTIN", "GST registration certificate",
             (("Form GST REG-06", 3.5), ("Registration Certificate", 1.0), ("Goods and Services Tax", 2.0),
              ("Constitution of Business", 1.0), ("Legal Name", 0.5)),
-            (_f("name", kind="text", labels=("Legal Name",)),
+            (_f("name", kind="text", labels=("Legal Name",), expected=True),
              *_fields("trade_name", "constitution", "date_of_liability", "address")),
             f"{BUSINESS}:gstin", f"{BUSINESS}:GST_LABELS", person=False),
 ]

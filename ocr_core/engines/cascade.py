@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -324,17 +325,22 @@ class CascadeEngine:
         return small
 
     def _drop_devanagari(self, image: np.ndarray, gray: np.ndarray | None, lines: list[Line],
-                         doubt: dict[int, str]) -> None:
+                         doubt: dict[int, str]) -> set[int]:
         """Takes out of doubt the low-confidence and ID-like lines that show a Devanagari headline:
-        a Latin reading of Devanagari is junk, the second as much as the first. `gray`: the page's
-        grey, when the caller has it."""
+        a Latin reading of Devanagari is junk, the second as much as the first. Returns those and
+        the unsure field lines that show one (still re-read): lines whose reading is no value
+        (`Line.script`). `gray`: the page's grey, when the caller has it."""
         import cv2
 
-        for k in [k for k, why in doubt.items() if why in ("low", "id-like")]:
+        deva = set()
+        for k in [k for k, why in doubt.items() if why in ("low", "id-like", "field")]:
             gray = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if gray is None else gray
             if has_headline(line_crop(gray, lines[k].box)):
-                del doubt[k]
-                self.stats["devanagari-kept"] = self.stats.get("devanagari-kept", 0) + 1
+                deva.add(k)
+                if doubt[k] != "field":
+                    del doubt[k]
+                    self.stats["devanagari-kept"] = self.stats.get("devanagari-kept", 0) + 1
+        return deva
 
     def recognize(self, image: np.ndarray) -> list[Line]:
         import cv2
@@ -354,9 +360,11 @@ class CascadeEngine:
         for k in field_rereads(lines, image.shape[1], image.shape[0], ids, self.policy):
             if lines[k].confidence < FIELD_CONFIDENT:
                 doubt.setdefault(k, "field")
-        self._drop_devanagari(image, gray, lines, doubt)
+        deva = self._drop_devanagari(image, gray, lines, doubt)
         if doubt:
             lines = merge(lines, self._reread(image, lines, doubt, ids), self.policy)
+        for k in deva:  # merge keeps the lines' order
+            lines[k] = replace(lines[k], script="deva")
         if back is not None:
             lines = [mapped(ln, back) for ln in lines]
         self.timings["detect"] += t1 - t0

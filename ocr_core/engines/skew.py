@@ -61,4 +61,4 @@ def level(image: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
 def mapped(ln: Line, back: np.ndarray) -> Line:
     pts = np.array(ln.box, dtype=np.float64) @ back[:, :2].T + back[:, 2]
     return Line(text=ln.text, box=[[round(float(x), 1), round(float(y), 1)] for x, y in pts],
-                confidence=ln.confidence)
+                confidence=ln.confidence, script=ln.script)

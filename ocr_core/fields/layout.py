@@ -22,6 +22,7 @@ class TLine:
     page: int
     source: str  # "ocr" or "text_layer"
     orig: Box | None = field(default=None, repr=False, compare=False)  # the box as OCR gave it
+    script: str | None = None  # "deva": the engine saw a Devanagari headline (`Line.script`)
 
     @property
     def h(self) -> float:
@@ -69,7 +70,7 @@ def page_lines(pages: list[Page]) -> list[TLine]:
             pts = [(x * c - y * s_, x * s_ + y * c) for x, y in ln.box] if a else [(x, y) for x, y in ln.box]
             xs, ys = [q[0] for q in pts], [q[1] for q in pts]
             t = TLine(ln.text.strip(), min(xs), min(ys), max(xs), max(ys), ln.confidence, p.number, p.source)
-            t.orig = ln.box
+            t.orig, t.script = ln.box, ln.script
             out.append(t)
     out.sort(key=lambda t: (t.page, round(t.cy / max(t.h * 0.6, 1.0)), t.x0))
     return [t for t in out if t.text]

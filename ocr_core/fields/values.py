@@ -5,6 +5,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from .names import shape_problem
+
 GENDERS = ("MALE", "FEMALE", "TRANSGENDER")
 _GENDER_WORDS = {"MALE": "MALE", "M": "MALE", "पुरुष": "MALE", "FEMALE": "FEMALE", "F": "FEMALE",
                  "महिला": "FEMALE", "स्त्री": "FEMALE", "TRANSGENDER": "TRANSGENDER", "T": "TRANSGENDER",
@@ -78,14 +80,36 @@ def check_date(value: str, key: str, today: dt.date | None = None) -> str | None
     return None
 
 
-def find_gender(text: str) -> str | None:
-    for tok in re.split(r"[\s/|:,.()]+", text.upper()):
+def _genders(text: str) -> tuple[list[str], list[str], list[str]]:
+    """The genders the text's words say: (English words, Devanagari words, single letters / OTHER)."""
+    english, hindi, letters = [], [], []
+    up = text.upper()
+    for tok in re.split(r"[\s/|:,.()]+", up):
         g = _GENDER_WORDS.get(tok) or _GENDER_WORDS.get(tok.strip("0123456789"))
         if g:
-            return g
-    for word, g in _GENDER_WORDS.items():  # Devanagari, or a word glued to a label
-        if len(word) > 1 and word in text.upper():
-            return "FEMALE" if word == "MALE" and "FEMALE" in text.upper() else g
+            (english if tok.strip("0123456789") in GENDERS else hindi if is_devanagari(tok, 0.5) else letters).append(g)
+    if not english and not hindi:
+        for word, g in _GENDER_WORDS.items():  # Devanagari, or a word glued to a label
+            if len(word) > 1 and word in up and not (word == "MALE" and "FEMALE" in up):
+                (hindi if is_devanagari(word) else english).append(g)
+    return english, hindi, letters
+
+
+def find_gender(text: str) -> str | None:
+    """The gender the text prints: an English word wins over a Devanagari one (a misread Hindi word
+    is the likelier slip), either over a single letter."""
+    english, hindi, letters = _genders(text)
+    return (english or hindi or letters or [None])[0]
+
+
+def gender_problem(text: str) -> str | None:
+    """Why the printed gender is in doubt: its Hindi and English words (or two English words)
+    disagree."""
+    english, hindi, _ = _genders(text)
+    if len(set(english)) > 1:
+        return "the card prints two genders: " + " and ".join(dict.fromkeys(english))
+    if english and hindi and hindi[0] != english[0]:
+        return f"the Hindi word reads {hindi[0]} but the English word {english[0]}"
     return None
 
 
@@ -105,7 +129,7 @@ def looks_like_name(text: str) -> bool:
     s = clean_name(text)
     letters = sum(c.isalpha() for c in s)
     return letters >= 3 and not any(c.isdigit() for c in s) and letters >= 0.8 * len(s.replace(" ", "")) \
-        and not name_problem(s)
+        and not name_chars_problem(s)
 
 
 def unglue_name(name: str, family: str | None) -> str:
@@ -125,7 +149,17 @@ def unglue_name(name: str, family: str | None) -> str:
 
 
 def name_problem(name: str) -> str | None:
-    """Why a person's name is not plausible, or None."""
+    """Why a person's name is not plausible, or None: what a name's characters and words cannot
+    be (`name_problem` of the extractors' `person` test), then the shapes of its words
+    (`names.shape_problem`: a run of one letter, mostly X, no vowel, a consonant cluster no name
+    starts with)."""
+    bad = name_chars_problem(name)
+    return bad or shape_problem(name)
+
+
+def name_chars_problem(name: str) -> str | None:
+    """Why a text cannot be a person's name at all: empty, digits, characters other than Latin
+    letters, or a label word."""
     if not name:
         return "empty"
     if any(c.isdigit() for c in name):
