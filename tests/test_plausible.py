@@ -125,3 +125,11 @@ def test_a_pan_card_that_prints_no_name_goes_to_a_person(settings, dev_dir, monk
     rv = reviewed.get(res.file_hash)
     assert rv.review_status == "pending" and "no name found on the PAN card" in rv.attention
     assert "no name found on the PAN card" in documents.get_row(res.file_hash)["attention"]
+
+
+def test_an_address_whose_pin_code_is_cut_is_not_valid():
+    cut = to_field("address", "address", Found("70, Station Road, Surat, Gujarat - 698", [_line("x")]))
+    assert not cut.valid and cut.reason == "the PIN code 698 is not 6 digits starting 1-9"
+    for ok in ("70, Station Road, Surat, Gujarat - 395003", "12, MG Road, Bengaluru, Karnataka, 560001",
+               "Flat 4, Plot-12", "House 7, Sector 5"):
+        assert to_field("address", "address", Found(ok, [_line("x")])).valid, ok

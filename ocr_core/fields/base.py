@@ -87,7 +87,7 @@ def normalise(kind: str, text: str) -> tuple[str | None, str | None]:
         return v, V.cov_problem(v)
     if kind == "address":
         v = V.clean_address(t)
-        return v, None if any(c.isalpha() for c in v) else "empty"
+        return v, (None if any(c.isalpha() for c in v) else "empty") or V.pin_problem(v)
     if kind == "upper":
         return t.upper(), None if any(c.isalpha() for c in t) else "no letters"
     return t, None if any(c.isalnum() for c in t) else "empty"

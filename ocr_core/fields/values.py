@@ -234,6 +234,19 @@ def join_address(parts: list[str]) -> str:
     return out.strip(" ,")
 
 
+def pin_problem(address: str) -> str | None:
+    """Why the PIN code an address ends with is cut or garbled ("Surat, Gujarat - 698": glare ate
+    its end): a number of 3 digits or more that ends the address after " - " or a comma is not 6
+    digits, or starts with 0 ("Plot-12" is no PIN code)."""
+    m = re.search(r"(?:\s-\s*|,\s*)(\d{3,})\s*$", address)
+    if m is None:
+        return None
+    pin = m.group(1)
+    if len(pin) != 6 or pin[0] == "0":
+        return f"the PIN code {pin} is not 6 digits starting 1-9"
+    return None
+
+
 def clean_address(text: str) -> str:
     """Spacing normalised; a full stop the recogniser read for the comma between two parts of the
     address made a comma again (not after an abbreviation like "No."); a state name read with one
