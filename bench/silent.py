@@ -36,9 +36,11 @@ def flags(res: dict[str, Any]) -> list[str]:
     att = res.get("attention")
     if att is None:
         from ocr_core.documents import attention
-        from ocr_core.models import DetectedID
+        from ocr_core.models import DetectedID, Field
 
-        att = attention(res.get("document_type", "UNKNOWN"), [DetectedID.from_dict(i) for i in res.get("ids", [])])
+        fields = {k: Field.from_dict(k, v) for k, v in (res.get("fields") or {}).items()}
+        att = attention(res.get("document_type", "UNKNOWN"), [DetectedID.from_dict(i) for i in res.get("ids", [])],
+                        fields)
     elif isinstance(att, str):
         att = [a for a in att.split(",") if a]
     return out + list(att)
