@@ -153,12 +153,16 @@ class Page:
     document_type: str = "UNKNOWN"  # this page's own type (a bundle's pages differ)
     document_type_score: float = 0.0
     quality: dict[str, Any] = field(default_factory=dict)  # measures (see `quality`), with ok and reasons
+    # a bundle's (MIXED) page: the fields read from this page alone under its own type, as read
+    # (`fields.bundle`); empty on the pages of a one-type document (its fields are the document's)
+    fields: dict[str, Field] = field(default_factory=dict)
 
     def to_dict(self, unmask: bool = False) -> dict[str, Any]:
         return {"number": self.number, "width": self.width, "height": self.height, "source": self.source,
                 "rotation": self.rotation, "document_type": self.document_type,
                 "document_type_score": round(self.document_type_score, 3), "quality": self.quality,
-                "lines": [ln.to_dict(unmask) for ln in self.lines]}
+                "lines": [ln.to_dict(unmask) for ln in self.lines],
+                "fields": {k: f.to_dict(unmask) for k, f in self.fields.items()}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Page":
@@ -166,7 +170,8 @@ class Page:
                    source=d["source"], rotation=int(d.get("rotation", 0)),
                    document_type=d.get("document_type", "UNKNOWN"),
                    document_type_score=float(d.get("document_type_score", 0.0)), quality=d.get("quality") or {},
-                   lines=[Line.from_dict(x) for x in d.get("lines", [])])
+                   lines=[Line.from_dict(x) for x in d.get("lines", [])],
+                   fields={k: Field.from_dict(k, f) for k, f in (d.get("fields") or {}).items()})
 
 
 @dataclass

@@ -17,15 +17,16 @@ from .engines import OCREngine, get_engine
 from .engines import engine_version as _engine_version
 from .errors import OCRError
 from .fields import apply_qr, extract_fields, read_devanagari, reads_devanagari
+from .fields.bundle import bundle_fields, bundle_qr
 from .ids import extract_ids
 from .loader import MEDIA_TYPES, PageInput, Region, check_size, load_pages, render_page, sniff, unlock_pdf
 from .logs import log
-from .models import DocumentResult, Line, Page, assign_keys
+from .models import MIXED, DocumentResult, Line, Page, assign_keys
 from .quality import assess, image_measures
 from .reread import POLICY as REREAD_POLICY  # what the cascade re-reads: the documents' rules
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "9"  # 9: pictures on text-layer pages OCR'd ("mixed"); bump when loading, orientation, extraction, classification, fields or the QR change results
+PIPELINE_VERSION = "10"  # 10: a bundle's (MIXED) fields per page (fields.bundle); 9: pictures on text-layer pages OCR'd ("mixed"); bump when loading, orientation, extraction, classification, fields or the QR change results
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:
@@ -172,7 +173,8 @@ def _repeats(ln: Line, text_lines: list[Line]) -> bool:
 def document_from_pages(pages: list[Page], devanagari: dict[int, list[Line]] | None = None,
                         **meta) -> DocumentResult:
     """What the pages say (everything after OCR): IDs, document type per page and for the
-    document, the quality gate, the named fields. `devanagari`: page number -> the page's lines
+    document, the quality gate, the named fields (a bundle's: each page's under its own type, the
+    document's taken from them, `fields.bundle`). `devanagari`: page number -> the page's lines
     with Devanagari re-read (applied after IDs, types and quality, before fields). `meta`: the
     other `DocumentResult` fields (filename, file_hash, engine ...)."""
     ids = assign_keys(extract_ids([(pg.number, pg.lines) for pg in pages]))  # stable keys (corrections)
@@ -180,7 +182,7 @@ def document_from_pages(pages: list[Page], devanagari: dict[int, list[Line]] | N
     quality = assess(pages)
     for pg in pages:
         pg.lines = (devanagari or {}).get(pg.number, pg.lines)
-    fields = extract_fields(doc_type, pages, ids)
+    fields = bundle_fields(pages, ids) if doc_type == MIXED else extract_fields(doc_type, pages, ids)
     return DocumentResult(pages=pages, ids=ids, document_type=doc_type, document_type_score=score,
                           quality=quality, fields=fields, **meta)
 
@@ -279,7 +281,8 @@ def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engi
         result = document_from_pages(pages, devanagari=devanagari, filename=filename, file_hash=file_hash,
                                      engine=eng_name, engine_version=version, media_type=MEDIA_TYPES[kind])
         result.aadhaar_qr = _read_qr(result, data, dict(zip(ocr_numbers, upright)), settings)
-        result.fields = apply_qr(result.document_type, result.fields, result.aadhaar_qr)  # the QR's values (fields.qr)
+        result.fields = bundle_qr(result.pages, result.aadhaar_qr) if result.document_type == MIXED else \
+            apply_qr(result.document_type, result.fields, result.aadhaar_qr)  # the QR's values (fields.qr)
         result.execution_time = time.perf_counter() - t0
         if keep:
             cache.put(file_hash, version, result.to_dict(unmask=True))

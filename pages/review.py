@@ -12,7 +12,7 @@ from ocr_core import cases, documents, review
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.loader import EXTENSIONS
-from ui import review_parts, shortcuts, signin, state
+from ui import pages_view, review_parts, shortcuts, signin, state
 from ui.messages import error_text
 
 who = signin.guard()
@@ -136,6 +136,7 @@ review_parts.qr_panel(v)
 st.markdown("#### Detected IDs")
 edits = review_parts.id_editor(v, who)
 st.markdown("#### Named fields")
+pages_view.page_fields(v)  # a bundle: each page's fields under its type
 review_parts.field_editor(edits)
 review_parts.save_box(v, who, edits)
 review_parts.unmask_box(v, who)

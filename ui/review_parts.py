@@ -19,6 +19,7 @@ from ocr_core.privacy import MASKED_TYPES, mask_id, mask_text
 
 from . import state
 from .canvas import canvas_rect
+from .pages_view import line_text
 
 LEGEND = ("Boxes: :green[■ confidence ≥ 0.90] · :orange[■ 0.75–0.90] · :red[■ < 0.75] · "
           ":blue[▢ valid ID] · :violet[▢ invalid ID]")
@@ -131,7 +132,7 @@ def lines_table(v: review.View, page_no: int) -> None:
     page = next(p for p in v.result.pages if p.number == page_no)
     order = st.radio("Sort lines", ["Reading order", "Lowest confidence first"], horizontal=True,
                      key="line_sort")
-    rows = [{"text": mask_text(ln.text), "confidence": round(ln.confidence, 3),
+    rows = [{"text": line_text(ln), "confidence": round(ln.confidence, 3),
              "band": overlay.band(ln.confidence)} for ln in page.lines]
     if order.startswith("Lowest"):
         rows.sort(key=lambda r: r["confidence"])

@@ -122,7 +122,27 @@ def clean_name(text: str) -> str:
     # a comma inside a word, or a full stop after three letters or more (not an initial's) inside
     # one, is the recogniser's slip (a J's hook read as ",J"): "MANO.J BANER,JEE"
     s = re.sub(r"(?<=[A-Za-z]),(?=[A-Za-z])|(?<=[A-Za-z]{3})\.(?=[A-Za-z])", "", s)
-    return s.strip(" .,:;-'\"|/")
+    return capital_i(s.strip(" .,:;-'\"|/"))
+
+
+# lower-case words a name may hold between capitalised ones ("Maria de la Cruz", "Ali bin Ahmed")
+PARTICLES = frozenset("de da di del della der van von la le los las lo du des dos bin bint ibn al el".split())
+
+
+def capital_i(name: str) -> str:
+    """A lower-case ``l`` starting a word of a capitalised name is the recogniser's ``I`` ("Karthik
+    lyer" -> "Karthik Iyer", "KARTHIK lYER" -> "KARTHIK IYER"): a name's words start with a capital
+    letter. Only where the name's other words do (a name typed all in lower case stays), never a
+    particle ("de la Cruz"); a capital ``L`` ("Lakshmi") is no confusion."""
+    words = name.split(" ")
+    if not any(w[:1].isupper() for w in words):
+        return name
+    out = []
+    for w in words:
+        if len(w) >= 2 and w[0] == "l" and w[1].isalpha() and w.lower() not in PARTICLES:
+            w = "I" + w[1:]
+        out.append(w)
+    return " ".join(out)
 
 
 def looks_like_name(text: str) -> bool:
