@@ -107,14 +107,16 @@ _OCR = None
 def result_for(path: Path, memo: Path | None, ocr_cache: Path | None = None):
     from ocr_core import scan
     from ocr_core.fields import extract_fields
-    from ocr_core.models import DocumentResult
+    from ocr_core.fields.bundle import bundle_fields
+    from ocr_core.models import MIXED, DocumentResult
 
     if ocr_cache is not None:
         return result_cached(path, ocr_cache)
     m = memo / f"{path.parent.name}__{path.name}.json" if memo else None
     if m is not None and m.exists():
         r = DocumentResult.from_dict(json.loads(m.read_text()))
-        r.fields = extract_fields(r.document_type, r.pages, r.ids)  # the rules as they are now
+        r.fields = bundle_fields(r.pages, r.ids) if r.document_type == MIXED else \
+            extract_fields(r.document_type, r.pages, r.ids)  # the rules as they are now
         return r
     r = scan(path, use_cache=False)
     if m is not None:

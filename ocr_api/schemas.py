@@ -33,7 +33,10 @@ class DocumentOut(BaseModel):
     engine_version: str
     media_type: str
     masked: bool
-    pages: list[dict[str, Any]]
+    pages: list[dict[str, Any]] = Field(description="each page: number, size, source, rotation, its own "
+                                                    "document_type, quality, lines, and fields (a bundle's "
+                                                    "page: the fields read from it under its own type; "
+                                                    "empty on a one-type document's pages)")
     ids: list[dict[str, Any]]
 
 
