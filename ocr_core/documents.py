@@ -42,14 +42,16 @@ def field_attention(document_type: str, fields: dict) -> list[str]:
     """Why the document's named fields need a person, in words: an expected field missing ("no name
     found on the PAN card"), one read unsure ("name unsure: read with confidence 0.52 ...") or one
     that fails its checks ("date of birth implausible: birth date in the future"). A field an
-    operator typed is taken as it is."""
+    operator typed is taken as it is. A bundle (MIXED): its fields' flags (each key's kind the
+    first type with it gives), no expected field (its pages' types differ)."""
     spec = doctypes.get(document_type)
-    if spec is None:
+    if spec is None and document_type != doctypes.MIXED:
         return []
     out = [f"no {doctypes.field_label(k).lower()} found on the {spec.label}" for k in spec.expected
-           if not (fields.get(k) is not None and fields[k].value)]
+           if not (fields.get(k) is not None and fields[k].value)] if spec is not None else []
     for k, f in fields.items():
-        if f.valid or f.confidence is None or not f.value or spec.kind(k) == "relation":
+        kind = spec.kind(k) if spec is not None else doctypes.KINDS.get(k, "text")
+        if f.valid or f.confidence is None or not f.value or kind == "relation":
             continue  # a relation the card leaves open ("S/D/W of") is what it prints
         why = (f.reason or "failed its checks").replace(",", ";")  # the flags are stored comma-separated
         out.append(f"{doctypes.field_label(k).lower()} {'unsure' if why.startswith('unsure') else 'implausible'}"

@@ -88,6 +88,15 @@ def test_precedence_valid_first_then_the_earlier_page():
     assert a["name"].value == "HTRA"  # the pages' own fields are left as read
 
 
+def test_a_bundles_implausible_field_needs_a_person():
+    from ocr_core.documents import field_attention
+
+    fields = {"name": Field("name", "HTRA", confidence=0.9, valid=False, reason="not a name's shape: HTRA has no vowel"),
+              "gender": Field("gender", "MALE", confidence=0.95, page=2)}
+    assert field_attention("MIXED", fields) == ["name implausible (not a name's shape: HTRA has no vowel)"]
+    assert field_attention("UNKNOWN", fields) == []
+
+
 def test_the_desk_shows_each_pages_fields_under_its_type(settings, engine, dev_dir, app_nav):
     at = desk("asha")
     at.file_uploader(key="review_upload").set_value(("kyc.pdf", bundle_pdf(dev_dir), "application/pdf")).run()
