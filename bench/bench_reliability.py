@@ -233,10 +233,10 @@ def load(url: str, seconds: float, clients: int = 10, base: bytes | None = None,
 # ---------------------------------------------------------------- two processes, one database
 _WRITER = r"""
 import sys, time
-from ocr_core import review
+from ocr_core.record import corrections
 h, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
-    review.add_id(h, "PAN", f"ABCP{tag}{i + 1:04d}Z", f"op-{tag}", reason=f"writer {tag}")
+    corrections.add_id(h, "PAN", f"ABCP{tag}{i + 1:04d}Z", f"op-{tag}", reason=f"writer {tag}")
 print("done", n)
 """
 
@@ -366,8 +366,8 @@ def main() -> None:
                                 ".file_hash)"], cwd=ROOT, env=env, capture_output=True, text=True,
                                check=True).stdout.split()[-1]
             res = corrections_race(d, a.corrections, h)
-            kept = subprocess.run([sys.executable, "-c", "import sys; from ocr_core import review; "
-                                   f"v = review.view({h!r}); print(sum(o == 'added' for o in v.origins))"],
+            kept = subprocess.run([sys.executable, "-c", "import sys; from ocr_core.record import view; "
+                                   f"v = view.view({h!r}); print(sum(o == 'added' for o in v.origins))"],
                                   cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.split()[-1]
             out["corrections"] = {**res, "kept": int(kept), "lost": 2 * a.corrections - int(kept)}
         if a.only in (None, "kill"):

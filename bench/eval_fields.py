@@ -23,7 +23,7 @@ distractors (`NONE`) have no fields to score and are left out (of the silent err
 
 The silent error rate: of every wrong or missing ID and field, the share on documents that were not
 flagged for a person (flagged: `needs_review`, or `attention` non-empty, by the result's own word or
-else by `ocr_core.documents.attention`; a single value shown `valid: false` is flagged too). Invented
+else by `ocr_core.record.repository.attention`; a single value shown `valid: false` is flagged too). Invented
 values: a field returned valid where the truth has none (e.g. a name on a card that prints none).
 """
 from __future__ import annotations

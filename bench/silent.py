@@ -5,7 +5,7 @@ truth has none).
 Works on plain dicts: a result as `DocumentResult.to_dict(unmask=True)` gives it and a truth as the
 `*.gt.json` files hold it. A document is flagged when its result says so: `review_status`
 `needs_review`, or a non-empty `attention` (when the result does not carry one, the desk's own rule,
-`ocr_core.documents.attention`, is applied to its type and IDs: an invalid ID, low confidence, an
+`ocr_core.record.repository.attention`, is applied to its type and IDs: an invalid ID, low confidence, an
 unknown type, no ID of the type's kind). A single error is also flagged when the value in question is
 shown `valid: false` (a wrong field marked invalid; a missed ID where an invalid ID of that type was
 reported). Values are compared as `bench/eval_fields.py` compares them (spacing and case ignored,
@@ -35,7 +35,7 @@ def flags(res: dict[str, Any]) -> list[str]:
         out.append("needs_review" + (f": {res['review_reason']}" if res.get("review_reason") else ""))
     att = res.get("attention")
     if att is None:
-        from ocr_core.documents import attention
+        from ocr_core.record.repository import attention
         from ocr_core.models import DetectedID, Field
 
         fields = {k: Field.from_dict(k, v) for k, v in (res.get("fields") or {}).items()}

@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from ocr_core import auth, cases
+from ocr_core import auth
+from ocr_core.record import cases
 from ocr_core.config import Settings
 from ocr_core.jobs import JobBackend, get_backend
 from ocr_core.loader import SUPPORTED
@@ -145,7 +146,7 @@ PasswordForm = Annotated[str | None, Form(description="the password of a protect
 def case_form(case: Annotated[str | None, Form(description="a case label: the documents of one case (one person's "
                                                            "KYC set) get their names and dates of birth compared",
                                                max_length=200)] = None) -> str | None:
-    """The upload's case label (`ocr_core.cases`), cleaned; 422 ``bad_case`` when the core refuses it."""
+    """The upload's case label (`ocr_core.record.cases`), cleaned; 422 ``bad_case`` when the core refuses it."""
     try:
         return cases.clean(case)
     except ValueError as e:

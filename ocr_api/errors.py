@@ -9,7 +9,7 @@ STATUS = {
     "unsupported_type": 415,
     "file_too_large": 413, "image_too_large": 413, "too_many_pages": 413, "document_too_large": 413,
     "engine_error": 503, "queue_unavailable": 503,
-    "review_refused": 422, "reason_required": 422, "stale_version": 409,
+    "review_refused": 422, "reason_required": 422, "stale_version": 412,
 }
 HINTS = {  # what an API client can do instead
     "queue_unavailable": "The synchronous POST /ocr-api/paddleocr/predict still works.",

@@ -7,7 +7,7 @@ import hashlib
 import anyio.to_thread
 from fastapi import Request
 
-from ocr_core import budget
+from ocr_core import budget, pipeline
 from ocr_core.intake import process_upload
 from ocr_core.models import DocumentResult
 from .deps import APIError, Upload, client_id
@@ -32,7 +32,7 @@ async def charge_work(request: Request, data: bytes, *, engine: str | None = Non
     if work is None:
         return
     cached = await anyio.to_thread.run_sync(
-        lambda: budget.is_cached(hashlib.sha256(data).hexdigest(), engine, lang, settings))
+        lambda: pipeline.is_cached(hashlib.sha256(data).hexdigest(), engine, lang, settings))
     if cached:
         return
     pixels = _pixel_budget(request)

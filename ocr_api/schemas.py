@@ -184,7 +184,7 @@ class ReviewedFieldOut(BaseModel):
 
 
 class ReviewedDocumentOut(BaseModel):
-    """The reviewed document (`ocr_core.reviewed.Reviewed.to_dict`): OCR + corrections + decision."""
+    """The reviewed document (`ocr_core.record.views.Reviewed.to_dict`): OCR + corrections + decision."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -231,5 +231,3 @@ class ReviewIn(BaseModel):
     status: str = Field(description="approved | rejected | needs_review | pending")
     reason: str = Field("", max_length=500, description="needed to reject, and to approve a document with no ID "
                                                          "or of type UNKNOWN (422 reason_required without it)")
-    version: int | None = Field(None, ge=0, description="the document's `version` you decided on: 409 "
-                                                        "stale_version when it changed since")

@@ -8,7 +8,7 @@ the same table, so a right is given or taken in one place:
     admin     the checker's rights, unmask Aadhaar/VID, delete, purge, manage users
 
 Names in UNMASK_ALLOWED may also unmask. With MAKER_CHECKER (the default) nobody approves or
-rejects a document they corrected (see `review.set_status`).
+rejects a document they corrected (see `record.decisions.set_status`; its `STATUS_ACTIONS` maps a status to the action here).
 """
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ PERMISSIONS: dict[str, str] = {
     "manage_users": "admin",
 }
 
-STATUS_ACTION = {"approved": "approve", "rejected": "reject", "needs_review": "needs_review", "pending": "reopen"}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 
 

@@ -1,5 +1,5 @@
 """Many documents at once, through the job layer: submit uploads (ZIPs expanded safely), and turn
-jobs into exports. Every export is the reviewed document (`reviewed`: corrections and decision
+jobs into exports. Every export is the reviewed document (`record.views`: corrections and decision
 included) and masked (Aadhaar/VID as XXXX XXXX 1234).
 
 - `submit_uploads`: what the bulk page and the CLI call to queue files and archives.
@@ -14,20 +14,22 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import archive, cases, reviewed
+from . import archive
 from .config import Settings, get_settings
 from .errors import InputError
 from .jobs import ACTIVE, FAILURE, SUCCESS, Job, JobBackend, JobStore, get_backend
 from .loader import EXTENSIONS
 from .logs import log
 from .privacy import mask_data
+from .record import cases
+from .record import views
 from .store import connect
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
-SEP = reviewed.SEP
+SEP = views.SEP
 JOB_COLUMNS = ["status", "error", "cached", "seconds", "attempts", "job_id", "created_at", "completed_at"]
-DOC_COLUMNS = list(reviewed.ROW_COLUMNS) + JOB_COLUMNS  # the reviewed document's (IDs, fields), then the job's
-ID_COLUMNS = reviewed.ID_COLUMNS
+DOC_COLUMNS = list(views.ROW_COLUMNS) + JOB_COLUMNS  # the reviewed document's (IDs, fields), then the job's
+ID_COLUMNS = views.ID_COLUMNS
 REFUSED = "REFUSED"  # an upload refused before OCR (bad file, bad archive)
 
 
@@ -95,8 +97,8 @@ def recent_batches(limit: int = 20, settings: Settings | None = None) -> list[di
 # ---------------------------------------------------------------- exports
 def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
     """One document: the job's status and, once done, the reviewed document's columns
-    (`reviewed.Reviewed.row`: review status, corrected IDs masked where required)."""
-    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    (`views.Reviewed.row`: review status, corrected IDs masked where required)."""
+    rv = views.get(job.file_hash) if job.status == SUCCESS else None
     row: dict[str, Any] = rv.row() if rv else {"file_hash": job.file_hash}
     row.update({
         "filename": filename or job.filename, "status": job.status,
@@ -113,7 +115,7 @@ def refused_row(r: dict[str, str]) -> dict[str, Any]:
 
 
 def id_rows(job: Job, filename: str | None = None) -> list[dict[str, Any]]:
-    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    rv = views.get(job.file_hash) if job.status == SUCCESS else None
     if rv is None:
         return []
     return [{**r, "filename": filename or job.filename} for r in rv.id_rows()]
@@ -134,17 +136,17 @@ def doc_columns() -> list[str]:
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    return reviewed.to_csv(rows, columns)  # every cell masked there (`privacy.mask_data`)
+    return views.to_csv(rows, columns)  # every cell masked there (`privacy.mask_data`)
 
 
 def job_json(job: Job) -> dict[str, Any]:
     """The job; once done, its result is the reviewed document (masked)."""
     d = job.to_dict()  # masked result
     d.pop("lang", None)
-    rv = reviewed.get(job.file_hash) if job.status == SUCCESS else None
+    rv = views.get(job.file_hash) if job.status == SUCCESS else None
     if rv is not None:
         d["result"] = {**rv.export(), "filename": job.filename}
-        d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=reviewed.iso(rv.reviewed_at),
+        d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=views.iso(rv.reviewed_at),
                  n_corrections=rv.n_corrections)
     return mask_data(d)  # file name, error, case: the one filter
 

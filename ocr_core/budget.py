@@ -92,17 +92,3 @@ def check_document(data: bytes, settings: Settings | None = None, password: str 
             f"megapixels in all; the limit is {settings.max_document_pixels / 1e6:.0f} megapixels per document. "
             "Send fewer pages, or pages scanned at a lower resolution.")
     return work
-
-
-def is_cached(file_hash: str, engine: str | None, lang: str | None, settings: Settings | None = None) -> bool:
-    """A result for this file, engine and version is in the cache (and fresh): serving it costs no
-    OCR work. Read only (the cache's hit counts are the scan's to keep)."""
-    from .pipeline import cache_version
-    from .store import ResultCache, connect
-
-    settings = settings or get_settings()
-    try:
-        version = cache_version(engine or settings.ocr_engine, lang or settings.ocr_model_lang, settings)
-    except Exception:  # noqa: BLE001 - an unknown engine: the scan says so
-        return False
-    return ResultCache(settings, connect(settings.db_path)).fresh(file_hash, version)

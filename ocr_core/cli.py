@@ -37,7 +37,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
-    from .cases import clean
+    from .record.cases import clean
 
     try:
         clean(args.case)
@@ -60,13 +60,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     from .auth import Identity
-    from .records import erase
+    from .record.erase import delete_document
 
     missing = 0
     for h in args.hashes:
         try:
             # whoever runs the CLI holds the database and its key: an admin (the audit records the role)
-            found = erase(h.strip().lower(), Identity(args.operator.strip(), "admin", via="cli"))
+            found = delete_document(h.strip().lower(), Identity(args.operator.strip(), "admin", via="cli"))
         except ValueError as e:
             print(f"{h}: error: {e}", file=sys.stderr)
             return 2
@@ -78,11 +78,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import reviewed
+    from .record import views
 
     try:
-        docs = reviewed.all_documents(status=args.status, document_type=args.type,
-                                      since=reviewed.parse_since(args.since))
+        docs = views.all_documents(status=args.status, document_type=args.type,
+                                      since=views.parse_since(args.since))
     except ValueError as e:
         print(mask_text(f"error: {e}"), file=sys.stderr)
         return 2
@@ -91,7 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         out.write_text(json.dumps(mask_data([d.export() for d in docs]), ensure_ascii=False, indent=1),
                        encoding="utf-8")
     else:
-        out.write_bytes(reviewed.to_csv(d.row() for d in docs))
+        out.write_bytes(views.to_csv(d.row() for d in docs))
     print(mask_text(f"{len(docs)} reviewed documents -> {out}"), file=sys.stderr)
     return 0
 

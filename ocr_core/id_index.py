@@ -21,7 +21,7 @@ must all be among the document's names, in any order). Name entries are kind ``n
 each kind is rebuilt on its own (`rebuild`, `rebuild_names`). `keyed` is the same keyed hash for
 other lookups that must hold no clear text (a case label, see `cases`).
 
-This module owns the ``id_index`` table (see `schema`); documents, records and retention call the
+This module owns the ``id_index`` table (see `schema`); the record package and retention call the
 functions here.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The one home of every ID type: its template, validator, masking, the document type it decides,
 and its display and export formats. Every other list (`models.ID_TYPES`, `privacy.MASKED_TYPES`,
 the classifier's decisive IDs, the re-read policy's `STRONG_CHECKSUM`, the mask's digit count, the
-export columns, the matching order, `documents.KIND_IDS` through `doctypes`) is derived from `REGISTRY`.
+export columns, the matching order, `record.repository.KIND_IDS` through `doctypes`) is derived from `REGISTRY`.
 
 Adding an ID type means one `IDSpec` here plus its tests (tests/test_idtypes.py checks that every
 derived list follows the registry).

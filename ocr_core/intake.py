@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from . import cases, records, singleflight
+from . import singleflight
 from .config import Settings, get_settings
 from .loader import unlock_pdf
 from .models import DocumentResult
 from .pipeline import scan, sha256
+from .record import cases
+from .record.keeping import keep as keep_record
 from .store import connect
 
 
@@ -17,7 +19,7 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
                    case: str | None = None) -> DocumentResult:
     """Scan the bytes (cache first) and keep the document and its encrypted result, with the
     uploaded file (``STORE_ORIGINALS=true``) or only its masked page images (the default; a copy
-    of the upload queued for a job is removed then). See `records.keep`.
+    of the upload queued for a job is removed then). See `record.keep`.
 
     A protected PDF is decrypted in memory with `password` first (what is kept is the decrypted
     document). Raises an `InputError` for a bad file; nothing is kept then (the failed scan is
@@ -38,13 +40,13 @@ def process_upload(data: bytes, filename: str, *, engine: str | None = None, lan
     with singleflight.once(sha256(data), settings) if use_cache else nullcontext():
         result = scan(data, filename=filename, engine=engine, lang=lang, use_cache=use_cache,
                       settings=settings, source_label=source_label, password=password)
-        records.keep(result, data, settings=settings)
+        keep_record(result, data, settings=settings)
     if case:
         cases.assign(result.file_hash, case, db=connect(settings.db_path))
     return result
 
 
 def keep_document(result: DocumentResult, data: bytes | None, settings: Settings) -> None:
-    """Keep a scanned document for review (`records.keep`: the record, the file or only its masked
+    """Keep a scanned document for review (`record.keep`: the record, the file or only its masked
     page images, the cache index, the reviewed counts, AUTO_APPROVE)."""
-    records.keep(result, data, settings=settings)
+    keep_record(result, data, settings=settings)

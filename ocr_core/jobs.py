@@ -2,7 +2,7 @@
 
 - `Job` is one uploaded file on its way through OCR; `JobStore` keeps jobs in the SQLite table
   ``ocr_jobs``: a job's status and its file hash, the reference to the document record
-  (`documents`), which holds the result once. Any backend may reuse the store.
+  (`record.repository`), which holds the result once. Any backend may reuse the store.
 - `JobBackend` is the protocol the pages, the CLI and the API use: `submit`, `get`, `list`,
   `shutdown`.
 - `EmbeddedBackend` runs jobs in a bounded thread pool (``OCR_WORKERS``) in this process. The
@@ -28,12 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from . import crypto, documents, files, plugins
+from . import crypto, files, plugins
 from .config import Settings, get_settings
 from .errors import EngineError, InputError, QueueUnavailableError
 from .logs import log
 from .models import DocumentResult
 from .pipeline import sha256
+from .record import repository
 from .store import connect
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ _FIELDS = tuple(Job.__dataclass_fields__)
 
 def _row_to_job(row: dict[str, Any], db=None) -> Job:
     row = dict(row)
-    row["result"] = documents.load_dict(row["file_hash"], db) if db is not None and row.get("status") == SUCCESS \
+    row["result"] = repository.load_dict(row["file_hash"], db) if db is not None and row.get("status") == SUCCESS \
         else None  # the record's result: a job row holds none
     row["filename"] = crypto.decrypt_maybe(row.get("filename"))
     row["attempts"] = row.get("attempts") or 0
@@ -157,7 +158,7 @@ class JobStore:
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
         if fields.pop("result", None) is not None:
-            raise ValueError("a job keeps no result: keep it in the document record (records.keep)")
+            raise ValueError("a job keeps no result: keep it in the document record (record.keep)")
         if "filename" in fields:
             fields["filename"] = crypto.encrypt_maybe(fields["filename"])
         if fields.get("error"):  # kept in clear: Aadhaar/VID masked (privacy, the one filter)
@@ -316,7 +317,7 @@ def run_attempt(store: JobStore, job: Job, scan_fn: ScanFn | None = None) -> Job
                                        settings=store.settings)
     if store.get(job.id) is None:
         return None  # the document was deleted meanwhile: nothing of it is kept
-    from .records import keep
+    from .record.keeping import keep
 
     keep(result, data, settings=store.settings)
     store.update(job.id, status=SUCCESS, completed_at=time.time(), error=None, error_code=None)
@@ -462,7 +463,7 @@ class EmbeddedBackend(BaseBackend):
             msg = str(e) if isinstance(e, InputError) else f"{type(e).__name__}: {e} (not retried: it would fail " \
                 "the same way)"
             self._fail(job_id, msg, getattr(e, "code", "job_error"))
-            files_in_use = documents.exists(job.file_hash, self.store.db)
+            files_in_use = repository.exists(job.file_hash, self.store.db)
             others = self.store.find_by_hash(job.file_hash, statuses=(*ACTIVE, SUCCESS))
             if not files_in_use and others is None:
                 files.delete(job.file_hash, self.settings)  # a bad file is not kept

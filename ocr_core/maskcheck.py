@@ -1,7 +1,7 @@
 """The verification pass of masked page images: before a masked page is kept or served it is read
 again with the fast pass of the process's default engine (``cascade``: its PP-OCRv6 tiny pass
 alone, no second reading) and must hold no Aadhaar or VID number (12 or 16 digits passing
-Verhoeff, found by `redact.number_spans`, the one detector). A number still readable is masked by
+Verhoeff, found by `masks.number_spans`, the one detector). A number still readable is masked by
 its box (its reading's box on the masked image) and the page read again; if one is still readable
 then, the page is withheld: a placeholder image says so, and a log line (no number in it) says
 which document and page.
@@ -66,7 +66,7 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
 
 
 def _digits(text: str, first: int, end: int, visible: int) -> str:
-    from .redact import VISIBLE, _digit_like
+    from .masks import VISIBLE, _digit_like
 
     hidden = [c for c in text[first:end] if _digit_like(c)]
     shown = [c for c in text[visible:] if _digit_like(c)][:VISIBLE]
@@ -78,7 +78,7 @@ def readable_numbers(lines: list[Line]) -> list[tuple[list[Line], tuple[int, int
     row included: (the lines it is on, its span in the line's text when it is on one, its digit
     count)."""
     out = []
-    from .redact import VISIBLE, _digit_like, number_spans
+    from .masks import VISIBLE, _digit_like, number_spans
 
     for row in _rows(lines):
         text, starts = "", []
@@ -102,7 +102,7 @@ def readable_numbers(lines: list[Line]) -> list[tuple[list[Line], tuple[int, int
 def _mask_found(image: Image.Image, found) -> Image.Image:
     import cv2
 
-    from .redact import Mask, _chain_masks, apply, line_masks
+    from .masks import Mask, _chain_masks, apply, line_masks
 
     gray = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
     polys = []

@@ -1,5 +1,5 @@
 """Operator metrics from what the app already keeps, read through the modules that own it: the scan
-log (`store`), the documents (`documents`), corrections (`review`) and jobs (`jobs`). No ID
+log (`store`), the documents and corrections (`record.repository`) and jobs (`jobs`). No ID
 numbers are read."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from . import documents, review, store
+from . import store
+from .record import repository
 from .store import connect
 
 
@@ -82,11 +83,11 @@ def throughput(db: sqlite_utils.Database | None = None, bucket: str = "hour",
 
 
 def documents_per_type(db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    return documents.count_by("document_type", db or connect())
+    return repository.count_by("document_type", db or connect())
 
 
 def review_status_counts(db: sqlite_utils.Database | None = None) -> dict[str, int]:
-    return documents.count_by("review_status", db or connect())
+    return repository.count_by("review_status", db or connect())
 
 
 def corrections(db: sqlite_utils.Database | None = None, by: str = "field") -> dict[str, int]:
@@ -94,12 +95,12 @@ def corrections(db: sqlite_utils.Database | None = None, by: str = "field") -> d
     or operator): the live accuracy signal."""
     if by not in ("field", "id_type", "operator"):
         return {}
-    return review.correction_counts("kind" if by == "field" else by, db or connect())
+    return repository.correction_counts("kind" if by == "field" else by, db=db or connect())
 
 
 def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None:
     """Mean seconds from a document's first processing to its review decision."""
-    return documents.mean_time_to_review(db or connect())
+    return repository.mean_time_to_review(db or connect())
 
 
 def jobs(db: sqlite_utils.Database | None = None) -> dict[str, int]:

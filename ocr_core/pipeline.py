@@ -214,6 +214,17 @@ def cache_version(engine_name: str, lang: str, settings: Settings) -> str:
     return f"{_engine_version(engine_name, lang)}|dpi{settings.ocr_dpi}|pipe{PIPELINE_VERSION}"
 
 
+
+def is_cached(file_hash: str, engine: str | None, lang: str | None, settings: Settings | None = None) -> bool:
+    """A result for this file, engine and version is in the cache (and fresh): serving it costs no
+    OCR work. Read only (the cache's hit counts are the scan's to keep)."""
+    settings = settings or get_settings()
+    try:
+        version = cache_version(engine or settings.ocr_engine, lang or settings.ocr_model_lang, settings)
+    except Exception:  # noqa: BLE001 - an unknown engine: the scan says so
+        return False
+    return ResultCache(settings, connect(settings.db_path)).fresh(file_hash, version)
+
 def scan(source: bytes | str | os.PathLike, *, filename: str | None = None, engine: str | None = None,
          lang: str | None = None, use_cache: bool = True, settings: Settings | None = None,
          source_label: str = "python", password: str | None = None, keep: bool = True) -> DocumentResult:

@@ -3,7 +3,7 @@
 - `mask_id`: one ID's value as shown (XXXX XXXX 1234); which types are masked comes from the ID
   registry (`idtypes`).
 - `find_numbers`: the one detector of Aadhaar/VID numbers in free text. The page images
-  (`redact.number_spans`) and every text filter below use it.
+  (`masks.number_spans`) and every text filter below use it.
 - `mask_text` (a string), `mask_lines` (OCR lines: a number split over two lines is found too) and
   `mask_data` (any JSON-like value: the filter applied to API responses, CLI output, exports and
   log records).
@@ -207,7 +207,7 @@ def find_numbers(text: str) -> list[tuple[int, int, int]]:
 
 def hidden_spans(text: str) -> list[tuple[int, int, int]]:
     """(first char, end of the hidden part, first visible char) for each number: what a page
-    image covers (`redact.number_spans`)."""
+    image covers (`masks.number_spans`)."""
     out = []
     for start, end, _ in find_numbers(text):
         pos = _positions(text, start, end)

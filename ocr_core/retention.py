@@ -18,9 +18,10 @@ import threading
 import time
 from typing import Any
 
-from . import cases, documents, files, id_index, review, store
+from . import files, id_index, store
 from .config import Settings, get_settings
 from .logs import log
+from .record import cases, repository
 from .store import ResultCache, connect, scrub
 
 DAY = 86400.0
@@ -42,17 +43,17 @@ def purge(older_than_days: float | None = None, *, settings: Settings | None = N
     db = connect(settings.db_path)
     jobs, cache = JobStore(settings, db), ResultCache(settings, db)
     active = jobs.active_hashes()
-    for h in documents.inactive_since(cutoff, db):
-        documents.delete_row(h, db)
-        out["corrections"] += review.delete_corrections(h, db)
+    for h in repository.inactive_since(cutoff, db):
+        repository.delete_row(h, db)
+        out["corrections"] += repository.delete_corrections(h, db)
         out["cache"] += cache.delete(h)
         id_index.delete(db, h)  # the keyed hashes of its ID numbers and names go with it
         cases.delete(db, h)
         out["documents"] += 1
         if h not in active and files.delete(h, settings):
             out["files"] += 1
-    out["corrections"] += review.purge_corrections(cutoff, documents.hashes(db), db)  # of documents deleted elsewhere
-    cases.purge(db, cutoff, documents.hashes(db))  # labels of jobs that never became a record
+    out["corrections"] += repository.purge_corrections(cutoff, repository.hashes(db), db)  # of documents deleted elsewhere
+    cases.purge(db, cutoff, repository.hashes(db))  # labels of jobs that never became a record
     out["jobs"] = jobs.purge(cutoff)
     active = jobs.active_hashes()
     out["cache"] += cache.delete_older(cutoff)
@@ -68,7 +69,7 @@ def _stray_files(db, cutoff: float, active: set[str], settings: Settings) -> int
     root = files.files_dir(settings)
     if not root.is_dir():
         return 0
-    kept = documents.hashes(db)
+    kept = repository.hashes(db)
     n = 0
     for sub in root.iterdir():
         if not sub.is_dir():

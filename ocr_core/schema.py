@@ -5,13 +5,13 @@ Tables and the module that owns them (the only one that reads or writes them; ev
 that module's functions):
 
     cache, scans        store.py      result cache; the log of every scan
-    documents           documents.py  the documents kept for review and history
-    corrections         review.py     operator changes
+    documents           record/repository.py  the documents kept for review and history
+    corrections         record/repository.py  operator changes
     audit               auditlog.py   the audit trail (append-only, hash-chained)
     ocr_jobs            jobs.py       background OCR jobs
     users, sessions     users.py      desk accounts and their sign-in sessions
     id_index            id_index.py   keyed hashes of the reviewed ID numbers and names (search)
-    cases               cases.py      case labels (a keyed hash to group by, the label encrypted)
+    cases               record/cases.py       case labels (a keyed hash to group by, the label encrypted)
 
 sqlite-utils records every applied migration by name in ``_sqlite_migrations`` (set
 ``ocr_core``), so each runs once per database. `apply` runs the pending ones in one write
@@ -110,7 +110,7 @@ def m002_id_index(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m003_documents_add_attention(db: sqlite_utils.Database) -> None:
-    """Why a document needs a person (`documents.attention`), for the review queue."""
+    """Why a document needs a person (`record.repository.attention`), for the review queue."""
     if "attention" not in db["documents"].columns_dict:
         db["documents"].add_column("attention", str)
 
@@ -120,14 +120,15 @@ def m004_job_results_into_records(db: sqlite_utils.Database) -> None:
     """The document record holds a result once: a result kept with a job row (before records) that
     no record has becomes that record; then the job's copy goes. A result this key cannot read
     stays where it is."""
-    from . import crypto, documents  # they import store, which imports this module
+    from . import crypto
+    from .record import repository
     from .models import DocumentResult
 
     rows = list(db.query("select id, file_hash, result from ocr_jobs where result is not null"))
     for r in rows:
         if db.execute("select 1 from documents where file_hash = ?", [r["file_hash"]]).fetchone() is None:
             try:
-                documents.save(DocumentResult.from_dict(crypto.unseal(r["result"])), db=db)
+                repository.save(DocumentResult.from_dict(crypto.unseal(r["result"])), db=db)
             except ValueError:
                 continue
         db.execute("update ocr_jobs set result = null where id = ?", [r["id"]])
@@ -155,7 +156,7 @@ def m005_sign_in(db: sqlite_utils.Database) -> None:
 def m006_id_index_names(db: sqlite_utils.Database) -> None:
     """Names searchable through the keyed index: `id_index.kind` (``id`` or ``name``), and the
     names of the documents already kept indexed (`id_index.backfill_names`)."""
-    from . import crypto, id_index  # they import store, which imports this module
+    from . import crypto, id_index
     from .models import DocumentResult
 
     if "kind" not in db["id_index"].columns_dict:
@@ -186,7 +187,8 @@ def m008_id_index_last4(db: sqlite_utils.Database) -> None:
     (`id_index.reindex_ids`)."""
     import json
 
-    from . import crypto, id_index, review  # they import store, which imports this module
+    from . import crypto, id_index
+    from .record.replay import apply_corrections
     from .models import DocumentResult
 
     def reviewed_ids():
@@ -197,7 +199,7 @@ def m008_id_index_last4(db: sqlite_utils.Database) -> None:
                          "meta": json.loads(m or "{}")}
                         for f, t, a, m in db.execute("select field, id_type, after, meta from corrections "
                                                      "where file_hash = ? order by id", [h]).fetchall()]
-                yield h, review.apply_corrections(original, rows)[1]
+                yield h, apply_corrections(original, rows)[1]
             except ValueError:
                 continue  # a result this key cannot read: indexed when it is scanned again
 

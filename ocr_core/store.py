@@ -98,9 +98,9 @@ class ResultCache:
         return result
 
     def _from_record(self, file_hash: str, version: str) -> dict[str, Any] | None:
-        from . import documents  # the record's owner (documents imports this module)
+        from .record import repository  # the record's owner (it takes this connection)
 
-        result = documents.load_dict(file_hash, self.db)
+        result = repository.load_dict(file_hash, self.db)
         return result if result and result.get("engine_version") == version else None
 
     def link(self, file_hash: str, version: str) -> None:

@@ -3,14 +3,14 @@
 The app keeps its jobs in its own ``ocr_jobs`` table (`JobStore`). Workers on other machines never
 touch the app's SQLite file: the app puts the file bytes (encrypted) in Redis under
 ``ocr:file:<sha256>``, the task takes the hash, and the result comes back sealed; the app then
-keeps it like any scan (`ocr_core.records.keep`: the record for review and every output, the
+keeps it like any scan (`ocr_core.record.keeping.keep`: the record for review and every output, the
 result cache's index).
 
 Results reach the document record without anyone polling: each job names the app's done list
 (``ocr:done:<app>``, one per app database) and the task pushes its sealed outcome onto it;
 `ResultConsumer`, a daemon thread in every process that holds a `CeleryBackend` (the API, the
 desk, the batch command), moves one message at a time to a work list (BLMOVE), keeps the result
-in the record (`records.keep`), marks the job, removes the message and the result backend's copy,
+in the record (`record.keeping.keep`), marks the job, removes the message and the result backend's copy,
 and deletes the queued upload (``ocr:file:<sha256>``) and the job's attempt counter from Redis at
 that moment (the upload stays while another unfinished job of the same file needs it).
 A message is removed only after it is kept, so an app that stops mid-way finds it again at
@@ -43,7 +43,7 @@ from ocr_core.jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, BaseBackend
 from ocr_core.logs import log
 from ocr_core.models import DocumentResult
 from ocr_core.pipeline import cache_version
-from ocr_core.records import keep
+from ocr_core.record.keeping import keep
 from ocr_core.store import ResultCache
 
 TASK = "ocr_core.scan_file"  # the task's wire name, kept across the move to ocr_worker

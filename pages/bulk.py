@@ -6,7 +6,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from ocr_core import archive, batch, cases
+from ocr_core import archive, batch
+from ocr_core.record import cases
 from ocr_core.config import get_settings
 from ocr_core.idtypes import ID_TYPES
 from ocr_core.jobs import ACTIVE, get_backend

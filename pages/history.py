@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ocr_core import history, reviewed
-from ocr_core.documents import REVIEW_STATUSES
+from ocr_core.record import erase, history, views
+from ocr_core.record.repository import REVIEW_STATUSES
 from ui import signin, state
 
 me = signin.guard()
@@ -39,7 +39,7 @@ if res.rows:
     for col in ("created_at", "reviewed_at"):
         df[col] = pd.to_datetime(df[col], unit="s", utc=True).dt.tz_convert(None)
     df.insert(0, "open", [state.review_link(h) for h in df.file_hash])
-    named = reviewed.field_values(df.file_hash)  # the reviewed name and date of birth (corrections applied)
+    named = views.field_values(df.file_hash)  # the reviewed name and date of birth (corrections applied)
     df["name"], df["dob"] = [named[h]["name"] for h in df.file_hash], [named[h]["dob"] for h in df.file_hash]
     st.dataframe(df[["open", "filename", "name", "dob", "document_type", "pages", "n_ids", "n_invalid_ids",
                      "min_confidence", "review_status", "reviewed_by", "created_at", "reviewed_at", "engine",
@@ -63,7 +63,7 @@ def _delete() -> None:
     confirmation can be cleared (no document is preselected for the next delete)."""
     target = st.session_state.get("hist_delete_doc")
     if target:
-        history.delete_document(target, me)
+        erase.delete_document(target, me)
         st.session_state["hist_flash"] = ("success", f"Deleted {target[:10]}.")
     st.session_state["hist_delete_doc"] = None
     st.session_state["hist_delete_sure"] = False

@@ -8,7 +8,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from ocr_core import cases, documents, review
+from ocr_core.record import cases, decisions, erase, history, repository, trail, view, views
+from ocr_core.store import connect
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.loader import EXTENSIONS
@@ -30,7 +31,7 @@ state.show_flash()
 qp = st.query_params.get("doc")
 if qp and qp != st.session_state["qp_doc_seen"]:
     st.session_state["qp_doc_seen"] = qp
-    if documents.get_row(qp):
+    if repository.get_row(qp, connect()):
         st.session_state["doc_hash"] = qp
     else:
         st.error("The document in the link is not stored (it may have been deleted).")
@@ -84,7 +85,7 @@ if st.session_state["locked"]:
     review_parts.unlock_form(engine_name, lang)
 
 with c_hist:
-    recent = review.recent_documents(100)
+    recent = history.recent_documents(100)
     names = {r["file_hash"]: f"{r['filename']} · {r['document_type']} · {r['review_status']}" for r in recent}
 
     def _open_from_history() -> None:
@@ -99,7 +100,7 @@ if not doc_hash:
     st.info("Upload a document or open one from history to start reviewing.")
     st.stop()
 
-v = review.view(doc_hash)
+v = view.view(doc_hash)
 if v is None:
     st.error("This document is no longer stored.")
     state.open_doc(None)
@@ -146,11 +147,11 @@ st.markdown("#### Decision")
 # who may decide: the checker role, and (MAKER_CHECKER) not on a document one corrected
 decide_block = None if state.can("approve") else state.why_not("approve").replace("approve needs",
                                                                                    "Approve and reject need")
-decide_block = decide_block or review.four_eyes_block(doc_hash, operator)
+decide_block = decide_block or decisions.four_eyes_block(doc_hash, operator)
 if decide_block:
     st.warning(decide_block[0].upper() + decide_block[1:] + ".", icon=":material/lock:")
 # approving a document with no ID or of type UNKNOWN needs a reason too (the core refuses without it)
-approve_why = review.approval_needs_reason(v)
+approve_why = decisions.approval_needs_reason(v)
 if approve_why and not decide_block:
     st.info(f"To approve, give a reason: {' and '.join(approve_why)}.", icon=":material/help:")
 reject_reason = st.text_input("Reason (to reject or to approve)" if approve_why else "Reason to reject",
@@ -171,14 +172,14 @@ if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", dis
              width="stretch"):
     action = ("needs_review", reject_reason)
 if b4.button("Next document (N)", key="btn_next", icon=":material/skip_next:", width="stretch"):
-    nxt = review.next_document(doc_hash)
+    nxt = history.next_document(doc_hash)
     if nxt:
         state.open_doc(nxt)
         st.rerun()
     st.info("No other document is waiting for review.")
 if action:
     try:
-        review.set_status(doc_hash, action[0], who, action[1], version=seen_version)
+        decisions.set_status(doc_hash, action[0], who, action[1], version=seen_version)
     except (ValueError, LookupError, PermissionError) as e:  # StaleVersionError, ReasonRequiredError: ValueErrors
         st.error(str(e))
     else:
@@ -192,14 +193,14 @@ if st.toggle("Region re-OCR: draw a rectangle on the page", key="region_mode"):
 
 d1, d2 = st.columns(2)
 stem = res.filename.rsplit(".", 1)[0]
-d1.download_button("Result as JSON", icon=":material/download:", data=review.export_json(doc_hash),
+d1.download_button("Result as JSON", icon=":material/download:", data=views.export_json(doc_hash),
                    file_name=f"{stem}.json", mime="application/json", key="dl_json", width="stretch")
-d2.download_button("IDs as CSV", icon=":material/download:", data=review.export_csv(doc_hash),
+d2.download_button("IDs as CSV", icon=":material/download:", data=views.export_csv(doc_hash),
                    file_name=f"{stem}.csv", mime="text/csv", key="dl_csv", width="stretch")
 
 with st.expander("Audit trail"):
     if state.can("audit"):
-        audit_df = pd.DataFrame(review.audit_trail(doc_hash), columns=["time", "operator", "role", "action",
+        audit_df = pd.DataFrame(trail.audit_trail(doc_hash), columns=["time", "operator", "role", "action",
                                                                        "id_type", "field", "before", "after",
                                                                        "reason"])
         audit_df["time"] = pd.to_datetime(audit_df["time"], unit="s")
@@ -216,7 +217,7 @@ with st.expander("Delete this document"):
     sure = st.checkbox("Delete the stored file, its result and corrections", key="delete_confirm",
                        disabled=not state.can("delete"))
     if st.button("Delete", key="btn_delete", icon=":material/delete:", disabled=not (sure and state.can("delete"))):
-        review.delete_document(doc_hash, who)
+        erase.delete_document(doc_hash, who)
         st.session_state["queue"] = [h for h in st.session_state["queue"] if h != doc_hash]
         state.open_doc(None)
         state.flash("success", "Document deleted.")

@@ -10,7 +10,8 @@ pytest.importorskip("fastapi")
 from fastapi.routing import iter_route_contexts  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from ocr_core import auth, review  # noqa: E402
+from ocr_core import auth
+from ocr_core.record import view, corrections  # noqa: E402
 from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
@@ -153,11 +154,11 @@ def test_unmask_for_admins_audited_with_reason_and_audit_trail_masked(settings, 
     from ocr_core.intake import process_upload
 
     res = process_upload((fixtures_dir / "aadhaar_card.png").read_bytes(), "aadhaar_card.png")
-    v = review.view(res.file_hash)
+    v = view.view(res.file_hash)
     key = v.keys[[d.type for d in v.result.ids].index("AADHAAR")]
     full = v.id_by_key(key).value
     # an operator corrects another ID through the core (as the desk would), so the trail has a correction
-    review.add_id(res.file_hash, "AADHAAR", "234567890124", auth.Identity("olga", "operator"), reason="back side")
+    corrections.add_id(res.file_hash, "AADHAAR", "234567890124", auth.Identity("olga", "operator"), reason="back side")
     app = create_app(settings.model_copy(update={"ocr_api_keys": KEYS}), warm_engine=False)
     c = TestClient(app)
     url = f"{API}/documents/{res.file_hash}"

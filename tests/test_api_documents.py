@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
+from apiclient import if_match  # noqa: E402
 from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
@@ -46,37 +47,57 @@ def test_rest_flow_view_correct_422_review_list_csv_delete(client, dev_dir):
 
     # an invalid value: 422 with its reason, and nothing of that request is saved (not the valid add)
     bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
-        {"type": "EPIC", "value": "ABC1234566"}, {"key": "pan-p1-1", "value": "ABCPK1234"}], "reason": "typo"})
+        {"type": "EPIC", "value": "ABC1234566"}, {"key": "pan-p1-1", "value": "ABCPK1234"}], "reason": "typo"},
+        headers=if_match(client, h))
     assert bad.status_code == 422 and "pan-p1-1" in bad.json()["detail"] and "10 characters" in bad.json()["detail"]
     assert client.get(f"{API}/documents/{h}").json()["n_corrections"] == 0
-    assert client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": "nope", "value": "x"}]}
-                       ).status_code == 422
-    assert client.post(f"{API}/documents/{'0' * 64}/corrections", json={"changes": [{"key": "a", "value": "x"}]}
-                       ).status_code == 404
+    assert client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": "nope", "value": "x"}]},
+                       headers=if_match(client, h)).status_code == 422
+    assert client.post(f"{API}/documents/{'0' * 64}/corrections", json={"changes": [{"key": "a", "value": "x"}]},
+                       headers=if_match(client, '0' * 64)).status_code == 404
+
+    # a change names the version it is about: none (428), or one that is not a version (428); a weak tag is read
+    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": "pan-p1-1", "value": "ABCPK1234Z"}]})
+    assert r.status_code == 428 and r.json()["error"] == "precondition_required", r.text
+    r = client.post(f"{API}/documents/{h}/corrections", headers={"If-Match": "*"},
+                    json={"changes": [{"key": "pan-p1-1", "value": "ABCPK1234Z"}]})
+    assert r.status_code == 428, r.text
+    got = client.get(f"{API}/documents/{h}")
+    assert got.headers["ETag"] == f'"{got.json()["version"]}"' == '"0"'
+    r = client.post(f"{API}/documents/{h}/corrections", headers={"If-Match": "W/\"5\""},
+                    json={"changes": [{"key": "pan-p1-1", "value": "ABCPK1234Z"}]})
+    assert r.status_code == 412 and r.json()["error"] == "stale_version", r.text
+    assert client.get(f"{API}/documents/{h}").json()["n_corrections"] == 0  # none of them saved anything
 
     # edit, add, and (in a second request) remove; the name of the key's entry is the operator
     r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
         {"key": "pan-p1-1", "value": "abcpk 1234z"}, {"type": "AADHAAR", "value": "2345 6789 0124"},
-        {"type": "EPIC", "value": "ABC1234566"}], "reason": "seen on the card"})
+        {"type": "EPIC", "value": "ABC1234566"}], "reason": "seen on the card"}, headers=if_match(client, h))
     assert r.status_code == 200, r.text
+    assert r.headers["ETag"] == f'"{r.json()["version"]}"'  # the new version, to send with the next change
     v = r.json()
     by = {i["type"]: i for i in v["ids"]}
     assert by["PAN"]["value"] == "ABCPK1234Z" and by["PAN"]["origin"] == "edited" and by["PAN"]["key"] == "pan-p1-1"
     assert by["PAN"]["confidence"] is None  # typed by an operator, not read
     assert by["AADHAAR"]["value"] == "XXXX XXXX 0124" and "234567890124" not in r.text  # masked
     assert by["EPIC"]["origin"] == "added" and v["n_corrections"] == 3
-    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": by["EPIC"]["key"], "remove": True}]})
+    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": by["EPIC"]["key"], "remove": True}]},
+                    headers=if_match(client, h))
     assert [i["type"] for i in r.json()["ids"]] == ["PAN", "AADHAAR"]
-    from ocr_core import review
+    from ocr_core.record import corrections, repository, trail, view
+    from ocr_core.store import connect
 
-    assert {c["operator"] for c in review.corrections(h)} == {"asha"}
+    assert {c["operator"] for c in repository.corrections(h, connect())} == {"asha"}
 
     # the desk's rules: a rejection needs a reason; then approve (by the key's name)
-    r = client.post(f"{API}/documents/{h}/review", json={"status": "rejected"}, headers={"X-API-Key": "k-ravi-2"})
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "rejected"},
+                    headers=if_match(client, h, **{"X-API-Key": "k-ravi-2"}))
     assert r.status_code == 422 and "reason" in r.json()["detail"]
-    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"})  # asha is an operator
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"},
+                    headers=if_match(client, h))  # asha is an operator
     assert r.status_code == 403 and "checker" in r.json()["detail"]
-    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"}, headers={"X-API-Key": "k-ravi-2"})
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"},
+                    headers=if_match(client, h, **{"X-API-Key": "k-ravi-2"}))
     assert r.status_code == 200 and r.json()["review_status"] == "approved" and r.json()["reviewed_by"] == "ravi"
     assert r.json()["reviewed_at"].startswith("20")
 
@@ -105,9 +126,9 @@ def test_rest_flow_view_correct_422_review_list_csv_delete(client, dev_dir):
     assert client.delete(f"{API}/documents/{h}", headers={"X-API-Key": "k-root-3"}).status_code == 204
     assert client.get(f"{API}/documents/{h}").status_code == 404
     assert client.delete(f"{API}/documents/{h}", headers={"X-API-Key": "k-root-3"}).status_code == 404
-    trail = review.audit_rows(h)
-    assert (trail[0]["action"], trail[0]["operator"]) == ("delete", "root")
-    assert "ABCPK1234Z" not in str(trail) and "234567890124" not in str(trail)
+    entries = trail.audit_rows(h)
+    assert (entries[0]["action"], entries[0]["operator"]) == ("delete", "root")
+    assert "ABCPK1234Z" not in str(entries) and "234567890124" not in str(entries)
 
 
 def test_api_keys_name_role_key_and_the_caller(settings):
@@ -126,17 +147,21 @@ def test_api_keys_name_role_key_and_the_caller(settings):
 
 def test_corrections_through_the_api_and_the_desk_at_once_keep_both(client, dev_dir):
     """The API edits the PAN while a desk session, still on the version its editor showed, adds an
-    ID (its own thread and connection, as another process): both changes are kept."""
-    from ocr_core import review, store
+    ID (its own thread and connection, as another process): both changes are kept. The API client
+    whose version went stale meanwhile is refused (412) and sends again on the version it reads
+    then; a change on the old version never overwrites the desk's silently."""
+    from ocr_core import store
+    from ocr_core.record import corrections, repository, trail, view
+    from ocr_core.store import connect
 
     h = _scan(client, dev_dir / "pan_000.png")
-    shown = review.view(h)
+    shown = view.view(h)
     errors: list[BaseException] = []
 
     def desk() -> None:
         try:
-            rows = review.id_rows(shown) + [{"key": None, "type": "EPIC", "value": "ABC1234566"}]
-            review.save_corrections(h, rows, "meena", seen=shown.version)
+            rows = view.id_rows(shown) + [{"key": None, "type": "EPIC", "value": "ABC1234566"}]
+            corrections.save_corrections(h, rows, "meena", seen=shown.version)
         except BaseException as e:  # re-raised below
             errors.append(e)
         finally:
@@ -144,13 +169,20 @@ def test_corrections_through_the_api_and_the_desk_at_once_keep_both(client, dev_
 
     t = threading.Thread(target=desk)
     t.start()
-    r = client.post(f"{API}/documents/{h}/corrections", json={"changes": [{"key": "pan-p1-1", "value": "ABCPK1234Z"}]})
+    for _ in range(3):  # a 412: the desk saved between this client's read and its change; read again
+        r = client.post(f"{API}/documents/{h}/corrections", headers=if_match(client, h),
+                        json={"changes": [{"key": "pan-p1-1", "value": "ABCPK1234Z"}]})
+        if r.status_code != 412:
+            break
     t.join(60)
     assert not errors and r.status_code == 200, (errors, r.text)
+    stale = client.post(f"{API}/documents/{h}/corrections", headers={"If-Match": f'"{shown.version}"'},
+                        json={"changes": [{"key": "pan-p1-1", "value": "EDYPK5645N"}]})
+    assert stale.status_code == 412 and stale.json()["error"] == "stale_version", stale.text
     ids = {(i["type"], i["value"], i["origin"]) for i in client.get(f"{API}/documents/{h}").json()["ids"]}
     assert ids == {("PAN", "ABCPK1234Z", "edited"), ("EPIC", "ABC1234566", "added")}
-    assert sorted(c["operator"] for c in review.corrections(h)) == ["asha", "meena"]
-    assert json.dumps(review.audit_rows(h)).count("ABCPK1234Z") == 0
+    assert sorted(c["operator"] for c in repository.corrections(h, connect())) == ["asha", "meena"]
+    assert json.dumps(trail.audit_rows(h)).count("ABCPK1234Z") == 0
 
 
 def test_rest_named_fields_view_correct_422_audit_csv(client, dev_dir):
@@ -164,20 +196,21 @@ def test_rest_named_fields_view_correct_422_audit_csv(client, dev_dir):
 
     # a key the type does not have, an invalid value: 422 with a clear message, nothing saved
     bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
-        {"field": "name", "value": "Asha Kulkarni"}, {"field": "gender", "value": "F"}]})
+        {"field": "name", "value": "Asha Kulkarni"}, {"field": "gender", "value": "F"}]}, headers=if_match(client, h))
     assert bad.status_code == 422, bad.text
     assert bad.json()["detail"] == ("change 2 (field gender): 'gender' is not a field of this PAN document "
                                     "(its fields: name, father_name, dob)")
     bad = client.post(f"{API}/documents/{h}/corrections",
-                      json={"changes": [{"field": "dob", "value": "31/02/1980"}]})
+                      json={"changes": [{"field": "dob", "value": "31/02/1980"}]}, headers=if_match(client, h))
     assert bad.status_code == 422 and bad.json()["detail"] == "change 1 (field dob): not a real calendar date"
     bad = client.post(f"{API}/documents/{h}/corrections", json={"changes": [
-        {"field": "dob", "key": "pan-p1-1", "value": "15/10/1976"}]})
+        {"field": "dob", "key": "pan-p1-1", "value": "15/10/1976"}]}, headers=if_match(client, h))
     assert bad.status_code == 422 and "not both" in bad.json()["detail"]
     assert client.get(f"{API}/documents/{h}").json()["n_corrections"] == 0
 
     # set two fields, remove one and edit the PAN in one request
-    r = client.post(f"{API}/documents/{h}/corrections", headers={"X-API-Key": "k-ravi-2"}, json={"changes": [
+    r = client.post(f"{API}/documents/{h}/corrections",
+                    headers=if_match(client, h, **{"X-API-Key": "k-ravi-2"}), json={"changes": [
         {"field": "name", "value": "Asha  Kulkarni"}, {"field": "dob", "value": "15/10/1976"},
         {"field": "father_name", "remove": True}, {"key": "pan-p1-1", "value": "ABCPK1234Z"}], "reason": "card"})
     assert r.status_code == 200, r.text
@@ -194,7 +227,8 @@ def test_rest_named_fields_view_correct_422_audit_csv(client, dev_dir):
     assert ("correct_field", "dob", "1976-10-14", "1976-10-15", "card") in got
     assert ("remove_field", "father_name", "GURPREET KULKARNI", "", "card") in got
     # four eyes: ravi corrected fields, so another checker decides
-    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"}, headers={"X-API-Key": "k-ravi-2"})
+    r = client.post(f"{API}/documents/{h}/review", json={"status": "approved"},
+                    headers=if_match(client, h, **{"X-API-Key": "k-ravi-2"}))
     assert r.status_code == 403 and "four eyes" in r.json()["detail"]
 
     # the bulk CSV: one column per field key, the corrected values

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ocr_core import crypto, review
+from ocr_core import crypto
+from ocr_core.record import trail, view, views
 from ocr_core.store import connect
 
 from desk import TIMEOUT, desk, make_user, sign_in, texts as _texts
@@ -55,7 +56,7 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
     assert rows[0]["after"].startswith(crypto.PREFIX) and "ABCPK1234Z" not in rows[0]["after"]
     assert crypto.decrypt_text(rows[0]["after"]) == "ABCPK1234Z"
     assert crypto.decrypt_text(rows[0]["before"]) == "EDYPK5645N"
-    assert review.view(file_hash).original.ids[0].value == "EDYPK5645N"
+    assert view.view(file_hash).original.ids[0].value == "EDYPK5645N"
 
     # four eyes: asha corrected it, so she may neither approve nor reject, and the page says why
     assert at.button(key="btn_approve").disabled and at.button(key="btn_reject").disabled
@@ -69,13 +70,13 @@ def test_review_page_upload_edit_save_approve(settings, engine, dev_dir, app_nav
     assert not at.exception, _texts(at.exception)
     row = db.execute("select review_status, reviewed_by from documents where file_hash = ?", [file_hash]).fetchone()
     assert row == ("approved", "ravi")
-    actions = [r["action"] for r in review.audit_rows(file_hash)]
+    actions = [r["action"] for r in trail.audit_rows(file_hash)]
     assert actions == ["approve", "correct"]
 
     # downloads carry the corrected value
     dl = {d.proto.label: d for d in at.get("download_button")}
     assert set(dl) == {"Result as JSON", "IDs as CSV", "Masked copy (PDF)"}
-    exported = json.loads(review.export_json(file_hash))
+    exported = json.loads(views.export_json(file_hash))
     assert exported["ids"][0]["value"] == "ABCPK1234Z" and exported["review"]["status"] == "approved"
 
 
@@ -109,13 +110,13 @@ def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir,
     assert any("Unmask needs the admin role" in c for c in _texts(at2.caption))
     assert "Audit needs the checker role (you are operator)." in _texts(at2.caption), _texts(at2.caption)
     at2.button(key="btn_needs_review").click().run()
-    assert review.view(res.file_hash).row["review_status"] == "needs_review"
-    assert [(r["operator"], r["role"], r["action"]) for r in review.audit_rows(res.file_hash)] == [
+    assert view.view(res.file_hash).row["review_status"] == "needs_review"
+    assert [(r["operator"], r["role"], r["action"]) for r in trail.audit_rows(res.file_hash)] == [
         ("ravi", "operator", "needs_review")]
 
     # an admin unmasks with a reason: shown in full, audited with who and why
     at3 = desk("meena", "admin", query={"doc": res.file_hash})
-    key = review.view(res.file_hash).keys[[i.type for i in review.view(res.file_hash).result.ids].index("AADHAAR")]
+    key = view.view(res.file_hash).keys[[i.type for i in view.view(res.file_hash).result.ids].index("AADHAAR")]
     at3.selectbox(key="unmask_pick").set_value(key).run()
     at3.button(key="btn_unmask").click().run()
     assert any("give a reason to unmask" in e for e in _texts(at3.error)), _texts(at3.error)
@@ -124,7 +125,7 @@ def test_review_page_bad_file_message_and_open_by_url(settings, engine, dev_dir,
     assert not at3.exception, _texts(at3.exception)
     df = at3.data_editor[0].value
     assert df[df["type"] == "AADHAAR"]["value"].iloc[0] == aadhaar.value
-    last = review.audit_rows(res.file_hash)[0]
+    last = trail.audit_rows(res.file_hash)[0]
     assert (last["operator"], last["role"], last["action"]) == ("meena", "admin", "unmask")
     assert last["detail"]["reason"] == "customer called to confirm"
 
@@ -161,9 +162,9 @@ def test_two_operators_on_one_document_keep_each_others_changes(settings, engine
     assert not asha.exception, _texts(asha.exception)
     assert any("Saved 1 correction" in s for s in _texts(asha.success)), _texts(asha.success)
 
-    v = review.view(h)
+    v = view.view(h)
     assert sorted((d.type, d.value) for d in v.result.ids) == [("EPIC", "ABC1234566"), ("PAN", "ABCPK1234Z")]
-    assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct"), ("ravi", "add_id")]
+    assert [(r["operator"], r["action"]) for r in trail.audit_rows(h)] == [("asha", "correct"), ("ravi", "add_id")]
     # after the save asha's editor shows the document as it is now, both changes in it
     df = asha.data_editor[0].value
     assert sorted(zip(df["type"], df["value"])) == [("EPIC", "ABC1234566"), ("PAN", "ABCPK1234Z")]
@@ -174,7 +175,7 @@ def test_review_page_named_fields_edit_live_check_save_with_an_id(settings, engi
     """The named fields of a PAN card, one input each: an impossible date and a name holding a label
     word are refused as typed (Save disabled), valid values show normalised, an emptied input is a
     removal; one Save stores them with an ID edit (sealed, audited) and the page shows the result."""
-    from ocr_core import reviewed
+    from ocr_core.record import trail, view, views
     from ocr_core.intake import process_upload
     from ui.review_parts import field_key
 
@@ -207,7 +208,7 @@ def test_review_page_named_fields_edit_live_check_save_with_an_id(settings, engi
     assert not at.exception, _texts(at.exception)
     assert any("Saved 4 correction" in s for s in _texts(at.success)), _texts(at.success)
 
-    v = review.view(h)
+    v = view.view(h)
     assert (inp("name", v.version).value, inp("dob", v.version).value, inp("father_name", v.version).value) == \
         ("Asha Kulkarni", "1976-10-15", "")
     assert "not found on the document" in _texts(at.caption)
@@ -217,10 +218,10 @@ def test_review_page_named_fields_edit_live_check_save_with_an_id(settings, engi
     assert all(r["operator"] == "asha" for r in rows)
     assert rows[1]["after"].startswith(crypto.PREFIX) and "Kulkarni" not in json.dumps(rows)
     assert crypto.decrypt_text(rows[2]["before"]) == "GURPREET KULKARNI" and rows[2]["after"] == ""
-    trail = review.audit_rows(h)
-    assert [a["action"] for a in trail] == ["correct_field", "remove_field", "correct_field", "correct"]
-    assert "KULKARNI" not in json.dumps(trail).upper()
-    fields = reviewed.get(h).to_dict()["fields"]
+    entries = trail.audit_rows(h)
+    assert [a["action"] for a in entries] == ["correct_field", "remove_field", "correct_field", "correct"]
+    assert "KULKARNI" not in json.dumps(entries).upper()
+    fields = views.get(h).to_dict()["fields"]
     assert {k: (f["value"], f["origin"], f["source"], f["confidence"]) for k, f in fields.items()} == {
         "name": ("Asha Kulkarni", "edited", "operator", None), "dob": ("1976-10-15", "edited", "operator", None)}
 
@@ -243,9 +244,9 @@ def test_two_operators_on_the_fields_of_one_document_keep_each_others_changes(se
     assert any("Another operator saved 1 change" in i for i in _texts(asha.info)), _texts(asha.info)
     asha.button(key="btn_save").click().run()
     assert any("Saved 1 correction" in s for s in _texts(asha.success)), _texts(asha.success)
-    v = review.view(h)
+    v = view.view(h)
     assert (v.fields["name"].value, v.fields["dob"].value) == ("Asha Kulkarni", "1976-10-15")
-    assert [(r["operator"], r["action"]) for r in review.audit_rows(h)] == [("asha", "correct_field"),
+    assert [(r["operator"], r["action"]) for r in trail.audit_rows(h)] == [("asha", "correct_field"),
                                                                            ("ravi", "correct_field")]
     assert asha.text_input(key=field_key(h, v.version, "name")).value == "Asha Kulkarni"
 
@@ -265,11 +266,11 @@ def test_approve_asks_for_a_reason_on_a_document_without_an_id_and_a_save_reopen
     assert box.label == "Reason (to reject or to approve)"
     ravi.button(key="btn_approve").click().run()
     assert any("give a reason to approve this document" in e for e in _texts(ravi.error)), _texts(ravi.error)
-    assert review.view(h).row["review_status"] == "pending"
+    assert view.view(h).row["review_status"] == "pending"
     ravi.text_input(key=f"reject_reason_{h[:12]}").set_value("cover letter of the set").run()
     ravi.button(key="btn_approve").click().run()
     assert not ravi.exception, _texts(ravi.exception)
-    row = review.view(h).row
+    row = view.view(h).row
     assert (row["review_status"], row["reviewed_by"], row["review_reason"]) == \
         ("approved", "ravi", "cover letter of the set")
 
@@ -283,14 +284,14 @@ def test_approve_asks_for_a_reason_on_a_document_without_an_id_and_a_save_reopen
     asha.button(key="btn_save").click().run()
     assert not asha.exception, _texts(asha.exception)
     assert any("The document was approved: it needs review again" in s for s in _texts(asha.success))
-    assert review.view(h).row["review_status"] == "needs_review"
-    assert [r["action"] for r in review.audit_rows(h)][:2] == ["review_reopened", "add_id"]
+    assert view.view(h).row["review_status"] == "needs_review"
+    assert [r["action"] for r in trail.audit_rows(h)][:2] == ["review_reopened", "add_id"]
 
     # ravi's page still shows the version before asha's save: his approval of it is refused
     ravi.button(key="btn_approve").click().run()
     assert any("changed after the version you saw" in e for e in _texts(ravi.error)), _texts(ravi.error)
-    assert review.view(h).row["review_status"] == "needs_review"
+    assert view.view(h).row["review_status"] == "needs_review"
     assert any("To approve, give a reason: its type is UNKNOWN." in i for i in _texts(ravi.info))  # it has an ID now
     ravi.button(key="btn_approve").click().run()  # now he has seen it; the box still holds his reason
     assert not ravi.error, _texts(ravi.error)
-    assert review.view(h).row["review_status"] == "approved"
+    assert view.view(h).row["review_status"] == "approved"

@@ -1,6 +1,6 @@
 """The audit trail proves its own completeness (ocr_core.auditlog): a keyed chain (HMAC-SHA256, key
 apart from the database) and a signed head kept outside it. Every attack is made on a real SQLite
-file written through the real core calls (users.add, review.audit, auditlog.write), by someone who
+file written through the real core calls (users.add, record.trail.audit, auditlog.write), by someone who
 has the database file but not the key, and must be found by `auditlog.verify()` and by
 `python -m ocr_core audit verify` (exit 1)."""
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ocr_core import auditlog, auth, review, users
+from ocr_core import auditlog, auth, users
+from ocr_core.record.trail import audit
 from ocr_core.store import close_all, connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def trail(settings, tmp_path):
     """Ten entries through the core calls; a copy of the head as it was after the sixth."""
     users.add("ada", "admin", "correct horse battery", actor="test")
     for i in range(9):
-        review.audit("needs_review", "ab" * 32, auth.Identity("asha", "operator"), {"n": i})
+        audit("needs_review", "ab" * 32, auth.Identity("asha", "operator"), {"n": i})
         if i == 4:
             shutil.copy(_head(settings), tmp_path / "old.head")
     close_all()
@@ -210,7 +211,7 @@ def test_concurrent_appends_from_threads_and_processes_verify(settings):
     def worker(k: int) -> None:
         try:
             for i in range(15):
-                review.audit("needs_review", f"{k:02d}" * 32, auth.Identity(f"op{k}", "operator"), {"i": i})
+                audit("needs_review", f"{k:02d}" * 32, auth.Identity(f"op{k}", "operator"), {"i": i})
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 

@@ -122,8 +122,9 @@ def test_progress_counts_refused_uploads_as_done_and_failed():
 def test_the_same_file_again_in_a_zip_keeps_its_first_name(settings, dev_dir, engine):
     """A document keeps the name it was first kept under; the same bytes again inside a ZIP (a
     later batch) are another upload, in the scan log under their own name, not a rename."""
-    from ocr_core import crypto, documents, history, reviewed, store
-    from ocr_core.history import HistoryQuery
+    from ocr_core import crypto, store
+    from ocr_core.record import history, repository, views
+    from ocr_core.record.history import HistoryQuery
     from ocr_core.intake import process_upload
 
     data = (dev_dir / "gst_000_digital.pdf").read_bytes()
@@ -136,8 +137,8 @@ def test_the_same_file_again_in_a_zip_keeps_its_first_name(settings, dev_dir, en
     finally:
         be.shutdown()
     assert [j.status for j in done] == [SUCCESS] and [r["filename"] for r in refused] == ["bundle.zip/empty.png"]
-    assert documents.get_row(h)["filename"] == "gst_front.pdf"
-    assert documents.load(h).filename == "gst_front.pdf" and reviewed.get(h).filename == "gst_front.pdf"
+    assert repository.get_row(h, store.connect())["filename"] == "gst_front.pdf"
+    assert repository.load(h, store.connect()).filename == "gst_front.pdf" and views.get(h).filename == "gst_front.pdf"
     assert [r["file_hash"] for r in history.search(HistoryQuery(text="gst_front")).rows] == [h]
     names = [crypto.decrypt_text(n) for (n,) in store.connect().execute(  # the scan log's names are encrypted
         "select filename from scans where file_hash = ?", [h])]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr_core import reviewed
+from ocr_core.record import views
 from ocr_core.fields.bundle import merge
 from ocr_core.fields.values import clean_name, name_problem
 from ocr_core.intake import process_upload
@@ -68,13 +68,13 @@ def test_a_bundle_reads_each_pages_fields_under_its_own_type(settings, dev_dir):
 
 def test_a_bundles_name_and_date_of_birth_are_in_the_exports(settings, dev_dir):
     r = process_upload(bundle_pdf(dev_dir), "kyc.pdf", source_label="test")
-    row = reviewed.get(r.file_hash).row()
-    assert (row["document_type"], row["page_types"]) == ("MIXED", "PAN | AADHAAR".replace(" | ", reviewed.SEP))
+    row = views.get(r.file_hash).row()
+    assert (row["document_type"], row["page_types"]) == ("MIXED", "PAN | AADHAAR".replace(" | ", views.SEP))
     assert (row["name"], row["dob"], row["father_name"], row["gender"]) == \
         ("ASHA KULKARNI", "1976-10-14", "GURPREET KULKARNI", "MALE")
-    out = list(csv.DictReader(io.StringIO(reviewed.to_csv([row]).decode("utf-8-sig"))))
+    out = list(csv.DictReader(io.StringIO(views.to_csv([row]).decode("utf-8-sig"))))
     assert out[0]["name"] == "ASHA KULKARNI" and out[0]["dob"] == "1976-10-14"
-    exported = reviewed.get(r.file_hash).export()
+    exported = views.get(r.file_hash).export()
     assert [{k: f["value"] for k, f in p["fields"].items()} for p in exported["pages"]] == [PAN_PAGE, AADHAAR_PAGE]
 
 
@@ -89,7 +89,7 @@ def test_precedence_valid_first_then_the_earlier_page():
 
 
 def test_a_bundles_implausible_field_needs_a_person():
-    from ocr_core.documents import field_attention
+    from ocr_core.record.repository import field_attention
 
     fields = {"name": Field("name", "HTRA", confidence=0.9, valid=False, reason="not a name's shape: HTRA has no vowel"),
               "gender": Field("gender", "MALE", confidence=0.95, page=2)}

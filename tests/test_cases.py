@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ocr_core import cases, cli, history, records, retention, reviewed
-from ocr_core.history import HistoryQuery
+from ocr_core import cli, retention
+from ocr_core.record import cases, erase, history, keeping, views
+from ocr_core.record.history import HistoryQuery
 from ocr_core.models import DetectedID, DocumentResult, Field
 from ocr_core.store import connect
 
@@ -44,7 +45,7 @@ def test_one_case_compared_flagged_exported_and_searchable(settings):
     pan, aad, voter, other = "a1" * 32, "b2" * 32, "c3" * 32, "d4" * 32
     for r in (_doc(pan, "PAN", "Ravi Kumar Sharma", "1988-04-12"), _doc(aad, "AADHAAR", "Sharma Ravi Kumar", "1988-04-12"),
               _doc(voter, "VOTER_ID", "Rakesh Verma", "1988-04-21"), _doc(other, "PAN", "Anita Desai")):
-        records.keep(r, None, settings=settings)
+        keeping.keep(r, None, settings=settings)
     assert cases.assign(pan, "LOAN 7") == "LOAN 7"
     cases.assign(aad, " loan  7")  # letter case and spacing: the same case
     cases.assign(voter, "Loan 7")
@@ -62,13 +63,13 @@ def test_one_case_compared_flagged_exported_and_searchable(settings):
     assert cases.mismatches(other) == []
 
     # the exports: CSV columns, JSON section
-    row = reviewed.get(voter).row()
+    row = views.get(voter).row()
     assert row["case"] == "Loan 7" and row["case_mismatch"].count("differs from") == 4  # name and dob, twice each
     assert "date of birth differs from aadhaar_b2.png" in row["case_mismatch"]
-    assert reviewed.get(other).row()["case_mismatch"] == "" and reviewed.get(pan).row()["case"] == "LOAN 7"
-    section = reviewed.get(aad).export()["case"]
+    assert views.get(other).row()["case_mismatch"] == "" and views.get(pan).row()["case"] == "LOAN 7"
+    section = views.get(aad).export()["case"]
     assert section["label"] == "loan 7" and section["documents"] == [pan, voter] and len(section["mismatches"]) == 2
-    assert {"case", "case_mismatch"} <= set(reviewed.ROW_COLUMNS)
+    assert {"case", "case_mismatch"} <= set(views.ROW_COLUMNS)
 
     # History finds a case by its label; the label is not in clear at rest
     assert {r["file_hash"] for r in history.search(HistoryQuery(text="loan 7")).rows} == {pan, aad, voter}
@@ -78,7 +79,7 @@ def test_one_case_compared_flagged_exported_and_searchable(settings):
 
     # erase takes the label with the document; a label without a record (a job that never finished)
     # is not a member and goes with retention
-    assert records.erase(voter, "asha")
+    assert erase.delete_document(voter, "asha")
     assert cases.label_of(voter) is None and cases.mismatches(pan) == []
     cases.assign("e5" * 32, "LOAN 7")
     assert cases.members(pan) == [aad]

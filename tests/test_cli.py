@@ -44,14 +44,14 @@ def test_export_and_delete_commands(settings, engine, dev_dir, tmp_path):
     every copy and says which hashes it did not know."""
     import csv
 
-    from ocr_core import review
+    from ocr_core.record import corrections, decisions, trail, view
     from ocr_core.intake import process_upload
 
     pan = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan.png").file_hash
     aadhaar = process_upload((dev_dir / "aadhaar_000.png").read_bytes(), "aadhaar.png").file_hash
-    review.save_corrections(pan, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
+    corrections.save_corrections(pan, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
                             fields={"name": "Asha  Kulkarni"})  # an ID and a named field
-    review.set_status(pan, "approved", "ravi")  # four eyes: not the one who corrected
+    decisions.set_status(pan, "approved", "ravi")  # four eyes: not the one who corrected
     env = {"DB_PATH": str(settings.db_path), "OCR_KEY_FILE": str(settings.ocr_key_file)}
     p = run_cli("export", "--status", "approved", "--out", str(tmp_path / "out.csv"), env_extra=env)
     assert p.returncode == 0, p.stderr
@@ -63,12 +63,12 @@ def test_export_and_delete_commands(settings, engine, dev_dir, tmp_path):
     assert p.returncode == 0 and {d["file_hash"] for d in docs} == {pan, aadhaar}
     named = next(d for d in docs if d["file_hash"] == pan)["fields"]["name"]
     assert (named["value"], named["origin"], named["source"]) == ("Asha Kulkarni", "edited", "operator")
-    full = next(i.value for i in review.view(aadhaar).result.ids if i.type == "AADHAAR")
+    full = next(i.value for i in view.view(aadhaar).result.ids if i.type == "AADHAAR")
     assert full not in (tmp_path / "out.json").read_text()  # masked
     assert run_cli("export", "--since", "last week", "--out", str(tmp_path / "x.csv"), env_extra=env).returncode == 2
     p = run_cli("delete", pan, "f" * 64, "--operator", "ravi", env_extra=env)
     assert p.returncode == 1  # one hash was unknown
     assert [json.loads(x) for x in p.stdout.splitlines()] == [{"file_hash": pan, "deleted": True},
                                                              {"file_hash": "f" * 64, "deleted": False}]
-    assert review.view(pan) is None and review.view(aadhaar) is not None
-    assert [(a["action"], a["operator"]) for a in review.audit_rows(pan)][0] == ("delete", "ravi")  # newest first
+    assert view.view(pan) is None and view.view(aadhaar) is not None
+    assert [(a["action"], a["operator"]) for a in trail.audit_rows(pan)][0] == ("delete", "ravi")  # newest first

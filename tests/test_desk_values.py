@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ocr_core import records, review, users
+from ocr_core import users
+from ocr_core.record import corrections, decisions, keeping
 from ocr_core.config import get_settings
 from ocr_core.users import LoginError
 from ocr_core.intake import process_upload
@@ -29,7 +30,7 @@ def test_review_page_counts_an_invalid_id_shows_no_none_and_no_original_to_show(
     h = res.file_hash
     key = res.ids[0].key
     # the document as read with one ID only, and that one invalid
-    records.keep(replace(res, ids=[DetectedID("GSTIN", GSTIN_BAD, False, 0.91, reason="bad check character",
+    keeping.keep(replace(res, ids=[DetectedID("GSTIN", GSTIN_BAD, False, 0.91, reason="bad check character",
                                               key=key)]), settings=settings)
     assert get_settings().store_originals is False  # only the masked copy is kept
     at = _page("review", "ada", "admin", query={"doc": h})
@@ -39,8 +40,8 @@ def test_review_page_counts_an_invalid_id_shows_no_none_and_no_original_to_show(
     btn = at.button(key="btn_unmask_image")
     assert btn.disabled and "no original is kept" in (btn.help or "")
     # an ID typed by an operator has no OCR confidence: a dash, never "None"
-    review.add_id(h, "PAN", "ABCPE1234F", "ravi", reason="missed")
-    review.set_status(h, "needs_review", "ada", reason="check the PAN")
+    corrections.add_id(h, "PAN", "ABCPE1234F", "ravi", reason="missed")
+    decisions.set_status(h, "needs_review", "ada", reason="check the PAN")
     at.run()
     assert not at.exception, texts(at.exception)
     ids = at.data_editor[0].value if at.data_editor else None
@@ -81,7 +82,7 @@ def test_history_finds_an_aadhaar_by_the_last_four_digits_an_operator_sees(setti
     for h, name, number in (("6" * 64, "front.png", a), ("7" * 64, "other.png", b), ("8" * 64, "pan.png", None)):
         ids = [DetectedID("AADHAAR", number, True, 0.98, key="aadhaar-p1-1")] if number else \
             [DetectedID("PAN", "ABCPK1234Z", True, 0.98, key="pan-p1-1")]
-        records.keep(DocumentResult(filename=name, file_hash=h, pages=[], ids=ids,
+        keeping.keep(DocumentResult(filename=name, file_hash=h, pages=[], ids=ids,
                                     document_type="AADHAAR" if number else "PAN"), settings=settings)
     at = _page("history", "asha", "operator")
     for text in (f"XXXX XXXX {a[-4:]}", a[-4:]):

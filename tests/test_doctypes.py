@@ -5,7 +5,8 @@ classifier, the named fields, the desk's labels, the export columns and the reco
 without any other file knowing it."""
 from __future__ import annotations
 
-from ocr_core import classify, doctypes, documents, fields, idtypes, models, redact, reread, review
+from ocr_core import classify, doctypes, fields, idtypes, masks, models, reread
+from ocr_core.record import replay, repository
 from ocr_core.doctypes import DocType, FieldSpec
 from ocr_core.fields import base as fields_base
 from ocr_core.fields import case
@@ -47,7 +48,7 @@ def test_every_table_is_derived_from_the_registry():
     assert len(set(names)) == len(names)
     assert tuple(models.DOCUMENT_TYPES) == (*names, "MIXED", "UNKNOWN")
     assert dict(classify.ANCHORS) == {t.name: list(t.anchors) for t in REG}
-    assert dict(documents.KIND_IDS) == {t.name: tuple(s.type for s in idtypes.REGISTRY if s.decides == t.name)
+    assert dict(repository.KIND_IDS) == {t.name: tuple(s.type for s in idtypes.REGISTRY if s.decides == t.name)
                                         for t in REG}
     assert tuple(case.PERSON_TYPES) == tuple(t.name for t in REG if t.person)
     assert [e.document_type for e in fields.EXTRACTORS] == [t.name for t in REG if t.extractor]
@@ -69,7 +70,7 @@ def test_every_table_is_derived_from_the_registry():
 
 def test_the_derived_tables_equal_the_hand_typed_ones_they_replaced():
     assert set(models.DOCUMENT_TYPES) == OLD_DOCUMENT_TYPES
-    assert dict(documents.KIND_IDS) == OLD_KIND_IDS
+    assert dict(repository.KIND_IDS) == OLD_KIND_IDS
     assert tuple(case.PERSON_TYPES) == OLD_PERSON_TYPES
     assert dict(fields_base.KINDS) == OLD_KINDS
     assert dict(review_parts.FIELD_LABELS) == OLD_FIELD_LABELS
@@ -85,7 +86,7 @@ def test_the_id_registry_holds_what_the_reread_policy_and_the_mask_repeated():
     assert idtypes.STRONG_CHECKSUM == {s.type for s in idtypes.REGISTRY if s.strong_checksum}
     assert reread.POLICY.strong_checksum("GSTIN") and not reread.POLICY.strong_checksum("PAN")
     # the mask covers as many digits as the masked type's template holds (was `16 if VID else 12`)
-    assert {t: idtypes.BY_TYPE[t].digits for t in redact.MASKED_TYPES} == {"AADHAAR": 12, "VID": 16}
+    assert {t: idtypes.BY_TYPE[t].digits for t in masks.MASKED_TYPES} == {"AADHAAR": 12, "VID": 16}
     assert idtypes.BY_TYPE["PAN"].digits == 4 and idtypes.BY_TYPE["MRZ"].digits == 0
 
 
@@ -128,10 +129,10 @@ def test_a_type_registered_from_outside_is_picked_up_everywhere():
         assert fields.field_keys("RATION_CARD") == ("card_holder",)
         assert fields.all_field_keys()[-1] == "card_holder"
         assert review_parts.field_label("card_holder") == "Card holder" == review_parts.FIELD_LABELS["card_holder"]
-        assert documents.KIND_IDS["RATION_CARD"] == ()  # no ID type decides it: no "no_id" flag for it
+        assert repository.KIND_IDS["RATION_CARD"] == ()  # no ID type decides it: no "no_id" flag for it
         assert "RATION_CARD" in case.PERSON_TYPES
         result = DocumentResult("r.png", "0" * 64, [pg], [], document_type="RATION_CARD")
-        assert review.field_kinds(result) == {"card_holder": "person"}
+        assert replay.field_kinds(result) == {"card_holder": "person"}
         # a case compares its name with the other person documents'
         pan = DocumentResult("p.png", "1" * 64, [], [DetectedID("PAN", "EDYPK5645N", True, 0.99)],
                              document_type="PAN", fields={"name": models.Field("name", "RAHUL KAPOOR")})

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
-from ocr_core import batch, cli, records, review
+from ocr_core import batch, cli
+from ocr_core.record import decisions, keeping
 from ocr_core.jobs import SUCCESS, Job
 from ocr_core.models import DetectedID, DocumentResult, Field
 
 
 def _keep(file_hash: str, name: str) -> None:
-    records.keep(DocumentResult(filename=name, file_hash=file_hash, pages=[], document_type="PAN",
+    keeping.keep(DocumentResult(filename=name, file_hash=file_hash, pages=[], document_type="PAN",
                                 ids=[DetectedID("PAN", "ABCPK1234Z", True, 0.99, key="pan-p1-1")],
                                 fields={"name": Field("name", "Ravi Kumar", 0.95)}))
 
@@ -21,8 +22,8 @@ def test_both_csvs_carry_the_review_reason(settings, tmp_path):
     rejected, approved = "a" * 64, "b" * 64
     _keep(rejected, "blurred_pan.png")
     _keep(approved, "good_pan.png")
-    review.set_status(rejected, "rejected", "asha", reason="photo is blurred, ask for a new scan")
-    review.set_status(approved, "approved", "asha")
+    decisions.set_status(rejected, "rejected", "asha", reason="photo is blurred, ask for a new scan")
+    decisions.set_status(approved, "approved", "asha")
     # the bulk page's CSV (one row per document)
     jobs = [Job(f"j{n}", name, h, SUCCESS, None, created_at=1.0)
             for n, (name, h) in enumerate((("blurred_pan.png", rejected), ("good_pan.png", approved)))]

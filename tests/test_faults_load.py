@@ -43,18 +43,18 @@ def test_ten_clients_against_the_api_and_job_pool_lose_nothing(settings, dev_dir
 
 
 def test_two_processes_writing_corrections_lose_nothing(settings, engine, dev_dir):
-    from ocr_core import review
+    from ocr_core.record import trail, view
     from ocr_core.intake import process_upload
 
     doc = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan.png")
     n = 25
     rel.corrections_race(Path(settings.db_path).parent, n, doc.file_hash)
-    v = review.view(doc.file_hash)
+    v = view.view(doc.file_hash)
     added = sorted(d.value for d, o in zip(v.result.ids, v.origins) if o == "added")
     want = sorted(f"ABCP{t}{i + 1:04d}Z" for t in "AB" for i in range(n))
     assert added == want, f"{len(want) - len(set(added) & set(want))} lost"
     assert all(d.valid for d in v.result.ids)
-    acts = [r["action"] for r in review.audit_rows(doc.file_hash, limit=1000)]
+    acts = [r["action"] for r in trail.audit_rows(doc.file_hash, limit=1000)]
     assert acts.count("add_id") == 2 * n and "remove_id" not in acts
     assert v.n_corrections == 2 * n
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ocr_core import history, id_index, records, schema
-from ocr_core.history import HistoryQuery
+from ocr_core import id_index, schema
+from ocr_core.record import corrections, erase, history, keeping
+from ocr_core.record.history import HistoryQuery
 from ocr_core.models import DetectedID, DocumentResult, Field
 from ocr_core.store import connect
 
@@ -35,8 +36,8 @@ def test_words_are_compared_folded():
 
 def test_a_name_is_found_whole_or_by_its_words(settings):
     a, b = "a" * 64, "b" * 64
-    records.keep(_doc(a, "Ravi Kumar Sharma", father="Mohan Lal Sharma"), None, settings=settings)
-    records.keep(_doc(b, "Sunita Kumari", pan="BCDPK2345Y"), None, settings=settings)
+    keeping.keep(_doc(a, "Ravi Kumar Sharma", father="Mohan Lal Sharma"), None, settings=settings)
+    keeping.keep(_doc(b, "Sunita Kumari", pan="BCDPK2345Y"), None, settings=settings)
     db = connect()
     for text in ("ravi kumar sharma", "Ravi Kumar", "KUMAR", "sharma ravi", " ravi-kumar ", "Rávi", "mohan lal"):
         assert id_index.find_name(db, text) == {a}, text
@@ -50,7 +51,7 @@ def test_a_name_is_found_whole_or_by_its_words(settings):
 
 
 def test_no_name_in_clear_at_rest(settings):
-    records.keep(_doc("c" * 64, "Ravindra Kumar Sharma", father="Mohanlal Sharma"), None, settings=settings)
+    keeping.keep(_doc("c" * 64, "Ravindra Kumar Sharma", father="Mohanlal Sharma"), None, settings=settings)
     db = connect()
     kinds = {k: n for k, n in db.execute("select kind, count(*) from id_index group by kind")}
     assert kinds == {"id": 1, "name": 2 + 4}  # two whole names, their four distinct words (sharma once)
@@ -61,14 +62,14 @@ def test_no_name_in_clear_at_rest(settings):
 
 def test_ids_and_names_are_rebuilt_apart_and_a_rescan_reindexes(settings):
     h = "d" * 64
-    records.keep(_doc(h, "Ravi Kumar"), None, settings=settings)
+    keeping.keep(_doc(h, "Ravi Kumar"), None, settings=settings)
     db = connect()
     id_index.rebuild(db, h, [])  # the IDs re-indexed (no ID left): the names stay
     assert id_index.find(db, "ABCPK1234Z") == set() and id_index.find_name(db, "ravi") == {h}
-    records.keep(_doc(h, "Ravi Kumaar Verma"), None, settings=settings)  # the same file read again, better
+    keeping.keep(_doc(h, "Ravi Kumaar Verma"), None, settings=settings)  # the same file read again, better
     assert id_index.find_name(db, "verma") == {h} and id_index.find(db, "ABCPK1234Z") == {h}
     assert id_index.find_name(db, "ravi kumar") == set()  # the old reading is gone
-    assert records.erase(h, "asha")
+    assert erase.delete_document(h, "asha")
     assert db.execute("select count(*) from id_index").fetchone()[0] == 0
 
 
@@ -76,7 +77,7 @@ def test_another_key_finds_nothing(settings, monkeypatch):
     """A copied-off database alone cannot be searched: the digests need the index key."""
     from ocr_core.config import get_settings
 
-    records.keep(_doc("e" * 64, "Ravi Kumar"), None, settings=settings)
+    keeping.keep(_doc("e" * 64, "Ravi Kumar"), None, settings=settings)
     assert id_index.find_name(connect(), "ravi kumar") == {"e" * 64}
     monkeypatch.setenv("INDEX_KEY", "some other key")
     get_settings.cache_clear()
@@ -85,7 +86,7 @@ def test_another_key_finds_nothing(settings, monkeypatch):
 
 def test_documents_kept_before_names_were_indexed_get_them(settings):
     h = "f" * 64
-    records.keep(_doc(h, "Anita Desai"), None, settings=settings)
+    keeping.keep(_doc(h, "Anita Desai"), None, settings=settings)
     db = connect()
     db.execute("delete from id_index where kind = 'name'")  # as kept by the version before names
     db.execute("delete from _sqlite_migrations where name = 'm006_id_index_names'")
@@ -119,10 +120,10 @@ def _ids_doc(file_hash: str, ids: list[tuple[str, str]]) -> DocumentResult:
 def test_an_aadhaar_or_vid_is_found_by_its_last_four_digits(settings):
     a, b, vid = _aadhaars()
     ha, hb, hv, hp = "1" * 64, "2" * 64, "3" * 64, "4" * 64
-    records.keep(_ids_doc(ha, [("AADHAAR", a)]), None, settings=settings)
-    records.keep(_ids_doc(hb, [("AADHAAR", b)]), None, settings=settings)
-    records.keep(_ids_doc(hv, [("VID", vid)]), None, settings=settings)
-    records.keep(_doc(hp, "Ravi Kumar", pan=f"ABCPK{a[-4:]}Z"), None, settings=settings)  # a PAN with those digits
+    keeping.keep(_ids_doc(ha, [("AADHAAR", a)]), None, settings=settings)
+    keeping.keep(_ids_doc(hb, [("AADHAAR", b)]), None, settings=settings)
+    keeping.keep(_ids_doc(hv, [("VID", vid)]), None, settings=settings)
+    keeping.keep(_doc(hp, "Ravi Kumar", pan=f"ABCPK{a[-4:]}Z"), None, settings=settings)  # a PAN with those digits
     db = connect()
     last4 = a[-4:]
     for text in (last4, f"XXXX XXXX {last4}", f"xxxx-xxxx-{last4}"):
@@ -139,12 +140,12 @@ def test_an_aadhaar_or_vid_is_found_by_its_last_four_digits(settings):
 
 
 def test_documents_kept_before_last_four_were_indexed_get_them(settings):
-    from ocr_core import review
+    from ocr_core.record import corrections, erase, history, keeping
 
     a, b, _ = _aadhaars()
     h = "5" * 64
-    records.keep(_ids_doc(h, [("PAN", "ABCPK1234Z")]), None, settings=settings)
-    review.add_id(h, "AADHAAR", a, "ravi", reason="missed")  # a reviewed ID: the migration applies corrections
+    keeping.keep(_ids_doc(h, [("PAN", "ABCPK1234Z")]), None, settings=settings)
+    corrections.add_id(h, "AADHAAR", a, "ravi", reason="missed")  # a reviewed ID: the migration applies corrections
     db = connect()
     assert id_index.find(db, a[-4:]) == {h}
     db.execute("delete from id_index where file_hash = ?", [h])

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from ocr_core import metrics, review
+from ocr_core import metrics
+from ocr_core.record import corrections, decisions
 from ocr_core.errors import InputError
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
@@ -25,8 +26,8 @@ def test_metrics_from_real_activity(settings, dev_dir, engine):
     process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_000.png")  # a cache hit
     with pytest.raises(InputError):
         process_upload(b"not a document", "x.txt")
-    review.set_status(hashes["pan_000.png"], "approved", "asha")
-    review.add_id(hashes["gst_000_digital.pdf"], "PAN", "ABCPE1234F", "ravi", reason="missed")
+    decisions.set_status(hashes["pan_000.png"], "approved", "asha")
+    corrections.add_id(hashes["gst_000_digital.pdf"], "PAN", "ABCPE1234F", "ravi", reason="missed")
     s = metrics.summary()
     assert s["requests"] == 5 and s["errors"] == 1 and s["error_rate"] == pytest.approx(0.2)
     assert s["cache_hits"] == 1 and s["cache_hit_rate"] == pytest.approx(0.25)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ocr_core import review
+from ocr_core.record import corrections, decisions, view
 from ocr_core.intake import process_upload
 from ocr_core.jobs import JobStore
 
@@ -92,8 +92,8 @@ def test_bulk_page_upload_progress_filters_and_reload(settings, engine, dev_dir,
 def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     hashes = {n: process_upload((dev_dir / n).read_bytes(), n).file_hash
               for n in ("gst_000_digital.pdf", "udyam_000_digital.pdf", "gst_001_digital.pdf")}
-    review.set_status(hashes["gst_001_digital.pdf"], "approved", "ravi")
-    review.apply_changes(hashes["gst_000_digital.pdf"], [{"field": "name", "value": "Corrected  Traders"}], "meena")
+    decisions.set_status(hashes["gst_001_digital.pdf"], "approved", "ravi")
+    corrections.apply_changes(hashes["gst_000_digital.pdf"], [{"field": "name", "value": "Corrected  Traders"}], "meena")
     checker = _page("history", "chen", role="checker")  # delete is an admin's: disabled, and why
     assert checker.button(key="hist_delete").disabled
     assert "Delete needs the admin role (you are checker)." in [c.value for c in checker.caption]
@@ -102,7 +102,7 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
     assert "3 documents · page 1 of 1" in [c.value for c in at.caption]
     names = dict(zip(at.dataframe[0].value.filename, at.dataframe[0].value.name))
     assert names["gst_000_digital.pdf"] == "Corrected Traders"  # the reviewed name, as corrected
-    assert names["udyam_000_digital.pdf"] == review.view(hashes["udyam_000_digital.pdf"]).fields["name"].value
+    assert names["udyam_000_digital.pdf"] == view.view(hashes["udyam_000_digital.pdf"]).fields["name"].value
     at.multiselect(key="hist_types").set_value(["GSTIN"]).run()
     assert sorted(at.dataframe[0].value.filename) == ["gst_000_digital.pdf", "gst_001_digital.pdf"]
     at.selectbox(key="hist_operator").set_value("ravi").run()
@@ -132,7 +132,7 @@ def test_history_page_filters_and_delete(settings, engine, dev_dir, app_nav):
 def test_metrics_page_shows_activity(settings, engine, dev_dir, app_nav):
     h = process_upload((dev_dir / "gst_000_digital.pdf").read_bytes(), "gst.pdf").file_hash
     process_upload((dev_dir / "gst_000_digital.pdf").read_bytes(), "gst.pdf")
-    review.add_id(h, "PAN", "ABCPE1234F", "ravi", reason="missed")
+    corrections.add_id(h, "PAN", "ABCPE1234F", "ravi", reason="missed")
     at = _page("metrics")
     m = {x.label: x.value for x in at.metric}
     assert m["Requests"] == "2" and m["Errors"] == "0" and m["Cache hit rate"] == "50.0%"

@@ -8,7 +8,8 @@ import json
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr_core import documents, reviewed
+from ocr_core.record import repository, views
+from ocr_core.store import connect
 from ocr_core.fields import extract_fields
 from ocr_core.fields import values as V
 from ocr_core.fields.base import NAME_MIN_CONFIDENCE, Found, to_field
@@ -92,11 +93,11 @@ def test_attention_names_the_fields_in_words():
 
     fields = {"father_name": Field("father_name", "GURPREET KULKARNI", 0.95),
               "dob": Field("dob", "2090-01-01", 0.95, valid=False, reason="birth date in the future")}
-    out = documents.attention("PAN", [], fields)
+    out = repository.attention("PAN", [], fields)
     assert "no name found on the PAN card" in out
     assert "date of birth implausible (birth date in the future)" in out
     typed = {"name": Field("name", "ASHA K", None, valid=False, reason="x"), **fields}  # an operator's: as typed
-    assert not any(a.startswith("name") for a in documents.attention("PAN", [], typed))
+    assert not any(a.startswith("name") for a in repository.attention("PAN", [], typed))
 
 
 def _pan_without_name(dev_dir) -> bytes:
@@ -122,9 +123,9 @@ def test_a_pan_card_that_prints_no_name_goes_to_a_person(settings, dev_dir, monk
     name = res.fields.get("name")
     assert name is None or not name.valid
     assert res.fields["father_name"].value == "GURPREET KULKARNI"  # the father is not taken for the holder
-    rv = reviewed.get(res.file_hash)
+    rv = views.get(res.file_hash)
     assert rv.review_status == "pending" and "no name found on the PAN card" in rv.attention
-    assert "no name found on the PAN card" in documents.get_row(res.file_hash)["attention"]
+    assert "no name found on the PAN card" in repository.get_row(res.file_hash, connect())["attention"]
 
 
 def test_an_address_whose_pin_code_is_cut_is_not_valid():

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ocr_core import archive, crypto, documents, files, history, retention, review
+from ocr_core import archive, crypto, files, retention
+from ocr_core.record import corrections, decisions, erase, history, repository, trail, view, views
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
 
@@ -59,7 +60,7 @@ def _gt(dev_dir: Path, stem: str) -> dict:
 
 # ---------------------------------------------------------------- the database copied off
 def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine, dev_dir, monkeypatch):
-    from ocr_core.history import HistoryQuery
+    from ocr_core.record.history import HistoryQuery
     from ocr_core.jobs import EmbeddedBackend, JobStore
 
     monkeypatch.setenv("UNMASK_ALLOWED", "asha")
@@ -91,14 +92,14 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
     assert job.status == "SUCCESS", job.error
     # corrections, an unmask (audited with the last 4 digits), a decision
     pan = docs[1]
-    review.save_corrections(pan.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
+    corrections.save_corrections(pan.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha",
                             "customer Sanjay Kumar Tiwari phoned")
     secrets.add("ABCPK1234Z")
     aad = docs[0]
-    key = review.view(aad.file_hash).keys[[i.type for i in aad.ids].index("AADHAAR")]
-    full = review.unmask(aad.file_hash, key, "asha", "KYC recheck for Sanjay Kumar Tiwari")
+    key = view.view(aad.file_hash).keys[[i.type for i in aad.ids].index("AADHAAR")]
+    full = decisions.unmask(aad.file_hash, key, "asha", "KYC recheck for Sanjay Kumar Tiwari")
     assert len(full) == 12
-    review.set_status(pan.file_hash, "needs_review", "asha", "photo is not Priya Nair")
+    decisions.set_status(pan.file_hash, "needs_review", "asha", "photo is not Priya Nair")
     secrets.add("Priya Nair")
     # everything the OCR read: IDs (unmasked) and every line of text longer than a word
     for res in (*docs, job.document()):
@@ -130,12 +131,12 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
         assert not p.read_bytes().startswith(b"\x89PNG")
     assert stat.S_IMODE(Path(settings.ocr_key_file).stat().st_mode) == 0o600
     # and the app still reads it all back
-    assert review.audit_rows(aad.file_hash)[0]["detail"]["last4"] == full[-4:]
-    assert review.corrections(pan.file_hash)[0]["reason"].startswith("customer")
-    row = documents.get_row(pan.file_hash)
+    assert trail.audit_rows(aad.file_hash)[0]["detail"]["last4"] == full[-4:]
+    assert repository.corrections(pan.file_hash, connect())[0]["reason"].startswith("customer")
+    row = repository.get_row(pan.file_hash, connect())
     assert row["filename"] == "Sunita Verma PAN.png" and row["review_reason"] == "photo is not Priya Nair"
-    assert review.export_dict(pan.file_hash)["review"]["reason"] == "photo is not Priya Nair"
-    assert {r["filename"] for r in review.recent_documents()} >= {*names.values(), job_name}
+    assert views.export_dict(pan.file_hash)["review"]["reason"] == "photo is not Priya Nair"
+    assert {r["filename"] for r in history.recent_documents()} >= {*names.values(), job_name}
     assert JobStore(settings).get(job.id).filename == job_name
     assert [r["filename"] for r in history.search(HistoryQuery(text="sunita verma")).rows] == ["Sunita Verma PAN.png"]
     assert [r["filename"] for r in history.search(HistoryQuery(order="filename")).rows] == \
@@ -145,7 +146,7 @@ def test_database_copied_off_reveals_no_id_number_name_or_text(settings, engine,
 
 def test_plain_names_from_before_encryption_still_read(settings):
     """A database written before file names and reasons were encrypted keeps working unmigrated."""
-    from ocr_core.history import HistoryQuery
+    from ocr_core.record.history import HistoryQuery
     from ocr_core.jobs import JobStore
 
     store = JobStore(settings)
@@ -158,9 +159,9 @@ def test_plain_names_from_before_encryption_still_read(settings):
          "updated_at": now - 1, "review_status": "pending"}])
     db["ocr_jobs"].insert({"id": "old-job", "filename": "old_plain_job.png", "file_hash": "a" * 64,
                            "status": "PENDING", "created_at": now})
-    row = documents.get_row("a" * 64)
+    row = repository.get_row("a" * 64, connect())
     assert (row["filename"], row["review_reason"]) == ("old_plain_name.png", "blurred")
-    assert documents.get_row("b" * 64)["filename"] == "new_sealed_name.png"
+    assert repository.get_row("b" * 64, connect())["filename"] == "new_sealed_name.png"
     assert store.get("old-job").filename == "old_plain_job.png"
     assert [r["filename"] for r in history.search(HistoryQuery(order="filename")).rows] == \
         ["new_sealed_name.png", "old_plain_name.png"]
@@ -182,20 +183,20 @@ def _tokens(file_hash: str) -> list[bytes]:
 def test_operator_delete_really_removes_the_bytes(settings, engine, dev_dir):
     keep = process_upload((dev_dir / "aadhaar_000.png").read_bytes(), "keep.png")
     gone = process_upload((dev_dir / "pan_000.png").read_bytes(), "gone.png")
-    review.save_corrections(gone.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
+    corrections.save_corrections(gone.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
     toks, keep_toks = _tokens(gone.file_hash), [t for t in _tokens_doc_only(keep.file_hash)]
     raw = _raw(settings.db_path)
     assert all(t in raw for t in toks)
     stored = files._masked_dir(gone.file_hash)  # its masked page images (STORE_ORIGINALS=false)
     assert stored.is_dir() and any(stored.iterdir())
-    assert review.delete_document(gone.file_hash, "asha")
+    assert erase.delete_document(gone.file_hash, "asha")
     raw = _raw(settings.db_path)
     assert [t for t in toks if t in raw] == []
     assert not stored.exists()
     assert all(t in raw for t in keep_toks)  # the other document is untouched
-    assert documents.load(keep.file_hash).ids[0].value == keep.ids[0].value
-    trail = review.audit_rows(gone.file_hash)  # the chained trail keeps its entries; the newest is the deletion
-    assert trail[0]["action"] == "delete" and [t for t in toks if t in str(trail).encode()] == []
+    assert repository.load(keep.file_hash, connect()).ids[0].value == keep.ids[0].value
+    entries = trail.audit_rows(gone.file_hash)  # the chained trail keeps its entries; the newest is the deletion
+    assert entries[0]["action"] == "delete" and [t for t in toks if t in str(entries).encode()] == []
 
 
 def _tokens_doc_only(file_hash: str) -> list[bytes]:
@@ -220,7 +221,7 @@ def test_purge_command_removes_old_data_and_keeps_recent(settings, engine, dev_d
     from ocr_core.jobs import EmbeddedBackend
 
     old = process_upload((dev_dir / "pan_000.png").read_bytes(), "old.png")
-    review.save_corrections(old.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
+    corrections.save_corrections(old.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
     backend = EmbeddedBackend(settings, workers=1)
     try:
         j_old = backend.submit((dev_dir / "aadhaar_001.png").read_bytes(), "old-job.png")
@@ -244,9 +245,9 @@ def test_purge_command_removes_old_data_and_keeps_recent(settings, engine, dev_d
     counts = json.loads(r.stdout.strip().splitlines()[-1])
     assert counts["documents"] == 2 and counts["jobs"] == 1 and counts["corrections"] == 1, counts
     assert counts["files"] == 3 and counts["scans_cleared"] == 2, counts  # files: 2 documents + the stray
-    assert documents.get_row(old.file_hash) is None and documents.get_row(j_old.file_hash) is None
+    assert repository.get_row(old.file_hash, connect()) is None and repository.get_row(j_old.file_hash, connect()) is None
     assert not files.exists(old.file_hash) and not files.exists(stray) and not files.exists(j_old.file_hash)
-    assert documents.load(new.file_hash) is not None and files.exists(new.file_hash)
+    assert repository.load(new.file_hash, connect()) is not None and files.exists(new.file_hash)
     db = connect()
     assert db.execute("select count(*) from ocr_jobs").fetchone()[0] == 0
     assert db.execute("select count(*) from corrections").fetchone()[0] == 0
@@ -272,10 +273,10 @@ def test_scheduler_purges_in_the_background_and_api_starts_it(settings, engine, 
     try:
         deadline = time.monotonic() + 20
         # the purge deletes the row, then the page file: wait for both (under load the check can fall between)
-        while (documents.get_row(old.file_hash) is not None or files.exists(old.file_hash)) \
+        while (repository.get_row(old.file_hash, connect()) is not None or files.exists(old.file_hash)) \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert documents.get_row(old.file_hash) is None and not files.exists(old.file_hash)
+        assert repository.get_row(old.file_hash, connect()) is None and not files.exists(old.file_hash)
         assert th.is_alive() and retention.start_scheduler(s) is th  # one per process and database
     finally:
         retention.stop_schedulers()
@@ -343,7 +344,7 @@ def test_upload_names_are_never_used_as_paths(settings, engine, tmp_path, dev_di
     # the review page's core call keeps the name as a label only
     for i, name in enumerate(EVIL_NAMES):
         res = process_upload(_png(200 + i), name)
-        assert res.filename == name and documents.get_row(res.file_hash)["filename"] == name
+        assert res.filename == name and repository.get_row(res.file_hash, connect())["filename"] == name
     # a ZIP whose members climb out is refused whole, by the archive reader and by the batch path
     zbuf = io.BytesIO()
     with zipfile.ZipFile(zbuf, "w") as z:

@@ -26,6 +26,7 @@ from stdnum import verhoeff
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
+from apiclient import if_match  # noqa: E402
 from ocr_api import create_app  # noqa: E402
 from ocr_core.logs import JSONFormatter  # noqa: E402
 
@@ -170,10 +171,11 @@ def test_no_full_number_leaves_api_cli_exports_or_logs(settings, engine, tmp_pat
             changes = [{"field": field, "value": f"House 1 {g4(N['address'], '.')} Pune"}] if field else \
                 [{"type": "PAN", "value": "ABCPK1234Z"}]
             r = c.post(f"{API}/documents/{h}/corrections",
-                       json={"changes": changes, "reason": f"seen on card {g4(N['reason'], '-')}"})
+                       json={"changes": changes, "reason": f"seen on card {g4(N['reason'], '-')}"},
+                       headers=if_match(c, h))
             assert r.status_code == 200, r.text
             leaks("api corrections", r.text, found)
-            r = c.post(f"{API}/documents/{h}/review", headers={"X-API-Key": "k-ravi-2"},
+            r = c.post(f"{API}/documents/{h}/review", headers=if_match(c, h, **{"X-API-Key": "k-ravi-2"}),
                        json={"status": "rejected", "reason": f"number {N['reject']} is not the applicant's"})
             assert r.status_code == 200, r.text
             leaks("api review", r.text, found)
@@ -188,12 +190,12 @@ def test_no_full_number_leaves_api_cli_exports_or_logs(settings, engine, tmp_pat
             r = c.get(f"{API}/jobs")
             leaks("api /jobs", r.text, found)
         # what the desk shows, read from the core (the desk renders these as they are)
-        from ocr_core import cases, review, reviewed
+        from ocr_core.record import cases, trail, views
 
-        rv = reviewed.get(h)
-        leaks("core audit_trail (desk)", json.dumps(review.audit_trail(h)), found)
+        rv = views.get(h)
+        leaks("core audit_trail (desk)", json.dumps(trail.audit_trail(h)), found)
         leaks("core reviewed row / id rows (desk)", json.dumps([rv.row(), rv.id_rows()]), found)
-        leaks("core field values (History)", json.dumps(reviewed.field_values([h], ["address"])), found)
+        leaks("core field values (History)", json.dumps(views.field_values([h], ["address"])), found)
         leaks("core case summary", json.dumps(cases.summary(h)), found)
     finally:
         reset_backends()

@@ -1,4 +1,4 @@
-"""ocr_core.records on real scans and a real SQLite file: one record per document (jobs and the
+"""ocr_core.record (keeping, erase) on real scans and a real SQLite file: one record per document (jobs and the
 cache hold no copy of its result), erase leaves nothing of a document in the database file, its
 WAL or the files folder, legacy data still reads, AUTO_APPROVE, the keyed ID index, the queue."""
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ocr_core import cases, crypto, documents, files, history, records, review, reviewed
+from ocr_core import crypto, files
+from ocr_core.record import cases, corrections, decisions, erase, history, repository, trail, views
 from ocr_core.intake import process_upload
 from ocr_core.store import connect
 
@@ -26,8 +27,8 @@ def _bytes_at_rest(settings) -> bytes:
 
 def test_erase_leaves_nothing_in_the_database_its_wal_or_the_files_folder(settings, pan, dev_dir):
     h = pan.file_hash
-    review.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha", "typo")
-    review.set_status(h, "rejected", "ravi", "photo does not match")  # four eyes: another checker decides
+    corrections.save_corrections(h, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha", "typo")
+    decisions.set_status(h, "rejected", "ravi", "photo does not match")  # four eyes: another checker decides
     cases.assign(h, "KYC 1")
     keep = process_upload((dev_dir / "voter_000.png").read_bytes(), "voter.png")  # another document stays
     db = connect()
@@ -44,7 +45,7 @@ def test_erase_leaves_nothing_in_the_database_its_wal_or_the_files_folder(settin
     at_rest = _bytes_at_rest(settings)
     assert all(s[-40:].encode() in at_rest for s in secrets) and digests[0].encode() in at_rest  # the probe works
 
-    assert records.erase(h, "asha")
+    assert erase.delete_document(h, "asha")
     at_rest = _bytes_at_rest(settings)
     for s in secrets:
         assert s[-40:].encode() not in at_rest
@@ -55,38 +56,38 @@ def test_erase_leaves_nothing_in_the_database_its_wal_or_the_files_folder(settin
         assert db.execute(f"select count(*) from {table} where file_hash = ?", [h]).fetchone()[0] == 0, table
     # the audit trail is append-only and chained: its entries stay (details encrypted, no ID number),
     # the newest says who deleted the document
-    audit = review.audit_rows(h)
+    audit = trail.audit_rows(h)
     assert (audit[0]["action"], audit[0]["operator"], audit[0]["detail"]) == ("delete", "asha", {"found": True})
     assert all("EDYPK5645N" not in str(a) and "ABCPK1234Z" not in str(a) for a in audit)
     assert db.execute("select count(*) from scans where file_hash = ? and filename is not null", [h]).fetchone()[0] == 0
-    assert reviewed.get(h) is None and not records.erase(h, "asha")
-    assert reviewed.get(keep.file_hash) is not None and files.exists(keep.file_hash)
+    assert views.get(h) is None and not erase.delete_document(h, "asha")
+    assert views.get(keep.file_hash) is not None and files.exists(keep.file_hash)
 
 
 def test_one_copy_of_the_result_and_a_rescan_keeps_the_corrections(settings, pan, dev_dir):
     h = pan.file_hash
     db = connect()
     assert db.execute("select result from cache where file_hash = ?", [h]).fetchall() == [(None,)]  # an index entry
-    review.add_id(h, "EPIC", "ABC1234566", "asha")
+    corrections.add_id(h, "EPIC", "ABC1234566", "asha")
     again = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan_again.png")  # served through the index
     assert again.cached and again.ids[0].key == "pan-p1-1"
-    row = documents.get_row(h)
+    row = repository.get_row(h, connect())
     assert (row["n_ids"], row["n_invalid_ids"]) == (2, 0)  # the re-upload kept the corrected counts
-    assert [i.type for i in reviewed.get(h).ids] == ["PAN", "EPIC"]
+    assert [i.type for i in views.get(h).ids] == ["PAN", "EPIC"]
 
 
 def test_legacy_results_corrections_and_job_rows_still_read(settings, pan):
     h = pan.file_hash
     db = connect()
     # a result stored before keys, a correction addressed by list position, a job row holding a result
-    legacy = documents.load_dict(h)
+    legacy = repository.load_dict(h, connect())
     for i in legacy["ids"]:
         i.pop("key", None)
     db.execute("update documents set result = ? where file_hash = ?", [crypto.encrypt_text(json.dumps(legacy)), h])
     db.conn.execute("insert into corrections (file_hash, field, id_type, before, after, operator, reason, time, meta) "
                     "values (?, 'id:ocr-0', 'PAN', ?, ?, 'old', '', 1, '{}')",
                     [h, crypto.encrypt_text("EDYPK5645N"), crypto.encrypt_text("ABCPK1234Z")])
-    rv = reviewed.get(h)
+    rv = views.get(h)
     assert [(i.key, i.value, i.origin) for i in rv.ids] == [("pan-p1-1", "ABCPK1234Z", "edited")]
     from ocr_core import jobs, store
 
@@ -99,7 +100,7 @@ def test_legacy_results_corrections_and_job_rows_still_read(settings, pan):
     store.close_all()
     store._MIGRATED.clear()  # the next connection migrates: the job's copy moves into the record
     job = jobs.JobStore(settings).get("legacy-1")
-    assert job.result["ids"][0]["value"] == "EDYPK5645N" and documents.load(h).ids[0].key == "pan-p1-1"
+    assert job.result["ids"][0]["value"] == "EDYPK5645N" and repository.load(h, connect()).ids[0].key == "pan-p1-1"
     assert connect().execute("select result from ocr_jobs where id = 'legacy-1'").fetchone()[0] is None
 
 
@@ -109,13 +110,13 @@ def test_auto_approve_approves_clean_documents_as_system(settings, engine, dev_d
     monkeypatch.setenv("AUTO_APPROVE", "true")
     get_settings.cache_clear()
     clean = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan.png")
-    row = documents.get_row(clean.file_hash)
-    assert (row["review_status"], row["reviewed_by"]) == ("approved", records.SYSTEM)
-    assert review.audit_rows(clean.file_hash)[0]["action"] == "auto_approve"
+    row = repository.get_row(clean.file_hash, connect())
+    assert (row["review_status"], row["reviewed_by"]) == ("approved", decisions.SYSTEM)
+    assert trail.audit_rows(clean.file_hash)[0]["action"] == "auto_approve"
     monkeypatch.setenv("AUTO_APPROVE_MIN_CONFIDENCE", "1.0")  # nothing reads that well
     get_settings.cache_clear()
     other = process_upload((dev_dir / "voter_000.png").read_bytes(), "voter.png")
-    row = documents.get_row(other.file_hash)
+    row = repository.get_row(other.file_hash, connect())
     assert row["review_status"] == "pending" and "low_confidence" in row["attention"]
 
 
@@ -123,7 +124,7 @@ def test_history_finds_an_id_number_through_the_keyed_index_only(settings, pan, 
     process_upload((dev_dir / "voter_000.png").read_bytes(), "voter.png")
     found = history.search(history.HistoryQuery(text="edypk 5645-n"))
     assert [r["file_hash"] for r in found.rows] == [pan.file_hash]
-    review.save_corrections(pan.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
+    corrections.save_corrections(pan.file_hash, [{"key": "pan-p1-1", "type": "PAN", "value": "ABCPK1234Z"}], "asha")
     assert history.search(history.HistoryQuery(text="EDYPK5645N")).total == 0  # the reviewed number counts
     assert history.search(history.HistoryQuery(text="ABCPK1234Z")).total == 1
     assert b"ABCPK1234Z" not in _bytes_at_rest(settings)
@@ -132,9 +133,9 @@ def test_history_finds_an_id_number_through_the_keyed_index_only(settings, pan, 
 def test_next_document_walks_the_ones_needing_review_first(settings, engine, dev_dir):
     clean = process_upload((dev_dir / "pan_000.png").read_bytes(), "pan.png")
     flagged = process_upload((dev_dir / "distractor_000.png").read_bytes(), "distractor.png")
-    assert documents.get_row(flagged.file_hash)["attention"]
-    queue = review.review_queue()
+    assert repository.get_row(flagged.file_hash, connect())["attention"]
+    queue = history.review_queue()
     assert queue.index(flagged.file_hash) < queue.index(clean.file_hash)
-    assert review.next_document(None) == flagged.file_hash
-    review.set_status(flagged.file_hash, "rejected", "asha", "not a KYC document")
-    assert review.next_document(None) == clean.file_hash and review.next_document(clean.file_hash) is None
+    assert history.next_document(None) == flagged.file_hash
+    decisions.set_status(flagged.file_hash, "rejected", "asha", "not a KYC document")
+    assert history.next_document(None) == clean.file_hash and history.next_document(clean.file_hash) is None

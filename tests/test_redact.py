@@ -13,7 +13,9 @@ import pytest
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr_core import crypto, documents, files, redact, review
+from ocr_core import crypto, files, masks
+from ocr_core.record import corrections, pages, repository, trail
+from ocr_core.store import connect
 from ocr_core.intake import process_upload
 from ocr_core.models import Line, Page
 
@@ -61,18 +63,18 @@ def assert_masked(engine, im: Image.Image, numbers: list[str]) -> None:
 # ---------------------------------------------------------------- spans
 def test_number_spans_find_aadhaar_and_vid_with_ocr_confusions():
     t = "VID : 9134 5678 9012 3456"
-    (first, end, vis), = redact.number_spans(t)
+    (first, end, vis), = masks.number_spans(t)
     assert t[first:end] == "9134 5678 9012" and t[vis:] == "3456"
-    (first, end, vis), = redact.number_spans("Aadhaar No: 4987 I234 56O5")
+    (first, end, vis), = masks.number_spans("Aadhaar No: 4987 I234 56O5")
     assert "Aadhaar No: 4987 I234 56O5"[vis:] == "56O5"
-    assert redact.number_spans("Phone 98765 43210, PIN 411038") == []  # 10 and 6 digits: not masked
+    assert masks.number_spans("Phone 98765 43210, PIN 411038") == []  # 10 and 6 digits: not masked
 
 
 # ---------------------------------------------------------------- read back by OCR
 def test_card_masked_last4_readable(settings, engine, fixtures_dir):
     data = (fixtures_dir / "aadhaar_card.png").read_bytes()
     res = process_upload(data, "card.png", settings=settings)
-    im = Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1)))
+    im = Image.open(io.BytesIO(pages.document_page_png(res.file_hash, 1)))
     assert im.size == (res.pages[0].width, res.pages[0].height)
     assert_masked(engine, im, [AADHAAR])
     # the box covers the digits, not the whole line: the name above is untouched
@@ -83,7 +85,7 @@ def test_letter_and_its_pdf_page_masked(settings, engine):
     im = letter()
     res = process_upload(_png(im), "letter.png", settings=settings)
     assert {i.type for i in res.ids} >= {"AADHAAR"}
-    assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [AADHAAR, VID])
+    assert_masked(engine, Image.open(io.BytesIO(pages.document_page_png(res.file_hash, 1))), [AADHAAR, VID])
     # the same letter as a born-digital PDF (text layer, no OCR): the rendered page is masked
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=842)
@@ -92,12 +94,12 @@ def test_letter_and_its_pdf_page_masked(settings, engine):
     page.insert_text((60, 260), "VID : 9134 5678 9012 3456", fontsize=14)
     pdf = process_upload(doc.tobytes(), "eaadhaar.pdf", settings=settings)
     assert pdf.pages[0].source == "text_layer"
-    masked = Image.open(io.BytesIO(redact.document_page_png(pdf.file_hash, 1)))
+    masked = Image.open(io.BytesIO(pages.document_page_png(pdf.file_hash, 1)))
     assert_masked(engine, masked, [AADHAAR, VID])
     # the masked copy as PDF: image-only pages, no text layer that could carry the number
-    out = pymupdf.open(stream=redact.document_masked_pdf(pdf.file_hash), filetype="pdf")
+    out = pymupdf.open(stream=pages.document_masked_pdf(pdf.file_hash), filetype="pdf")
     assert out.page_count == 1 and out[0].get_text().strip() == "" and out[0].get_images()
-    assert AADHAAR.encode() not in redact.document_masked_pdf(pdf.file_hash)
+    assert AADHAAR.encode() not in pages.document_masked_pdf(pdf.file_hash)
     pix = out[0].get_pixmap(dpi=150)
     assert_masked(engine, Image.frombytes("RGB", (pix.width, pix.height), pix.samples), [AADHAAR, VID])
 
@@ -106,7 +108,7 @@ def test_turned_page_is_masked_upright(settings, engine, fixtures_dir):
     card = Image.open(fixtures_dir / "aadhaar_card.png").convert("RGB").rotate(90, expand=True)
     res = process_upload(_png(card), "turned.png", settings=settings)
     assert res.pages[0].rotation in (90, 270)
-    im = Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1)))
+    im = Image.open(io.BytesIO(pages.document_page_png(res.file_hash, 1)))
     assert im.width > im.height  # shown upright, as the boxes see it
     assert_masked(engine, im, [AADHAAR])
 
@@ -118,8 +120,8 @@ def test_number_added_by_an_operator_with_a_box(settings, engine):
     res = process_upload(_png(im), "dots.png", settings=settings)
     assert not [i for i in res.ids if i.type == "AADHAAR"]
     line = next(ln for ln in res.pages[0].lines if "4987" in ln.text)
-    review.add_id(res.file_hash, "AADHAAR", AADHAAR, "asha", page=1, box=line.box, reason="region re-OCR")
-    assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [AADHAAR])
+    corrections.add_id(res.file_hash, "AADHAAR", AADHAAR, "asha", page=1, box=line.box, reason="region re-OCR")
+    assert_masked(engine, Image.open(io.BytesIO(pages.document_page_png(res.file_hash, 1))), [AADHAAR])
     # the masked copy kept at rest (STORE_ORIGINALS=false) is masked again too
     assert_masked(engine, Image.open(io.BytesIO(files.get_masked(res.file_hash, 1))), [AADHAAR])
 
@@ -131,7 +133,7 @@ def test_box_without_text_is_split_at_its_ink_gaps(engine):
     from ocr_core.models import DetectedID
 
     page = Page(1, 700, 160, "ocr", lines=[])
-    masked = redact.mask_page(np.asarray(im), page, [DetectedID("AADHAAR", AADHAAR, True, 1.0, 1, box)])
+    masked = masks.mask_page(np.asarray(im), page, [DetectedID("AADHAAR", AADHAAR, True, 1.0, 1, box)])
     assert_masked(engine, masked, [AADHAAR])
 
 
@@ -146,7 +148,7 @@ def test_old_xml_qr_is_covered(engine):
     from ocr_core.aadhaar_qr import find_codes
 
     assert [c.kind for c in find_codes(np.asarray(im))] == ["xml"]
-    masked = redact.mask_page(np.asarray(im), Page(1, 900, 500, "ocr", lines=[]), [])
+    masked = masks.mask_page(np.asarray(im), Page(1, 900, 500, "ocr", lines=[]), [])
     assert find_codes(np.asarray(masked)) == []
 
 
@@ -169,12 +171,12 @@ def test_store_originals_false_keeps_no_original_bytes(settings, engine, fixture
     for p in db_dir.glob(Path(settings.db_path).name + "*"):  # the database, its WAL and SHM
         assert chunk not in p.read_bytes()
     # the desk and the API still have the (masked) page; the original is gone for everyone
-    assert redact.document_page_png(res.file_hash, 1)
+    assert pages.document_page_png(res.file_hash, 1)
     from ocr_core.auth import Identity
 
     with pytest.raises(LookupError, match="STORE_ORIGINALS"):  # not even for an admin
-        redact.unmask_page(res.file_hash, 1, Identity("asha", "admin", "password"))
-    assert documents.load(res.file_hash) is not None
+        pages.unmask_page(res.file_hash, 1, Identity("asha", "admin", "password"))
+    assert repository.load(res.file_hash, connect()) is not None
 
 
 def test_store_originals_true_keeps_the_original_encrypted_and_unmask_is_audited(settings, engine, fixtures_dir,
@@ -189,10 +191,10 @@ def test_store_originals_true_keeps_the_original_encrypted_and_unmask_is_audited
     res = process_upload(data, "card.png", settings=s)
     assert files.get(res.file_hash) == data
     with pytest.raises(PermissionError):
-        redact.unmask_page(res.file_hash, 1, "ravi")
-    orig = redact.unmask_page(res.file_hash, 1, "asha")
+        pages.unmask_page(res.file_hash, 1, "ravi")
+    orig = pages.unmask_page(res.file_hash, 1, "asha")
     assert "498712345605" in _read_back(engine, orig)
-    actions = [a["action"] for a in review.audit_rows(res.file_hash)]
+    actions = [a["action"] for a in trail.audit_rows(res.file_hash)]
     assert "unmask_image" in actions and "unmask_image_denied" in actions
 
 
@@ -251,16 +253,16 @@ def test_served_pages_are_checked_once_per_version(settings, engine, monkeypatch
     res = process_upload(_png(letter(number_text="4987.1234.5605", vid_text="none")), "dots.png", settings=settings)
     at_intake = len(reads)
     assert at_intake >= 1
-    png1 = redact.document_page_png(res.file_hash, 1)
-    redact.document_masked_pdf(res.file_hash)
-    assert redact.document_page_png(res.file_hash, 1) == png1 and len(reads) == at_intake
+    png1 = pages.document_page_png(res.file_hash, 1)
+    pages.document_masked_pdf(res.file_hash)
+    assert pages.document_page_png(res.file_hash, 1) == png1 and len(reads) == at_intake
     line = next(ln for ln in res.pages[0].lines if "4987" in ln.text)
-    review.add_id(res.file_hash, "AADHAAR", AADHAAR, "asha", page=1, box=line.box, reason="region re-OCR")
+    corrections.add_id(res.file_hash, "AADHAAR", AADHAAR, "asha", page=1, box=line.box, reason="region re-OCR")
     after_add = len(reads)
     assert after_add > at_intake  # the kept copy masked again, and checked
-    redact.document_page_png(res.file_hash, 1)
+    pages.document_page_png(res.file_hash, 1)
     assert len(reads) == after_add
-    assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [AADHAAR])
+    assert_masked(engine, Image.open(io.BytesIO(pages.document_page_png(res.file_hash, 1))), [AADHAAR])
 
 
 def test_card_under_an_invisible_text_layer_is_masked_by_the_check(settings, engine):
@@ -279,7 +281,7 @@ def test_card_under_an_invisible_text_layer_is_masked_by_the_check(settings, eng
                          render_mode=3)
     res = process_upload(doc.tobytes(), "covered.pdf", settings=settings)
     assert res.pages[0].source == "text_layer" and not [i for i in res.ids if i.type == "AADHAAR"]
-    assert_masked(engine, Image.open(io.BytesIO(redact.document_page_png(res.file_hash, 1))), [number])
-    out = pymupdf.open(stream=redact.document_masked_pdf(res.file_hash), filetype="pdf")
+    assert_masked(engine, Image.open(io.BytesIO(pages.document_page_png(res.file_hash, 1))), [number])
+    out = pymupdf.open(stream=pages.document_masked_pdf(res.file_hash), filetype="pdf")
     pix = out[0].get_pixmap(dpi=150)
     assert_masked(engine, Image.frombytes("RGB", (pix.width, pix.height), pix.samples), [number])

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ocr_core import documents, history, metrics, schema, store
+from ocr_core import metrics, schema, store
+from ocr_core.record import cases, history, repository
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = {"cache", "scans", "documents", "corrections", "audit", "ocr_jobs", "users", "sessions", "id_index",
@@ -70,7 +71,7 @@ def test_a_database_from_before_migrations_opens_with_its_rows(settings):
     db = store.connect(settings.db_path)
     assert TABLES <= set(db.table_names())
     assert _applied(path) == ALL_MIGRATIONS
-    assert documents.get_row("c" * 64)["filename"] == "kept_from_before.png"
+    assert repository.get_row("c" * 64, store.connect())["filename"] == "kept_from_before.png"
     assert [r["file_hash"] for r in history.search().rows] == ["c" * 64]
     assert metrics.summary(db)["corrections_per_field"] == {} and metrics.documents_per_type(db) == {"PAN": 1}
 
@@ -124,7 +125,7 @@ def test_a_failing_migration_leaves_nothing_half_done(settings):
 
 
 # ---------------------------------------------------------------- one owner per table
-OWNERS = {"cache": "store.py", "scans": "store.py", "documents": "documents.py", "corrections": "review.py",
+OWNERS = {"cache": "store.py", "scans": "store.py", "documents": "repository.py", "corrections": "repository.py",
           "audit": "auditlog.py", "ocr_jobs": "jobs.py", "users": "users.py", "sessions": "users.py",
           "id_index": "id_index.py", "cases": "cases.py"}
 _SQL = re.compile(r"""(?:\bfrom|\binto|\bupdate|\bjoin|\btable)\s+\[?(\w+)\]?|\bdb\[["'](\w+)["']\]""", re.I)

@@ -156,10 +156,10 @@ def test_oidc_users_use_their_account_or_the_mapping(settings, monkeypatch):
 
 # ---------------------------------------------------------------- the audit chain
 def test_audit_chain_verifies_and_catches_an_edited_row(settings):
-    from ocr_core import review
+    from ocr_core.record import trail
 
     for i in range(4):
-        review.audit("needs_review", "ab" * 32, auth.Identity("asha", "operator"), {"n": i})
+        trail.audit("needs_review", "ab" * 32, auth.Identity("asha", "operator"), {"n": i})
     v = auditlog.verify().to_dict()
     assert {k: v[k] for k in ("ok", "entries", "legacy", "broken_at", "problem")} == {
         "ok": True, "entries": 4, "legacy": 0, "broken_at": None, "problem": ""}

@@ -40,5 +40,5 @@ def test_heartbeat_interval_and_keys():
 
 def test_the_core_finds_the_celery_backend_registered_as_an_entry_point():
     assert queue_backend() is CeleryBackend  # ocr_desk.job_backends: celery (pyproject.toml)
-    assert callable(queue_backend().forget)  # what records.erase calls (jobs.forget_queued) after a deletion
+    assert callable(queue_backend().forget)  # what record.erase.delete_document calls (jobs.forget_queued) after a deletion
     assert CeleryBackend.wait is BaseBackend.wait is EmbeddedBackend.wait  # one wait() for both backends

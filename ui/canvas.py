@@ -1,5 +1,5 @@
 """The region-drawing canvas's data (streamlit-drawable-canvas, Fabric.js JSON) as a plain rectangle
-for the core (`ocr_core.review.read_region` takes (x0, y0, x1, y1) in page pixels)."""
+for the core (`ocr_core.record.corrections.read_region` takes (x0, y0, x1, y1) in page pixels)."""
 from __future__ import annotations
 
 from typing import Any

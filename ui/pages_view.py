@@ -7,7 +7,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ocr_core import doctypes, review
+from ocr_core import doctypes
+from ocr_core.record import view
 from ocr_core.fields.values import is_devanagari
 from ocr_core.models import Line
 from ocr_core.privacy import mask_text
@@ -34,7 +35,7 @@ def _type_label(t: str) -> str:
     return f"{spec.label} ({t})" if spec is not None else t
 
 
-def page_fields(v: review.View) -> None:
+def page_fields(v: view.View) -> None:
     """A bundle's (MIXED) fields page by page, under each page's type, as read (`Page.fields`);
     the inputs below are the document's fields, taken from the pages (`fields.bundle`)."""
     res = v.result

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ocr_core import doctypes, files, overlay, redact, review
+from ocr_core import doctypes, files, overlay, redact
+from ocr_core.record import corrections, decisions, pages, view
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.auth import Identity
@@ -62,7 +63,7 @@ def unlock_form(engine: str, lang: str) -> None:
     st.rerun()
 
 
-def page_view(v: review.View) -> int:
+def page_view(v: view.View) -> int:
     """The page image with its boxes; returns the page number shown."""
     res = v.result
     c1, c2 = st.columns([1, 1])
@@ -88,18 +89,18 @@ def page_view(v: review.View) -> int:
     who = state.identity()
     kept = files.get(res.file_hash) is not None  # STORE_ORIGINALS=false keeps only the masked copy: nothing to show
     if d2.button("Show original (audited)", key="btn_unmask_image", icon=":material/visibility:",
-                 disabled=who is None or not review.may_unmask(who) or not kept, width="stretch",
+                 disabled=who is None or not decisions.may_unmask(who) or not kept, width="stretch",
                  help="admins and names in UNMASK_ALLOWED; every view is in the audit trail" if kept else
                  "no original is kept (STORE_ORIGINALS=false): only the masked copy exists"):
         try:
-            st.image(redact.png(redact.unmask_page(res.file_hash, page_no, who)),
+            st.image(redact.png(pages.unmask_page(res.file_hash, page_no, who)),
                      caption="original page, unmasked (this view is in the audit trail)", width="stretch")
         except (PermissionError, LookupError, ValueError) as e:
             st.error(str(e))
     return page_no
 
 
-def qr_panel(v: review.View) -> None:
+def qr_panel(v: view.View) -> None:
     """The Aadhaar QR: its data, the signature status, the photo, where it disagrees with the print."""
     qr = v.result.aadhaar_qr
     if not qr:
@@ -128,7 +129,7 @@ def qr_panel(v: review.View) -> None:
                  icon=":material/report:")
 
 
-def lines_table(v: review.View, page_no: int) -> None:
+def lines_table(v: view.View, page_no: int) -> None:
     page = next(p for p in v.result.pages if p.number == page_no)
     order = st.radio("Sort lines", ["Reading order", "Lowest confidence first"], horizontal=True,
                      key="line_sort")
@@ -164,7 +165,7 @@ def _has_edits(file_hash: str, version: int) -> bool:
     return any(k in ss and ss[k] != shown for k, shown in ss["fields_shown"].items() if k.startswith(prefix))
 
 
-def editor_base(v: review.View) -> review.View:
+def editor_base(v: view.View) -> view.View:
     """The version of the document the ID editor shows: the current one, unless the operator has
     unsaved edits made on an older one (another operator saved meanwhile); then that older one,
     so the edits stay on the rows they were made on and the save applies only them."""
@@ -172,7 +173,7 @@ def editor_base(v: review.View) -> review.View:
     pins = st.session_state["editor_seen"]
     seen = pins.get(fh)
     if seen is not None and seen != v.version and _has_edits(fh, seen):
-        base = review.view(fh, as_of=seen)
+        base = view.view(fh, as_of=seen)
         if base is not None:
             return base
     pins[fh] = v.version
@@ -182,14 +183,14 @@ def editor_base(v: review.View) -> review.View:
 @dataclass
 class Edits:
     """What the operator changed in the ID editor and the field inputs, not yet saved."""
-    base: review.View  # the version the editors show
+    base: view.View  # the version the editors show
     rows: list[dict[str, Any]] = field(default_factory=list)  # the ID editor's rows
     fields: dict[str, str] = field(default_factory=dict)  # field key -> the text in its input
     changes: int = 0
     invalid: int = 0
 
 
-def id_editor(v: review.View, who: Identity) -> Edits:
+def id_editor(v: view.View, who: Identity) -> Edits:
     """Detected IDs in st.data_editor; each changed row is validated as it is typed. Returns the
     edits, saved with the field inputs' by `save_box` (with the version the editor was shown, so
     another operator's concurrent changes are kept)."""
@@ -200,7 +201,7 @@ def id_editor(v: review.View, who: Identity) -> Edits:
                 "while you were editing. Saving stores only your own changes and keeps theirs.",
                 icon=":material/group:")
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
-    rows = review.id_rows(base, revealed)
+    rows = view.id_rows(base, revealed)
     df = pd.DataFrame(rows, columns=["key", "type", "value", "valid", "confidence", "reason", "origin", "page"])
     df["confidence"] = ["—" if c is None or pd.isna(c) else f"{c:.3f}" for c in df["confidence"]]  # never "None"
     # a dynamic editor cannot be given new values without losing the edits, so its valid/reason
@@ -228,7 +229,7 @@ def id_editor(v: review.View, who: Identity) -> Edits:
         out.append(row)
         if not row["key"] and not str(row["value"]).strip():
             continue
-        chk = review.check_row(base, row["key"], row["type"], str(row["value"]))
+        chk = view.check_row(base, row["key"], row["type"], str(row["value"]))
         shown = mask_id(chk["type"], chk["value"]) if chk["type"] in MASKED_TYPES and chk["valid"] else (
             str(row["value"]) if chk["type"] in MASKED_TYPES else chk["value"])
         live.append({"type": chk["type"], "value": mask_text(shown) if chk["type"] in MASKED_TYPES else shown,
@@ -274,11 +275,11 @@ def _field_status(r: dict[str, Any]) -> str:
 
 def field_editor(edits: Edits) -> Edits:
     """One text input per named field of the document's type (explicit widget keys, one set per
-    version shown), each checked as it is typed (`review.check_field`): the normalised value or
+    version shown), each checked as it is typed (`view.check_field`): the normalised value or
     the reason under it. An emptied input removes the field, a filled empty one adds it."""
     base = edits.base
     fh = base.result.file_hash
-    rows = review.field_rows(base)
+    rows = view.field_rows(base)
     if not rows:
         st.caption(f"No named fields for a {base.result.document_type} document.")
         return edits
@@ -297,7 +298,7 @@ def field_editor(edits: Edits) -> Edits:
             text = st.text_input(label, key=wkey, max_chars=500,
                                  help=f"`{r['key']}`: empty it to remove the field; dates as DD/MM/YYYY or YYYY-MM-DD")
             edits.fields[r["key"]] = text
-            chk = review.check_field(base, r["key"], text)
+            chk = view.check_field(base, r["key"], text)
             if not chk["changed"]:
                 st.caption(_field_status(r))
             elif chk["remove"]:
@@ -313,9 +314,9 @@ def field_editor(edits: Edits) -> Edits:
     return edits
 
 
-def save_box(v: review.View, who: Identity, edits: Edits) -> None:
+def save_box(v: view.View, who: Identity, edits: Edits) -> None:
     """The reason and the one Save for the ID editor's and the field inputs' changes: one core
-    call (`review.save_corrections`), one transaction, against the version they were shown."""
+    call (`corrections.save_corrections`), one transaction, against the version they were shown."""
     fh = v.result.file_hash
     c1, c2 = st.columns([3, 1])
     reason = c1.text_input("Reason for the correction (optional)", key=f"corr_reason_{fh[:12]}")  # one per document
@@ -324,12 +325,13 @@ def save_box(v: review.View, who: Identity, edits: Edits) -> None:
     if edits.invalid:
         st.caption(":red[Correct or remove the invalid value to save: only valid values are stored.]")
     decided = v.row.get("review_status")
-    if decided in review.DECIDED and may and edits.changes:
+    if decided in decisions.DECIDED and may and edits.changes:
         st.caption(f":orange[This document is {decided}: saving a change sends it back to needs review.]")
     if c2.button("Save corrections", key="btn_save", icon=":material/save:",
                  disabled=not (may and edits.changes) or bool(edits.invalid), type="primary"):
         try:
-            ids = review.save_corrections(fh, edits.rows, who, reason, seen=edits.base.version, fields=edits.fields)
+            ids = corrections.save_corrections(fh, edits.rows, who, reason, seen=edits.base.version,
+                                               fields=edits.fields)
         except (ValueError, LookupError, PermissionError) as e:
             st.error(str(e))
         else:
@@ -338,13 +340,13 @@ def save_box(v: review.View, who: Identity, edits: Edits) -> None:
             st.rerun()
 
 
-def reopened_note(v: review.View, written: list[int] | int | None) -> str:
+def reopened_note(v: view.View, written: list[int] | int | None) -> str:
     """What the desk adds to a save's message when it sent a decided document back to review."""
     was = v.row.get("review_status")
-    return f" The document was {was}: it needs review again." if written and was in review.DECIDED else ""
+    return f" The document was {was}: it needs review again." if written and was in decisions.DECIDED else ""
 
 
-def unmask_box(v: review.View, who: Identity) -> None:
+def unmask_box(v: view.View, who: Identity) -> None:
     fh = v.result.file_hash
     revealed = {k: val for (h, k), val in st.session_state["revealed"].items() if h == fh}
     masked = [(k, d) for k, d in zip(v.keys, v.result.ids) if d.type in MASKED_TYPES and k not in revealed]
@@ -355,7 +357,7 @@ def unmask_box(v: review.View, who: Identity) -> None:
             st.rerun()
     if not masked:
         return
-    may = review.may_unmask(who)
+    may = decisions.may_unmask(who)
     c1, c2, c3 = st.columns([2, 2, 1])
     key = c1.selectbox("Unmask a number (audited)", [k for k, _ in masked], key="unmask_pick",
                        format_func=lambda k: f"{v.id_by_key(k).type} {v.id_by_key(k).display}")
@@ -364,7 +366,7 @@ def unmask_box(v: review.View, who: Identity) -> None:
     c3.write("")
     if c3.button("Unmask", key="btn_unmask", icon=":material/visibility:", disabled=not may):
         try:
-            st.session_state["revealed"][(fh, key)] = review.unmask(fh, key, who, why)
+            st.session_state["revealed"][(fh, key)] = decisions.unmask(fh, key, who, why)
         except (PermissionError, LookupError, ValueError) as e:
             st.error(str(e))
         else:
@@ -374,7 +376,7 @@ def unmask_box(v: review.View, who: Identity) -> None:
                    f"{who.role}.")
 
 
-def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang: str) -> None:
+def region_reocr(v: view.View, page_no: int, who: Identity, engine: str, lang: str) -> None:
     """Draw a rectangle on the page; only that crop is OCR'd; its IDs can be added."""
     from streamlit_drawable_canvas import st_canvas
 
@@ -398,7 +400,7 @@ def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang:
     may = state.can("correct")
     if st.button("Read this region", key="btn_region", icon=":material/crop:", disabled=not may):
         try:
-            region = review.read_region(res.file_hash, page_no, rect, who, engine=engine, lang=lang)
+            region = corrections.read_region(res.file_hash, page_no, rect, who, engine=engine, lang=lang)
         except (ValueError, LookupError, PermissionError) as e:
             st.error(str(e))
             return
@@ -409,7 +411,7 @@ def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang:
     region = found[1]
     st.write("Text in the region: " + (" · ".join(mask_text(ln.text) for ln in region.lines) or "(none)"))
     for i, d in enumerate(region.ids):
-        if review.listed(v, d.type, d.value):
+        if view.listed(v, d.type, d.value):
             st.caption(f"{d.type} {d.display}: already listed")
             continue
         if not d.valid:
@@ -417,7 +419,7 @@ def region_reocr(v: review.View, page_no: int, who: Identity, engine: str, lang:
             continue
         if st.button(f"Add {d.type} {d.display}", key=f"btn_add_region_{i}", disabled=not may):
             try:
-                cid = review.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box,
+                cid = corrections.add_id(res.file_hash, d.type, d.value, who, page=page_no, box=d.box,
                                     reason="region re-OCR", origin="region", confidence=d.confidence)
             except (ValueError, LookupError, PermissionError) as e:
                 st.error(str(e))

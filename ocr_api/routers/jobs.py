@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ocr_core import cases, reviewed
+from ocr_core.record import cases, views
 from ocr_core.jobs import Job
 from ocr_core.loader import load_pages, unlock_pdf
 from ..deps import APIError, BackendDep, CaseForm, Operator, PasswordForm, RateLimitDep, UploadDep
@@ -19,11 +19,11 @@ router = APIRouter(tags=["jobs"])
 
 
 def job_out(job: Job) -> dict:
-    """The job; once done, its document as reviewed (`reviewed.Reviewed.export`, masked)."""
+    """The job; once done, its document as reviewed (`record.views.Reviewed.export`, masked)."""
     d = job.to_dict()  # the result masked
     d["job_id"] = d.pop("id")
     if job.status == "SUCCESS":
-        rv = reviewed.get(job.file_hash)
+        rv = views.get(job.file_hash)
         if rv is not None:
             d["result"] = {**rv.export(), "filename": job.filename}
     return d

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ocr_core import reviewed
+from ocr_core.record import views
 from ..deps import CaseForm, Operator, PasswordForm, RateLimitDep, UploadDep
 from ..ocr import scan_upload
 from ..schemas import DocumentOut
@@ -19,4 +19,4 @@ router = APIRouter(prefix="/paddleocr", tags=["ocr"])
 async def predict(request: Request, upload: UploadDep, _who: Operator, _rl: RateLimitDep,
                   password: PasswordForm = None, case: CaseForm = None) -> dict:
     result = await scan_upload(request, upload, password=password or None, case=case)
-    return await run_in_threadpool(reviewed.answer, result)  # the reviewed document, masked
+    return await run_in_threadpool(views.answer, result)  # the reviewed document, masked

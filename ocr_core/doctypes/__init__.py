@@ -2,7 +2,7 @@
 `specs.REGISTRY`, and a factory (`get`). Every other table keyed by document type is derived from
 it, live (a type registered later shows in each): `models.DOCUMENT_TYPES`, the classifier's
 `ANCHORS`, the field extractors (`fields.extractor_for`), the field kinds (`KINDS`), the ID types
-that count as "an ID of the type's kind" (`KIND_IDS`, `documents.attention`), the person types a
+that count as "an ID of the type's kind" (`KIND_IDS`, `record.repository.attention`), the person types a
 case compares (`PERSON_TYPES`), the desk's field labels (`FIELD_LABELS`) and the export columns
 (`all_field_keys`).
 

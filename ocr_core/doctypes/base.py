@@ -47,7 +47,7 @@ class DocType:
 
     @property
     def expected(self) -> tuple[str, ...]:
-        """The keys every document of the type prints (`documents.attention` flags one missing)."""
+        """The keys every document of the type prints (`record.repository.attention` flags one missing)."""
         return tuple(f.key for f in self.fields if f.expected)
 
     def kind(self, key: str, default: str = "text") -> str:

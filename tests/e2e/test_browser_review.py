@@ -188,15 +188,16 @@ def test_region_reocr_by_mouse_on_the_canvas(streamlit_server, chromium, account
     expect(page.get_by_text("1 ID(s), 0 invalid")).to_be_visible()
 
     with _app_db(streamlit_server, monkeypatch):
-        from ocr_core import review
+        from ocr_core.record import repository, trail, view
+        from ocr_core.store import connect
 
-        audit = review.audit_rows(h)
+        audit = trail.audit_rows(h)
         assert [(a["operator"], a["action"]) for a in audit] == [("asha", "reocr")]
         # the crop read is the rectangle drawn, in page pixels (within a few pixels of mouse rounding)
         got = audit[0]["detail"]["rect"]
         assert all(abs(g - w) <= 4 for g, w in zip(got, rect)), (got, rect)
-        assert review.corrections(h) == []
-        v = review.view(h)
+        assert repository.corrections(h, connect()) == []
+        v = view.view(h)
         assert [(d.type, d.value, d.valid) for d in v.result.ids] == [("PAN", "EDYPK5645N", True)]
 
 
@@ -225,9 +226,10 @@ def test_reject_and_next_document_shortcuts(streamlit_server, chromium, accounts
     shortcut("r")
     expect(page.get_by_text("give a reason to reject the document")).to_be_visible()
     with _app_db(streamlit_server, monkeypatch):
-        from ocr_core import documents, review
+        from ocr_core.record import repository, trail, view
+        from ocr_core.store import connect
 
-        assert documents.get_row(h_pan)["review_status"] == "pending" and review.audit_rows(h_pan) == []
+        assert repository.get_row(h_pan, connect())["review_status"] == "pending" and trail.audit_rows(h_pan) == []
 
     # a letter typed into the reason field is text, not a shortcut
     reason = page.locator("[class*='st-key-reject_reason_'] input")
@@ -254,12 +256,12 @@ def test_reject_and_next_document_shortcuts(streamlit_server, chromium, accounts
     expect(page.get_by_role("heading", name="voter_000.png")).to_be_visible()
 
     with _app_db(streamlit_server, monkeypatch):
-        row = documents.get_row(h_pan)
+        row = repository.get_row(h_pan, connect())
         assert (row["review_status"], row["reviewed_by"], row["review_reason"]) == ("rejected", "asha",
                                                                                    "photo does not match")
-        assert documents.get_row(h_voter)["review_status"] == "pending"
-        assert [a["action"] for a in review.audit_rows(h_pan)] == ["reject"]
-        detail = review.audit_rows(h_pan)[0]["detail"]
+        assert repository.get_row(h_voter, connect())["review_status"] == "pending"
+        assert [a["action"] for a in trail.audit_rows(h_pan)] == ["reject"]
+        detail = trail.audit_rows(h_pan)[0]["detail"]
         assert {k: detail[k] for k in ("status", "reason")} == {"status": "rejected", "reason": "photo does not match"}
         assert detail["version"] is not None  # the decision names the version it was about
-        assert review.audit_rows(h_voter) == []
+        assert trail.audit_rows(h_voter) == []

@@ -145,13 +145,14 @@ def test_four_eyes_and_an_admins_unmask_is_audited(streamlit_server, chromium, a
     # the correction goes through the core as ravi (the ID grid is a canvas; typing into it is
     # covered by test_browser_review): the four-eyes rule reads who made the document's corrections
     with monkeypatch.context() as m:
-        from ocr_core import auth, review, store
+        from ocr_core import auth, store
+        from ocr_core.record import corrections, trail
         from ocr_core.config import get_settings
 
         m.setenv("DB_PATH", str(streamlit_server.db_path))
         m.setenv("OCR_KEY_FILE", str(streamlit_server.key_file))
         get_settings.cache_clear()
-        review.add_id(h, "PAN", "ABCPK1234Z", auth.Identity("ravi", "checker"), reason="printed on the back")
+        corrections.add_id(h, "PAN", "ABCPK1234Z", auth.Identity("ravi", "checker"), reason="printed on the back")
         store.close_all()
         get_settings.cache_clear()
     ravi.reload()
@@ -188,7 +189,7 @@ def test_four_eyes_and_an_admins_unmask_is_audited(streamlit_server, chromium, a
         m.setenv("DB_PATH", str(streamlit_server.db_path))
         m.setenv("OCR_KEY_FILE", str(streamlit_server.key_file))
         get_settings.cache_clear()
-        last = review.audit_rows(h)[0]
+        last = trail.audit_rows(h)[0]
         assert last["detail"]["reason"] == "customer called to confirm the number"
         from ocr_core import auditlog
 

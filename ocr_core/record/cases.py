@@ -7,8 +7,8 @@ an operator's correction counts). A mismatch is shown on the desk and in the exp
 This module owns the ``cases`` table (see `schema`): one row per file hash with the case's keyed
 hash (`id_index.keyed`: labels that differ only in letter case or spacing are one case) to group
 by, and the label as given, encrypted. A label may be set before the document record exists (a
-queued job: the job's file hash is known at once); records and retention delete the row with the
-document.
+queued job: the job's file hash is known at once); `record.erase` and retention delete the row
+with the document.
 """
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ from typing import Any
 
 import sqlite_utils
 
-from . import crypto, documents, id_index, review
-from .fields.case import compare_case
-from .models import DocumentResult
-from .privacy import mask_data, mask_text
-from .store import connect
+from .. import crypto, id_index
+from ..fields.case import compare_case
+from ..models import DocumentResult
+from ..privacy import mask_data, mask_text
+from ..store import connect
+from . import repository
+from .view import view
+
 
 MAX_LEN = 80
 WHAT = {"name": "name", "dob": "date of birth"}
@@ -75,7 +78,7 @@ def members(file_hash: str, db: sqlite_utils.Database | None = None) -> list[str
     rows = db.execute("select c.file_hash from cases c join cases me on me.case_digest = c.case_digest "
                       "where me.file_hash = ? and c.file_hash != ? order by c.created_at, c.file_hash",
                       [file_hash, file_hash]).fetchall()
-    return [r[0] for r in rows if documents.exists(r[0], db)]
+    return [r[0] for r in rows if repository.exists(r[0], db)]
 
 
 def find(text: str, db: sqlite_utils.Database | None = None) -> set[str]:
@@ -98,13 +101,13 @@ def mismatches(file_hash: str, result: DocumentResult | None = None,
     if label is None:
         return []
     if result is None:
-        v = review.view(file_hash)
+        v = view(file_hash, db=db)
         if v is None:
             return []
         result = v.result
     out = []
     for other in members(file_hash, db):
-        ov = review.view(other)
+        ov = view(other, db=db)
         if ov is None:
             continue
         for m in compare_case([result, ov.result]):

@@ -1,27 +1,30 @@
-"""The document record: one row per file hash holding its OCR result once (encrypted), its review
-status and the reviewed ID counts. The OCR's original result is never overwritten by corrections
-(see review); job rows (`jobs`) refer to the record by file hash, and the result cache (`store`)
-keeps only an index entry for a result the record holds.
+"""The record's tables: ``documents`` (one row per file hash holding its OCR result once,
+encrypted, its review status and the reviewed ID counts) and ``corrections`` (every change an
+operator made, before/after encrypted). The OCR's original result is never overwritten by
+corrections (`record.view` replays them); job rows (`jobs`) refer to the record by file hash, and
+the result cache (`store`) keeps only an index entry for a result the record holds.
 
-This module owns the ``documents`` table (see `schema`): history, metrics, retention, review and
-the reviewed view read and write it through the functions here.
+This module owns both tables (see `schema`): everyone else calls the functions here. Every
+function takes the connection explicitly (``db``): this module imports no connection factory, so
+`store` and `schema` can read the record through it without an import ring.
 
-`attention` lists why a document needs a person (the review queue, `review.next_document`; AUTO_APPROVE
-passes it by): ``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the
+`attention` lists why a document needs a person (the review queue, `record.history.next_document`;
+AUTO_APPROVE passes it by): ``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the
 type's kind), and for the named fields a sentence each (`field_attention`: an expected field
 missing, unsure or implausible)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from typing import Any
 
 import sqlite_utils
 
-from . import crypto, doctypes, files, id_index
-from .config import Settings
-from .models import DocumentResult
-from .store import connect
+from .. import crypto, doctypes, files, id_index
+from ..config import Settings, get_settings
+from ..models import DocumentResult
+
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
 KIND_IDS = doctypes.KIND_IDS  # per document type, the ID types that make it (the registries')
@@ -62,8 +65,6 @@ def field_attention(document_type: str, fields: dict) -> list[str]:
 def attention(document_type: str, ids: list, fields: dict | None = None) -> list[str]:
     """Why this (reviewed) document needs a person; empty when nothing stands out. The ID flags are
     codes; with `fields`, the named fields' are sentences (`field_attention`)."""
-    from .config import get_settings
-
     floor = get_settings().auto_approve_min_confidence
     out = []
     if any(not i.valid for i in ids):
@@ -78,13 +79,12 @@ def attention(document_type: str, ids: list, fields: dict | None = None) -> list
     return out + (field_attention(document_type, fields) if fields is not None else [])
 
 
-def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Database | None = None,
+def save(result: DocumentResult, data: bytes | None = None, *, db: sqlite_utils.Database,
          settings: Settings | None = None) -> None:
     """Keep a scanned document (and its file, when given, in the files folder of `settings`) for
     review and history. The first name a document was kept under stays its name: the same bytes
     uploaded again under another name (e.g. inside a ZIP, "bundle.zip/front.png") do not rename it;
     that upload is in the scan log under its own name (`store.record_scan`)."""
-    db = db or connect(settings.db_path if settings else None)
     old = db.execute("select filename from documents where file_hash = ?", [result.file_hash]).fetchone()
     first = crypto.decrypt_maybe(old[0]) if old else None
     if first and first != result.filename:
@@ -106,21 +106,19 @@ def save(result: DocumentResult, data: bytes | None = None, db: sqlite_utils.Dat
                     [first[c] for c in cols])
 
 
-def load_dict(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
+def load_dict(file_hash: str, db: sqlite_utils.Database) -> dict[str, Any] | None:
     """The record's OCR result as stored (unmasked dict), or None."""
-    db = db or connect()
     row = db.execute("select result from documents where file_hash = ?", [file_hash]).fetchone()
     return crypto.unseal(row[0]) if row and row[0] else None
 
 
-def load(file_hash: str, db: sqlite_utils.Database | None = None) -> DocumentResult | None:
+def load(file_hash: str, db: sqlite_utils.Database) -> DocumentResult | None:
     d = load_dict(file_hash, db)
     return DocumentResult.from_dict(d) if d is not None else None
 
 
-def bundle_page_types(db: sqlite_utils.Database | None = None) -> dict[str, set[str]]:
+def bundle_page_types(db: sqlite_utils.Database) -> dict[str, set[str]]:
     """The page types of each MIXED document (a bundle), read from its encrypted result."""
-    db = db or connect()
     out: dict[str, set[str]] = {}
     for h, blob in db.execute("select file_hash, result from documents where document_type = 'MIXED'"):
         try:
@@ -131,8 +129,7 @@ def bundle_page_types(db: sqlite_utils.Database | None = None) -> dict[str, set[
     return out
 
 
-def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
-    db = db or connect()
+def get_row(file_hash: str, db: sqlite_utils.Database) -> dict[str, Any] | None:
     rows = list(db.query("select * from documents where file_hash = ?", [file_hash]))
     if not rows:
         return None
@@ -142,21 +139,19 @@ def get_row(file_hash: str, db: sqlite_utils.Database | None = None) -> dict[str
 
 
 def set_review(file_hash: str, status: str, operator: str, reason: str | None,
-               db: sqlite_utils.Database | None = None) -> None:
+               db: sqlite_utils.Database) -> None:
     """Write a review decision (the reason is stored encrypted). A plain statement: it stays inside
-    the caller's transaction (`review.set_status` decides on the version it read in the same one)."""
-    db = db or connect()
+    the caller's transaction (`record.decisions.set_status` decides on the version it read in the same one)."""
     db.conn.execute("update documents set review_status = ?, reviewed_by = ?, reviewed_at = ?, review_reason = ? "
                     "where file_hash = ?", [status, operator, time.time(), crypto.encrypt_maybe(reason or None),
                                             file_hash])
 
 
-def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database | None = None,
+def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database,
                   fields: dict | None = None) -> None:
     """Store what the reviewed IDs and fields (corrections applied) say: the IDs' counts, the
     attention flags and the keyed hash index, so history, the queue and metrics see the document as
     corrected. Plain statements: they stay inside the caller's transaction."""
-    db = db or connect()
     row = db.conn.execute("select document_type from documents where file_hash = ?", [file_hash]).fetchone()
     flags = ",".join(attention(row[0] if row else "UNKNOWN", ids, fields))
     db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, updated_at = ? "
@@ -172,17 +167,15 @@ COLUMNS = ("file_hash", "filename", "media_type", "document_type", "pages", "n_i
 _COUNTABLE = {"document_type": "UNKNOWN", "review_status": "pending"}  # column: what NULL counts as
 
 
-def exists(file_hash: str, db: sqlite_utils.Database | None = None) -> bool:
-    db = db or connect()
+def exists(file_hash: str, db: sqlite_utils.Database) -> bool:
     return db.execute("select 1 from documents where file_hash = ?", [file_hash]).fetchone() is not None
 
 
 def find(where: str = "", params: list[Any] | tuple = (), *, columns: tuple[str, ...] = COLUMNS,
          order: str = "created_at desc", limit: int | None = None, offset: int = 0,
-         db: sqlite_utils.Database | None = None) -> list[dict[str, Any]]:
+         db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Rows (sealed columns decrypted) matching `where` (an SQL condition over the columns, with
     `params`), in `order`, ties by file hash."""
-    db = db or connect()
     bad = set(columns) - set(COLUMNS)
     if bad:
         raise ValueError(f"unknown documents columns: {sorted(bad)}")
@@ -194,61 +187,128 @@ def find(where: str = "", params: list[Any] | tuple = (), *, columns: tuple[str,
     return [plain(r) for r in db.query(sql, args)]
 
 
-def count(where: str = "", params: list[Any] | tuple = (), db: sqlite_utils.Database | None = None) -> int:
-    db = db or connect()
+def count(where: str = "", params: list[Any] | tuple = (), *, db: sqlite_utils.Database) -> int:
     return db.execute(f"select count(*) from documents{' where ' + where if where else ''}", list(params)).fetchone()[0]
 
 
-def distinct(column: str, db: sqlite_utils.Database | None = None) -> list[Any]:
+def distinct(column: str, db: sqlite_utils.Database) -> list[Any]:
     """The distinct non-null values of a clear column, sorted."""
     if column not in COLUMNS or column in SEALED:
         raise ValueError(f"not a clear documents column: {column!r}")
-    db = db or connect()
     return [r[0] for r in db.execute(f"select distinct {column} from documents where {column} is not null order by 1")]
 
 
-def count_by(column: str, db: sqlite_utils.Database | None = None) -> dict[str, int]:
+def count_by(column: str, db: sqlite_utils.Database) -> dict[str, int]:
     """Documents per document_type or review_status, most first."""
     if column not in _COUNTABLE:
         raise ValueError(f"cannot count documents by {column!r}")
-    db = db or connect()
     return {r["k"]: r["n"] for r in db.query(
         f"select coalesce({column}, ?) k, count(*) n from documents group by k order by n desc", [_COUNTABLE[column]])}
 
 
-def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None:
+def mean_time_to_review(db: sqlite_utils.Database) -> float | None:
     """Mean seconds from a document's first processing to its review decision."""
-    db = db or connect()
     v = db.execute("select avg(reviewed_at - created_at) from documents where reviewed_at is not null "
                    "and review_status in ('approved', 'rejected')").fetchone()[0]
     return float(v) if v is not None else None
 
 
-def hashes(db: sqlite_utils.Database | None = None) -> set[str]:
-    db = db or connect()
+def hashes(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("select file_hash from documents")}
 
 
-def inactive_since(cutoff: float, db: sqlite_utils.Database | None = None) -> list[str]:
+def inactive_since(cutoff: float, db: sqlite_utils.Database) -> list[str]:
     """Documents whose last activity (scan, re-upload, review) is older than `cutoff`."""
-    db = db or connect()
     return [r[0] for r in db.execute(
         "select file_hash from documents where max(coalesce(created_at, 0), coalesce(updated_at, 0), "
         "coalesce(reviewed_at, 0)) < ?", [cutoff])]
 
 
-def review_queue(db: sqlite_utils.Database | None = None) -> list[str]:
+def review_queue(db: sqlite_utils.Database) -> list[str]:
     """Undecided documents (pending or needs review), those that need a person first (marked needs
     review, or with `attention` flags; rows from before the flags: an invalid ID or UNKNOWN type),
     each group oldest first."""
-    db = db or connect()
     return [r[0] for r in db.execute(
         "select file_hash from documents where review_status in ('pending', 'needs_review') "
         "order by (review_status = 'needs_review' or coalesce(attention, case when n_invalid_ids > 0 or "
         "document_type = 'UNKNOWN' then 'legacy' else '' end) != '') desc, created_at, file_hash")]
 
 
-def delete_row(file_hash: str, db: sqlite_utils.Database | None = None) -> int:
-    """Only the row (`records.erase` deletes every copy of a document)."""
-    db = db or connect()
+def delete_row(file_hash: str, db: sqlite_utils.Database) -> int:
+    """Only the row (`record.erase` deletes every copy of a document)."""
     return db.conn.execute("delete from documents where file_hash = ?", [file_hash]).rowcount
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    """A plain INSERT: unlike sqlite_utils' insert it does not commit, so it stays inside the
+    caller's transaction (`auditlog.atomic`)."""
+    cols = list(row)
+    cur = db.conn.execute(f"insert into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                          f"values ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+    return int(cur.lastrowid)
+
+
+def add_correction(db: sqlite_utils.Database, file_hash: str, field: str, id_type: str | None, before: str,
+                   after: str, operator: str, reason: str, meta: dict[str, Any] | None) -> int:
+    """One correction row (values and reason encrypted); its id."""
+    return insert(db, "corrections", {
+        "file_hash": file_hash, "field": field, "id_type": id_type,
+        "before": crypto.encrypt_text(before) if before else "", "after": crypto.encrypt_text(after) if after else "",
+        "operator": operator, "reason": crypto.encrypt_text(reason) if reason else "", "time": time.time(),
+        "meta": json.dumps(meta or {})})
+
+
+def corrections(file_hash: str, db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """This document's corrections in order, before/after decrypted (internal use)."""
+    rows = list(db.query("select * from corrections where file_hash = ? order by id", [file_hash]))
+    for r in rows:
+        r["before"] = crypto.decrypt_text(r["before"]) if r["before"] else ""
+        r["after"] = crypto.decrypt_text(r["after"]) if r["after"] else ""
+        r["meta"] = json.loads(r["meta"] or "{}")
+        r["reason"] = crypto.decrypt_maybe(r["reason"])
+    return rows
+
+
+def corrections_by(file_hash: str, name: str, db: sqlite_utils.Database) -> int:
+    """How many corrections `name` made to this document (the maker in maker-checker)."""
+    return db.execute("select count(*) from corrections where file_hash = ? and operator = ?",
+                      [file_hash, name]).fetchone()[0]
+
+
+def corrected_by(operator: str, db: sqlite_utils.Database) -> list[str]:
+    """The documents (file hashes) this operator corrected."""
+    return [r[0] for r in db.execute("select distinct file_hash from corrections where operator = ?", [operator])]
+
+
+def correction_operators(db: sqlite_utils.Database) -> list[str]:
+    """Everyone who corrected a document."""
+    return [r[0] for r in db.execute("select distinct operator from corrections where operator is not null")]
+
+
+_KIND = ("case when field like 'field:%' then 'field ' else 'ID ' end || case when before = '' then 'added' "
+         "when after = '' then 'removed' else 'edited' end")  # "ID edited", "field added", ...: no internal keys
+
+
+def correction_counts(by: str = "field", *, db: sqlite_utils.Database) -> dict[str, int]:
+    """Corrections counted per field, kind of change ("ID edited", "field added", ...), id_type
+    (a named field's correction counts under ``field:<key>``) or operator, most first."""
+    if by not in ("field", "kind", "id_type", "operator"):
+        raise ValueError(f"cannot count corrections by {by!r}")
+    col = {"kind": _KIND, "id_type": "case when field like 'field:%' then field else id_type end"}.get(by, by)
+    return {r["k"]: r["n"] for r in db.query(
+        f"select coalesce({col}, '?') k, count(*) n from corrections group by k order by n desc")}
+
+
+def delete_corrections(file_hash: str, db: sqlite_utils.Database) -> int:
+    return db.conn.execute("delete from corrections where file_hash = ?", [file_hash]).rowcount
+
+
+def purge_corrections(cutoff: float, keep: set[str], db: sqlite_utils.Database) -> int:
+    """Delete corrections older than `cutoff` of documents not in `keep` (deleted elsewhere)."""
+    stale = [r[0] for r in db.execute("select distinct file_hash from corrections where time < ?", [cutoff])
+             if r[0] not in keep]
+    return sum(db.execute("delete from corrections where time < ? and file_hash = ?", [cutoff, h]).rowcount
+               for h in stale)

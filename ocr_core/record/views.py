@@ -1,6 +1,6 @@
-"""The reviewed document: the one view every output is built from.
+"""The reviewed document: the one view every output is built from, and the exports.
 
-OCR result (the document record, `documents`) + the operators' corrections (`review`) + the
+OCR result (the document record, `repository`) + the operators' corrections (`view`) + the
 review decision (status, reviewer, time) = `Reviewed`, with its IDs and its named fields (each
 with its origin: ocr, edited, added). The Review page, the bulk CSV/JSON
 (`batch`), History, the REST API (``/documents``) and the CLI (``export``) all read it, so what an
@@ -12,15 +12,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from . import cases, documents, review
-from .fields import all_field_keys
-from .idtypes import ID_TYPES, export_value
-from .models import DocumentResult
-from .privacy import MASKED_TYPES, mask_data, mask_id, mask_text
+from ..fields import all_field_keys
+from ..idtypes import ID_TYPES, export_value
+from ..models import DocumentResult
+from ..privacy import MASKED_TYPES, mask_data, mask_id, mask_text
+from ..store import connect
+from . import cases, repository
+from .view import View, view
+
 
 SEP = " | "  # several IDs of one type (or several page types, quality reasons) in one CSV cell
 FIELD_COLUMNS = all_field_keys() + ["invalid_fields"]  # one column per field key, then the invalid ones
@@ -38,6 +42,8 @@ def iso(t: float | None) -> str | None:
 
 
 @dataclass
+
+
 class ReviewedID:
     key: str
     type: str
@@ -61,6 +67,8 @@ class ReviewedID:
 
 
 @dataclass
+
+
 class ReviewedField:
     key: str
     value: str  # normalised; `to_dict` masks any Aadhaar-shaped number (no field should hold one)
@@ -79,6 +87,8 @@ class ReviewedField:
 
 
 @dataclass
+
+
 class Reviewed:
     file_hash: str
     filename: str
@@ -180,7 +190,7 @@ class Reviewed:
                 for i in self.ids]
 
 
-def from_view(v: review.View) -> Reviewed:
+def from_view(v: View) -> Reviewed:
     row, res = v.row, v.result
     ids = [ReviewedID(key=k, type=d.type, value=d.value, valid=d.valid, reason=d.reason, origin=o, page=d.page,
                       box=d.box, confidence=d.confidence, repaired=d.repaired)
@@ -195,17 +205,19 @@ def from_view(v: review.View) -> Reviewed:
                     review_reason=row.get("review_reason"), n_corrections=v.n_corrections, version=v.version,
                     created_at=row.get("created_at"), updated_at=row.get("updated_at"), media_type=res.media_type,
                     pages=len(res.pages), min_confidence=res.min_confidence,
-                    attention=documents.attention(res.document_type, res.ids, res.fields), ids=ids, result=res,
+                    attention=repository.attention(res.document_type, res.ids, res.fields), ids=ids, result=res,
                     fields=fields)
 
 
 def get(file_hash: str) -> Reviewed | None:
     """The reviewed document, or None when it is unknown or deleted."""
-    v = review.view(file_hash)
+    v = view(file_hash)
     return from_view(v) if v is not None else None
 
 
 @dataclass
+
+
 class Listing:
     documents: list[Reviewed]
     total: int
@@ -216,8 +228,8 @@ class Listing:
 def listing(*, status: str | None = None, document_type: str | None = None, since: float | None = None,
             page: int = 1, page_size: int = 50) -> Listing:
     """Reviewed documents, oldest first, filtered by review status, type and processing time."""
-    if status and status not in documents.REVIEW_STATUSES:
-        raise ValueError(f"unknown review status {status!r} (one of {', '.join(documents.REVIEW_STATUSES)})")
+    if status and status not in repository.REVIEW_STATUSES:
+        raise ValueError(f"unknown review status {status!r} (one of {', '.join(repository.REVIEW_STATUSES)})")
     where, args = [], []
     if status:
         where.append("coalesce(review_status, 'pending') = ?")
@@ -229,12 +241,13 @@ def listing(*, status: str | None = None, document_type: str | None = None, sinc
         where.append("created_at >= ?")
         args.append(since)
     sql = " and ".join(where)
-    total = documents.count(sql, args)
+    db = connect()
+    total = repository.count(sql, args, db=db)
     size = max(1, min(int(page_size), 1000))
     pages = max(1, math.ceil(total / size))
     page = min(max(1, int(page)), pages)
-    hashes = [r["file_hash"] for r in documents.find(sql, args, columns=("file_hash",), order="created_at",
-                                                      limit=size, offset=(page - 1) * size)]
+    hashes = [r["file_hash"] for r in repository.find(sql, args, columns=("file_hash",), order="created_at",
+                                                       limit=size, offset=(page - 1) * size, db=db)]
     docs = [d for d in (get(h) for h in hashes) if d is not None]
     return Listing(docs, total, page, pages)
 
@@ -295,3 +308,25 @@ def answer(result: DocumentResult) -> dict[str, Any]:
     d = rv.export()
     d.update(filename=result.filename, cached=result.cached, execution_time=round(result.execution_time, 4))
     return d
+
+
+# ---------------------------------------------------------------- one document's exports (masked)
+
+
+def export_dict(file_hash: str) -> dict[str, Any]:
+    rv = get(file_hash)
+    if rv is None:
+        raise LookupError("no such document")
+    return rv.export()
+
+
+def export_json(file_hash: str) -> str:
+    return json.dumps(export_dict(file_hash), ensure_ascii=False, indent=2)
+
+
+def export_csv(file_hash: str) -> str:
+    """One row per ID of the reviewed document (the bulk page's per-ID columns)."""
+    rv = get(file_hash)
+    if rv is None:
+        raise LookupError("no such document")
+    return to_csv(rv.id_rows(), ID_COLUMNS).decode("utf-8")

@@ -1,9 +1,9 @@
-"""Every processed document: search, filter and page through the documents (`documents.find`), and
-delete a document with everything kept for it. No ID numbers are read here (only counts and
-metadata); a search by ID number or by name goes through the keyed hash index (`id_index`), a
-search by case label through the case's keyed hash (`cases`).
+"""Every processed document: search, filter and page through the documents (`repository.find`), the
+recent ones and the review queue (`next_document`); a document is deleted by `record.erase`. No ID
+numbers are read here (only counts and metadata); a search by ID number or by name goes through the
+keyed hash index (`id_index`), a search by case label through the case's keyed hash (`cases`).
 
-File names are stored encrypted (see `documents.SEALED`), so the text search and the order by file
+File names are stored encrypted (see `repository.SEALED`), so the text search and the order by file
 name run here in Python over the decrypted names of the rows the other (SQL) filters keep."""
 from __future__ import annotations
 
@@ -14,15 +14,19 @@ from typing import Any
 
 import sqlite_utils
 
-from . import auth, cases, documents, id_index, review
-from .store import connect
+from .. import id_index
+from ..store import connect
+from . import cases, repository
 
-COLUMNS = documents.COLUMNS
+
+COLUMNS = repository.COLUMNS
 ORDERS = {"newest": "created_at desc", "oldest": "created_at asc", "updated": "updated_at desc",
           "filename": None, "confidence": "min_confidence asc"}  # None: sorted in Python (encrypted column)
 
 
 @dataclass
+
+
 class HistoryQuery:
     text: str = ""  # part of the filename, the start of the file hash, an ID number, a name or a case label
     date_from: dt.date | None = None  # processed on or after (local dates, inclusive)
@@ -37,6 +41,8 @@ class HistoryQuery:
 
 
 @dataclass
+
+
 class HistoryPage:
     rows: list[dict[str, Any]]
     total: int
@@ -70,7 +76,7 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
         params += list(q.review_statuses)
     if q.operator.strip():
         op = q.operator.strip()
-        corrected = review.corrected_by(op, db)
+        corrected = repository.corrected_by(op, db)
         where.append(f"(reviewed_by = ? or file_hash in ({','.join('?' * len(corrected))}))" if corrected
                      else "reviewed_by = ?")
         params += [op, *corrected]
@@ -83,7 +89,7 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
 
 def _bundles_with(db: sqlite_utils.Database, types: list[str]) -> list[str]:
     """File hashes of MIXED documents with a page of one of these types."""
-    return [h for h, kinds in documents.bundle_page_types(db).items() if kinds & set(types)]
+    return [h for h, kinds in repository.bundle_page_types(db).items() if kinds & set(types)]
 
 
 def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = None) -> HistoryPage:
@@ -96,14 +102,14 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
     order = ORDERS.get(q.order) or ORDERS["newest"]
     text = q.text.strip()
     if not text and not by_name:  # all in SQL: only this page's names are decrypted
-        total = documents.count(where, params, db=db)
+        total = repository.count(where, params, db=db)
         pages = max(1, math.ceil(total / size))
         page = min(max(1, int(q.page)), pages)
-        return HistoryPage(documents.find(where, params, order=order, limit=size, offset=(page - 1) * size, db=db),
+        return HistoryPage(repository.find(where, params, order=order, limit=size, offset=(page - 1) * size, db=db),
                            total, page, pages)
     # every candidate's name decrypted, then the text filter / name order, then the page
     found = [(r["file_hash"], r["filename"])
-             for r in documents.find(where, params, columns=("file_hash", "filename"), order=order, db=db)]
+             for r in repository.find(where, params, columns=("file_hash", "filename"), order=order, db=db)]
     if text:
         t, prefix = text.casefold(), text.lower()
         holders = id_index.find(db, text)  # an ID number, through its keyed hash
@@ -116,7 +122,7 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
     pages = max(1, math.ceil(total / size))
     page = min(max(1, int(q.page)), pages)
     hashes = [h for h, _ in found[(page - 1) * size:page * size]]
-    got = {r["file_hash"]: r for r in documents.find(f"file_hash in ({','.join('?' * len(hashes))})", hashes,
+    got = {r["file_hash"]: r for r in repository.find(f"file_hash in ({','.join('?' * len(hashes))})", hashes,
                                                       db=db)} if hashes else {}
     return HistoryPage([got[h] for h in hashes if h in got], total, page, pages)
 
@@ -124,19 +130,39 @@ def search(q: HistoryQuery | None = None, db: sqlite_utils.Database | None = Non
 def operators(db: sqlite_utils.Database | None = None) -> list[str]:
     """Everyone who reviewed or corrected a document."""
     db = db or connect()
-    names = set(documents.distinct("reviewed_by", db)) | set(review.operators(db))
+    names = set(repository.distinct("reviewed_by", db)) | set(repository.correction_operators(db))
     return sorted(n for n in names if n)
 
 
 def document_types(db: sqlite_utils.Database | None = None) -> list[str]:
-    found = set(documents.distinct("document_type", db))
+    db = db or connect()
+    found = set(repository.distinct("document_type", db))
     if "MIXED" in found:  # a bundle's page types can be filtered on too
-        found |= {t for kinds in documents.bundle_page_types(db).values() for t in kinds}
+        found |= {t for kinds in repository.bundle_page_types(db).values() for t in kinds}
     return sorted(found)
 
 
-def delete_document(file_hash: str, operator: "auth.Identity | str") -> bool:
-    """Delete every copy of a document (`review.delete_document`: the delete right, then
-    `records.erase`: record, stored file, cached results, corrections, jobs, search index, Redis);
-    the audit keeps the act (who, with their role), not the data."""
-    return review.delete_document(file_hash, operator)
+def recent_documents(limit: int = 50) -> list[dict[str, Any]]:
+    return repository.find(columns=("file_hash", "filename", "document_type", "review_status", "reviewed_by",
+                                    "n_ids", "n_invalid_ids", "created_at", "updated_at"),
+                           order="updated_at desc", limit=limit, db=connect())
+
+
+def review_queue() -> list[str]:
+    """Undecided documents, those that need a person first (marked needs review, or flagged: an
+    invalid ID, low confidence, UNKNOWN type, no ID of the type's kind, a named field missing, unsure
+    or implausible; see repository.attention),
+    each group oldest first."""
+    return repository.review_queue(connect())
+
+
+def next_document(current: str | None) -> str | None:
+    """The document after `current` in the review queue (`review_queue`), or its first."""
+    rows = review_queue()
+    others = [h for h in rows if h != current]
+    if not others:
+        return None
+    if current in rows:
+        after = rows[rows.index(current) + 1:]
+        return after[0] if after else others[0]
+    return others[0]
