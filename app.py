@@ -1,5 +1,5 @@
 """OCR Review Desk: `streamlit run app.py`. Nobody sees a page before signing in (ui/signin.py).
-Review is the default page; the bulk, history and metrics pages are added when their files exist,
+Review is the default page; the bulk, history, case and metrics pages are added when their files exist,
 the users page for admins."""
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ state.init()
 pages = {"review": st.Page("pages/review.py", title="Review", icon=":material/search:", default=True,
                            url_path="review")}
 for name, title, icon in (("bulk", "Bulk", ":material/stacks:"), ("history", "History", ":material/history:"),
+                          ("case", "Case", ":material/folder_shared:"),
                           ("metrics", "Metrics", ":material/monitoring:")):
     if (ROOT / "pages" / f"{name}.py").exists():
         pages[name] = st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ocr_core.record import erase, history, views
+from ocr_core.record import cases, erase, history, views
 from ocr_core.record.repository import REVIEW_STATUSES
 from ui import signin, state
 
@@ -20,20 +20,28 @@ text = c1.text_input("Search", placeholder="file name, file hash, ID number (an 
                           "through keyed hashes: the database holds none of them in clear.")
 dates = c2.date_input("Processed between", value=(), key="hist_dates")
 order = c3.selectbox("Order", list(history.ORDERS), key="hist_order")
-c4, c5, c6, c7 = st.columns(4)
+c4, c5, c6, c7, c8 = st.columns(5)
 types = c4.multiselect("Document type", history.document_types(), key="hist_types")
 statuses = c5.multiselect("Review status", list(REVIEW_STATUSES), key="hist_status")
 who = c6.selectbox("Operator", ["", *history.operators()], key="hist_operator")
 inv = c7.selectbox("Invalid IDs", ["any", "with invalid IDs", "none invalid"], key="hist_invalid")
+case_names = {c.key: f"{c.label} ({c.n_documents})" for c in cases.listing()}
+if st.session_state.get("hist_case") not in case_names:  # a case whose documents were deleted since
+    st.session_state["hist_case"] = None
+case = c8.selectbox("Case", list(case_names), index=None, key="hist_case", format_func=lambda k: case_names.get(k, ""),
+                    placeholder="any case", help="Only the documents uploaded with this case label.")
 size = 25
 dates = list(dates) if isinstance(dates, (list, tuple)) else [dates]
 q = history.HistoryQuery(text=text, date_from=dates[0] if dates else None,
                          date_to=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
                          document_types=types, review_statuses=statuses, operator=who,
-                         invalid={"any": None, "with invalid IDs": True, "none invalid": False}[inv],
+                         invalid={"any": None, "with invalid IDs": True, "none invalid": False}[inv], case=case or "",
                          page=st.session_state.get("hist_page", 1), page_size=size, order=order)
 res = history.search(q)
 st.caption(f"{res.total} documents · page {res.page} of {res.pages}")
+if case and st.button(f"Open the case view of {case_names[case]}", key="hist_open_case",
+                      icon=":material/folder_shared:"):
+    st.switch_page("pages/case.py", query_params={"case": case})
 if res.rows:
     df = pd.DataFrame(res.rows)
     for col in ("created_at", "reviewed_at"):
@@ -41,11 +49,15 @@ if res.rows:
     df.insert(0, "open", [state.review_link(h) for h in df.file_hash])
     named = views.field_values(df.file_hash)  # the reviewed name and date of birth (corrections applied)
     df["name"], df["dob"] = [named[h]["name"] for h in df.file_hash], [named[h]["dob"] for h in df.file_hash]
-    st.dataframe(df[["open", "filename", "name", "dob", "document_type", "pages", "n_ids", "n_invalid_ids",
-                     "min_confidence", "review_status", "reviewed_by", "created_at", "reviewed_at", "engine",
+    in_case = cases.of_documents(list(df.file_hash))
+    df["case"] = [in_case[h][1] if h in in_case else "" for h in df.file_hash]
+    df["case_view"] = [f"./case?case={in_case[h][0]}" if h in in_case else None for h in df.file_hash]
+    st.dataframe(df[["open", "filename", "name", "dob", "case", "case_view", "document_type", "pages", "n_ids",
+                     "n_invalid_ids", "min_confidence", "review_status", "reviewed_by", "created_at", "reviewed_at", "engine",
                      "file_hash"]],
                  hide_index=True, width="stretch",
                  column_config={"open": st.column_config.LinkColumn("Review", display_text="open"),
+                                "case_view": st.column_config.LinkColumn("Case view", display_text="open case"),
                                 "min_confidence": st.column_config.NumberColumn(format="%.2f"),
                                 "created_at": st.column_config.DatetimeColumn("processed")})
 else:

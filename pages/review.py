@@ -125,6 +125,8 @@ if case_now:
     st.caption(f"Case: {case_now} · {len(cases.members(doc_hash))} other document(s)")
     for m in cases.mismatches(doc_hash, res):
         st.warning(cases.describe(m)[0].upper() + cases.describe(m)[1:], icon=":material/compare_arrows:")
+    st.page_link("pages/case.py", label="The case's documents side by side", icon=":material/folder_shared:",
+                 query_params={"case": cases.of_documents([doc_hash])[doc_hash][0]})
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "fields_shown": {},  # a field input's widget key -> the value it was shown with (unsaved edits differ)
     "qp_doc_seen": None,
     "flash": [],  # (kind, message) shown once after a rerun
+    "case_qp_seen": None,  # the case page's ?case= already opened
+    "case_seen": {},  # file_hash -> the View.version the case page showed (a decision is about it)
     "locked": {},  # file name -> bytes of a password-protected PDF waiting for its password (memory only)
 }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
@@ -24,6 +25,7 @@ from ..models import DocumentResult
 from ..privacy import mask_data, mask_text
 from ..store import connect
 from . import repository
+from .decisions import approval_needs_reason
 from .view import view
 
 
@@ -141,6 +143,121 @@ def columns(file_hash: str, result: DocumentResult | None = None) -> dict[str, s
     if label is None:
         return {"case": "", "case_mismatch": ""}
     return {"case": label, "case_mismatch": SEP.join(describe(m) for m in mismatches(file_hash, result))}
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One case for a list to pick from: its `key` (the keyed hash: what links carry, never the
+    label), the label as first given (masked) and how many kept documents it has."""
+    key: str
+    label: str
+    n_documents: int
+
+
+@dataclass
+class CaseDocument:
+    """One document of a case as the case view shows it: the reviewed name and date of birth
+    (masked), which of them disagree with another document of the case (`mismatched`), and what a
+    decision on it needs (`version` to decide on, `needs_reason` to approve)."""
+    file_hash: str
+    filename: str
+    document_type: str
+    review_status: str
+    reviewed_by: str | None
+    pages: list[int]
+    name: str | None
+    dob: str | None
+    version: int
+    n_ids: int
+    n_invalid: int
+    needs_reason: list[str] = field(default_factory=list)
+    mismatched: set[str] = field(default_factory=set)  # "name", "dob"
+
+
+@dataclass
+class CaseView:
+    """All kept documents of one case, oldest first, and every mismatch between two of them
+    (`mismatches`: ``{field, first, second, first_filename, second_filename, first_value,
+    second_value, score}``, masked)."""
+    key: str
+    label: str
+    documents: list[CaseDocument]
+    mismatches: list[dict[str, Any]]
+
+
+def key_of(label: str) -> str | None:
+    """The case key (keyed hash) of a label; None for an empty or bad label."""
+    try:
+        text = clean(label)
+    except ValueError:
+        return None
+    return _digest(text) if text else None
+
+
+def listing(db: sqlite_utils.Database | None = None) -> list[CaseSummary]:
+    """Every case with at least one kept document, the newest first (its label as first given)."""
+    db = _db(db)
+    groups: dict[str, list[tuple[float, str, str]]] = {}
+    for h, digest, label, created in db.execute("select file_hash, case_digest, label, created_at from cases"):
+        if repository.exists(h, db):
+            groups.setdefault(digest, []).append((created or 0.0, h, label))
+    out = []
+    for digest, rows in groups.items():
+        rows.sort()
+        out.append((rows[-1][0], CaseSummary(digest, mask_text(crypto.decrypt_maybe(rows[0][2])), len(rows))))
+    return [c for _, c in sorted(out, key=lambda t: (-t[0], t[1].label))]
+
+
+def of_documents(file_hashes: list[str], db: sqlite_utils.Database | None = None) -> dict[str, tuple[str, str]]:
+    """file hash -> (case key, label masked) for those of these documents that are in a case."""
+    hashes = list(file_hashes)
+    if not hashes:
+        return {}
+    rows = _db(db).execute(f"select file_hash, case_digest, label from cases where file_hash in "
+                           f"({','.join('?' * len(hashes))})", hashes).fetchall()
+    return {h: (digest, mask_text(crypto.decrypt_maybe(label))) for h, digest, label in rows}
+
+
+def case_view(label: str | None = None, *, key: str | None = None,
+              db: sqlite_utils.Database | None = None) -> CaseView | None:
+    """The case of this `label` (or of its `key`, what `listing` and links carry): its documents as
+    reviewed, their names and dates of birth compared (`compare_case`); None when it has no kept
+    document."""
+    db = _db(db)
+    digest = key or (key_of(label) if label is not None else None)
+    if not digest:
+        return None
+    rows = db.execute("select file_hash, label from cases where case_digest = ? order by created_at, file_hash",
+                      [digest]).fetchall()
+    views = [(h, lab, v) for h, lab in rows if (v := view(h, db=db)) is not None]
+    if not views:
+        return None
+    docs: dict[str, CaseDocument] = {}
+    for h, _, v in views:
+        f = v.result.fields
+        docs[h] = CaseDocument(
+            file_hash=h, filename=mask_text(v.row.get("filename") or v.result.filename),
+            document_type=v.result.document_type, review_status=v.row.get("review_status") or "pending",
+            reviewed_by=v.row.get("reviewed_by"), pages=[p.number for p in v.result.pages],
+            name=mask_text(f["name"].value) if f.get("name") and f["name"].value else None,
+            dob=f["dob"].value if f.get("dob") and f["dob"].value else None,
+            version=v.version, n_ids=len(v.result.ids), n_invalid=len(v.invalid),
+            needs_reason=approval_needs_reason(v))
+    found = []
+    for m in compare_case([v.result for _, _, v in views]):
+        docs[m.first].mismatched.add(m.key)
+        docs[m.second].mismatched.add(m.key)
+        found.append({"field": m.key, "first": m.first, "second": m.second,
+                      "first_filename": docs[m.first].filename, "second_filename": docs[m.second].filename,
+                      "first_value": m.first_value, "second_value": m.second_value, "score": round(m.score, 1)})
+    label_text = mask_text(crypto.decrypt_maybe(views[0][1]))
+    return CaseView(digest, label_text, list(docs.values()), mask_data(found))
+
+
+def describe_pair(m: dict[str, Any]) -> str:
+    """"Name: Ravi Kumar (pan.png) vs Ravi Kumaar (aadhaar.png)"."""
+    return (f"{WHAT.get(m['field'], m['field']).capitalize()}: {m['first_value']} ({m['first_filename']}) vs "
+            f"{m['second_value']} ({m['second_filename']})")
 
 
 def delete(db: sqlite_utils.Database, file_hash: str) -> int:

@@ -35,6 +35,7 @@ class HistoryQuery:
     review_statuses: list[str] = field(default_factory=list)
     operator: str = ""  # who reviewed or corrected it
     invalid: bool | None = None  # True: has an invalid ID; False: none
+    case: str = ""  # a case's key (`cases.CaseSummary.key`): only its documents
     page: int = 1
     page_size: int = 50
     order: str = "newest"
@@ -80,6 +81,9 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
         where.append(f"(reviewed_by = ? or file_hash in ({','.join('?' * len(corrected))}))" if corrected
                      else "reviewed_by = ?")
         params += [op, *corrected]
+    if q.case:
+        where.append("file_hash in (select file_hash from cases where case_digest = ?)")
+        params.append(q.case)
     if q.invalid is True:
         where.append("n_invalid_ids > 0")
     elif q.invalid is False:
