@@ -40,7 +40,7 @@ def flags(res: dict[str, Any]) -> list[str]:
 
         fields = {k: Field.from_dict(k, v) for k, v in (res.get("fields") or {}).items()}
         att = attention(res.get("document_type", "UNKNOWN"), [DetectedID.from_dict(i) for i in res.get("ids", [])],
-                        fields)
+                        fields, res.get("quality"))
     elif isinstance(att, str):
         att = [a for a in att.split(",") if a]
     return out + list(att)

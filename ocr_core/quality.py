@@ -3,6 +3,9 @@
 Measured on the page image before OCR:
 - blur: variance of the Laplacian of the grey page scaled to `BLUR_SIDE` pixels on its longest side
   (a sharp card or page scores in the hundreds and more; a blurred one tens);
+- motion blur: the anisotropy of the page's gradients (`motion`: the smaller over the larger
+  eigenvalue of their structure tensor): a blur along one direction wipes out the gradients along
+  it, where the Laplacian of a noisy JPEG stays high;
 - glare: share of the page covered by the largest saturated blob (every channel at least
   `GLARE_LEVEL`) that is not the paper itself (not measured on white paper);
 - resolution: the text-line height in pixels, estimated from the glyphs' connected components
@@ -15,6 +18,7 @@ shown on the desk and in the exports so that a person looks again.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -23,6 +27,9 @@ from .models import Line, Page
 
 BLUR_SIDE = 1000
 BLUR_MIN = 60.0  # variance of the Laplacian below this: blurred
+MOTION_MAX = 0.35  # gradient anisotropy below this: motion-blurred (cards of the dev, bench/unseen.py and
+# bench/unseen_hard.py sets: 0.475-0.99 sharp or otherwise degraded, 0.075-0.418 with 7-12 px of motion blur;
+# photographed receipts of ../shared/data/real from 0.359)
 GLARE_LEVEL = 250
 GLARE_SIDE = 500
 WHITE_PAPER = 252  # median of the darkest channel at or above this: white paper (glare not measured)
@@ -32,8 +39,30 @@ TEXT_HEIGHT_MIN = 12.0  # median line height in pixels below this: too small to 
 CONFIDENCE_MIN = 0.80
 
 
+RECENT = 8  # the measures of this many page images are kept (`degraded` asks again during the page's OCR)
+_recent: dict[tuple, dict[str, float | None]] = {}
+_recent_lock = threading.Lock()  # scans in threads (the API's workers) share it
+
+
+def _key(image: np.ndarray) -> tuple:
+    """A page image's fingerprint: its shape and a digest of every 7th pixel of every 7th row."""
+    import hashlib
+
+    return image.shape, hashlib.blake2b(np.ascontiguousarray(image[::7, ::7]).tobytes(), digest_size=16).digest()
+
+
 def image_measures(image: np.ndarray) -> dict[str, float | None]:
-    """Blur, glare and text height of an RGB page image (before OCR)."""
+    """Blur, motion blur, glare and text height of an RGB page image (before OCR); kept for the
+    `RECENT` last images (`degraded`)."""
+    m = _measure(image)
+    with _recent_lock:
+        _recent[_key(image)] = m
+        while len(_recent) > RECENT:
+            _recent.pop(next(iter(_recent)))
+    return dict(m)
+
+
+def _measure(image: np.ndarray) -> dict[str, float | None]:
     import cv2
 
     grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
@@ -43,7 +72,16 @@ def image_measures(image: np.ndarray) -> dict[str, float | None]:
                        else cv2.INTER_LINEAR)
     _, sd = cv2.meanStdDev(cv2.Laplacian(small, cv2.CV_64F))  # one pass in C (numpy's var takes three)
     blur = float(sd[0, 0]) ** 2
-    return {"blur": round(blur, 1), "glare": round(glare_share(image), 4), "text_height": text_height(grey)}
+    return {"blur": round(blur, 1), "motion": round(anisotropy(small), 3), "glare": round(glare_share(image), 4),
+            "text_height": text_height(grey)}
+
+
+def anisotropy(grey: np.ndarray) -> float:
+    """The smaller over the larger eigenvalue of the structure tensor of a grey image's gradients
+    (1: the same in every direction, as print is; near 0: gradients along one direction only)."""
+    from .engines.enhance import structure
+
+    return structure(grey)[0]
 
 
 TEXT_SIDE = 1800  # a larger page is measured scaled down to this (and the height scaled back)
@@ -168,7 +206,7 @@ def line_measures(lines: list[Line]) -> dict[str, float | None]:
 
 def page_reasons(m: dict[str, Any]) -> list[str]:
     reasons = []
-    if m.get("blur") is not None and m["blur"] < BLUR_MIN:
+    if m.get("blur") is not None and m["blur"] < BLUR_MIN or m.get("motion") is not None and m["motion"] < MOTION_MAX:
         reasons.append("blurred")
     if m.get("glare") is not None and m["glare"] > GLARE_MAX:
         reasons.append("glare")
@@ -177,6 +215,31 @@ def page_reasons(m: dict[str, Any]) -> list[str]:
     if m.get("confidence") is not None and m["confidence"] < CONFIDENCE_MIN:
         reasons.append("low confidence")
     return reasons
+
+
+CAPTURE = ("blurred", "glare", "too small")  # the capture's own faults: a new photo fixes them
+ADVICE = {"blurred": "hold the camera still and let it focus", "glare": "tilt the card away from the light",
+          "too small": "come closer or use a higher resolution"}
+
+
+def capture_reasons(quality: dict[str, Any] | None) -> list[str]:
+    """The reasons of a document's (or page's) quality that are the capture's fault (`CAPTURE`)."""
+    return [r for r in (quality or {}).get("reasons", []) if r in CAPTURE]
+
+
+def advice(reason: str, sep: str = ",") -> str:
+    """What to tell the person who took the photo: "blurred: ask for a new photo, hold the camera
+    still ..." (`sep` ";" where the text is stored comma-separated, as `attention`)."""
+    return f"{reason}: ask for a new photo{sep} {ADVICE[reason]}"
+
+
+def degraded(image: np.ndarray) -> bool:
+    """Whether a page image shows a capture fault (`CAPTURE`: blur, glare, text too small) by the
+    measures taken before OCR (`image_measures`: those the pipeline took of this image when it has,
+    so the engine's question costs a fingerprint, about a millisecond)."""
+    with _recent_lock:
+        m = _recent.get(_key(image))
+    return any(r in CAPTURE for r in page_reasons(m if m is not None else image_measures(image)))
 
 
 def assess(pages: list[Page]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 The engine decides how to re-read; this says what matters on a page: the IDs its lines make
 (`ids.extract_ids`), which ID types have a checksum strong enough to trust an unsure reading (`idtypes`),
 where a gender is printed (`fields.values.find_gender`), and which lines the page's free-text
-named fields come from (`classify` the page, then `fields.source_boxes`). The pipeline passes
+named fields come from (`classify` the page, then `fields.source_boxes`), and whether a page is a
+poor capture (`quality.degraded`). The pipeline passes
 `POLICY` when it builds an engine; `engine()` is that for any other caller (warm-ups, overlays).
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .fields.values import find_gender
 from .ids import extract_ids
 from .idtypes import STRONG_CHECKSUM  # a valid ID of these is trusted however unsure its reading
 from .models import DetectedID, Line, Page
+from .quality import degraded  # a poor capture (blurred, glare, too small): its lines in doubt are read enhanced
 
 FIELD_KINDS = frozenset({"person", "address", "text"})  # free text; dates, genders and the closed
 # vocabularies validate on their own, and Devanagari is Tesseract's
@@ -34,6 +36,9 @@ class DomainPolicy:
 
     def has_gender(self, text: str) -> bool:
         return bool(find_gender(text))
+
+    def degraded(self, image) -> bool:
+        return degraded(image)
 
     def field_lines(self, lines: list[Line], width: int, height: int, ids: Sequence[FoundID]) -> set[int]:
         page = Page(1, width, height, "ocr", lines)

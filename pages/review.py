@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ocr_core.record import cases, decisions, erase, history, repository, trail, view, views
+from ocr_core import quality
 from ocr_core.store import connect
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
@@ -118,7 +119,10 @@ if row.get("review_reason"):
     st.caption(f"Reason: {row['review_reason']}")
 if len(res.pages) > 1:  # a bundle is MIXED: say what each page is
     st.caption("Pages: " + " · ".join(f"{p.number}: {p.document_type}" for p in res.pages))
-if not res.quality.get("ok", True):
+if quality.capture_reasons(res.quality):  # the capture's fault: a new photo, not a closer look, fixes it
+    st.error("Unusable capture. " + " · ".join(quality.advice(r) for r in quality.capture_reasons(res.quality)),
+             icon=":material/photo_camera:")
+elif not res.quality.get("ok", True):
     st.warning("Check this document closely: " + ", ".join(res.quality.get("reasons", [])))
 case_now = cases.label_of(doc_hash)
 if case_now:

@@ -25,7 +25,8 @@
 - The second reading: the PP-OCRv6 small recogniser of the ``paddleocr`` engine (the rapidocr
   wheel's weights, output layer cut to Latin for ``en``) on onnxruntime.
 - The small reading replaces the tiny one, except where the tiny one made a valid ID that the
-  small one loses (checked on the whole page, so an MRZ pair counts).
+  small one loses (checked on the whole page, so an MRZ pair counts). On a poor capture (the
+  policy's `degraded`) the lines in doubt are read once more from enhanced crops (`enhance`).
 - What matters on a page (its IDs and their validity, strong checksums, genders, the lines named
   fields come from) is the re-read policy's (`policy.RereadPolicy`), given by the pipeline
   (`ocr_core.reread`): this module knows OCR, not the documents.
@@ -44,6 +45,7 @@ from ..config import get_settings
 from ..errors import EngineError
 from ..models import Line
 from .base import quad_from_rect, register_engine
+from .enhance import enhanced_read
 from .policy import FoundID, RereadPolicy
 from .script import has_headline
 from .skew import level, mapped, skew_angle
@@ -59,7 +61,7 @@ WHOLE_LINE = frozenset({"low", "mrz", "mrz-unsure"})  # read whole; a long line 
 # field's, by its stretches (`_parts`)
 SPAN_MIN_WIDTH = 8  # a line this many times as wide as high or more is read by its stretches alone,
 SPAN_SHARE = 0.75  # unless they make up this share of its width or more
-POLICY = "p18"  # part of the version: bump when what is re-read, or how, changes
+POLICY = "p21"  # part of the version: bump when what is re-read, or how, changes
 MRZ_CONFIDENT = 0.95  # MRZ line 1 has no check digit: re-read below this even when line 2 validates
 # look-alikes of the MRZ filler '<' in the tiny model's dictionary (seen: Λ ^ ∧ «)
 _CHEVRONS = str.maketrans({c: "<" for c in "Λλ^∧«‹〈＜く∠"})
@@ -363,6 +365,10 @@ class CascadeEngine:
         deva = self._drop_devanagari(image, gray, lines, doubt)
         if doubt:
             lines = merge(lines, self._reread(image, lines, doubt, ids), self.policy)
+        if (doubt or deva) and self.policy.degraded(image):  # a poor capture: read again, enhanced (`enhance`)
+            lines, kept = enhanced_read(self._small, image, lines, sorted(set(doubt) | deva), self.policy, deva)
+            deva -= kept
+            self.stats["enhanced-kept"] = self.stats.get("enhanced-kept", 0) + len(kept)
         for k in deva:  # merge keeps the lines' order
             lines[k] = replace(lines[k], script="deva")
         if back is not None:

@@ -2,7 +2,8 @@
 
 The ``cascade`` engine re-reads only the lines that matter and are in doubt; which ones matter
 (the IDs a page's lines make and whether they are valid, how strong an ID type's checksum is,
-where a gender is printed, which lines the page's named fields are read from) is knowledge of the
+where a gender is printed, which lines the page's named fields are read from, whether a page is a
+poor capture) is knowledge of the
 documents, not of OCR. The engine layer states here what it needs; the domain implements it
 (`ocr_core.reread.DomainPolicy`) and the pipeline passes it when it builds the engine
 (`engines.get_engine(name, lang, policy=...)`). So `engines/` imports nothing of the documents.
@@ -35,6 +36,11 @@ class RereadPolicy(Protocol):
 
     def has_gender(self, text: str) -> bool:
         """Whether this text states a gender (it validates on its own: not re-read)."""
+        ...
+
+    def degraded(self, image) -> bool:
+        """Whether the page image (RGB) is a poor capture (blurred, glare, text too small): its lines
+        still in doubt get an enhanced read (`engines.enhance`)."""
         ...
 
     def field_lines(self, lines: list[Line], width: int, height: int, ids: Sequence[FoundID]) -> set[int]:

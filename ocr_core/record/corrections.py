@@ -137,7 +137,7 @@ def _field_change(now: View, planned: dict[str, Field], key: str, value: Any, re
 def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> View | None:
     v = view(file_hash, db=db)
     if v is not None:
-        repository.set_id_counts(file_hash, v.result.ids, db, v.result.fields)
+        repository.set_id_counts(file_hash, v.result.ids, db, v.result.fields, v.result.quality)
         id_index.rebuild_names(db, file_hash, id_index.names_of(v.result))  # the reviewed names, searchable
     return v
 

@@ -180,7 +180,8 @@ def auto_approve(file_hash: str, settings: Settings | None = None) -> bool:
     db = connect(s.db_path)
     v = view(file_hash, db=db)
     if v is None or (v.row.get("review_status") or "pending") != "pending" or not any(i.valid for i in v.result.ids) \
-            or repository.attention(v.result.document_type, v.result.ids, v.result.fields):
+            or repository.attention(v.result.document_type, v.result.ids, v.result.fields,
+                                    v.result.quality):
         return False
     repository.set_review(file_hash, "approved", SYSTEM, None, db=db)
     audit("auto_approve", file_hash, SYSTEM, {"status": "approved", "min_confidence": s.auto_approve_min_confidence},

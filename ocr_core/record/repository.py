@@ -10,7 +10,8 @@ function takes the connection explicitly (``db``): this module imports no connec
 
 `attention` lists why a document needs a person (the review queue, `record.history.next_document`;
 AUTO_APPROVE passes it by): ``invalid_id``, ``low_confidence``, ``unknown_type``, ``no_id`` (no valid ID of the
-type's kind), and for the named fields a sentence each (`field_attention`: an expected field
+type's kind), a capture fault with what to do ("blurred: ask for a new photo; hold the camera still"),
+and for the named fields a sentence each (`field_attention`: an expected field
 missing, unsure or implausible)."""
 from __future__ import annotations
 
@@ -62,9 +63,14 @@ def field_attention(document_type: str, fields: dict) -> list[str]:
     return out
 
 
-def attention(document_type: str, ids: list, fields: dict | None = None) -> list[str]:
+def attention(document_type: str, ids: list, fields: dict | None = None,
+              quality: dict | None = None) -> list[str]:
     """Why this (reviewed) document needs a person; empty when nothing stands out. The ID flags are
-    codes; with `fields`, the named fields' are sentences (`field_attention`)."""
+    codes; with `fields`, the named fields' are sentences (`field_attention`); with the document's
+    `quality`, a capture fault (blurred, glare, text too small) is a sentence that says to ask for a
+    new photo (`quality.advice`)."""
+    from ..quality import advice, capture_reasons
+
     floor = get_settings().auto_approve_min_confidence
     out = []
     if any(not i.valid for i in ids):
@@ -76,6 +82,7 @@ def attention(document_type: str, ids: list, fields: dict | None = None) -> list
     kinds = KIND_IDS.get(document_type)
     if kinds and not any(i.valid and i.type in kinds for i in ids):
         out.append("no_id")
+    out += [advice(r, ";") for r in capture_reasons(quality)]
     return out + (field_attention(document_type, fields) if fields is not None else [])
 
 
@@ -148,12 +155,12 @@ def set_review(file_hash: str, status: str, operator: str, reason: str | None,
 
 
 def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database,
-                  fields: dict | None = None) -> None:
+                  fields: dict | None = None, quality: dict | None = None) -> None:
     """Store what the reviewed IDs and fields (corrections applied) say: the IDs' counts, the
     attention flags and the keyed hash index, so history, the queue and metrics see the document as
     corrected. Plain statements: they stay inside the caller's transaction."""
     row = db.conn.execute("select document_type from documents where file_hash = ?", [file_hash]).fetchone()
-    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids, fields))
+    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids, fields, quality))
     db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, updated_at = ? "
                     "where file_hash = ?", [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid),
                                             flags, time.time(), file_hash])

@@ -205,7 +205,7 @@ def from_view(v: View) -> Reviewed:
                     review_reason=row.get("review_reason"), n_corrections=v.n_corrections, version=v.version,
                     created_at=row.get("created_at"), updated_at=row.get("updated_at"), media_type=res.media_type,
                     pages=len(res.pages), min_confidence=res.min_confidence,
-                    attention=repository.attention(res.document_type, res.ids, res.fields), ids=ids, result=res,
+                    attention=repository.attention(res.document_type, res.ids, res.fields, res.quality), ids=ids, result=res,
                     fields=fields)
 
 
