@@ -134,10 +134,19 @@ def _field_change(now: View, planned: dict[str, Field], key: str, value: Any, re
     return ("correct" if cur is not None else "add", key, (cur.value or "") if cur else "", chk["value"], meta)
 
 
-def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> View | None:
+def _refresh_counts(db: sqlite_utils.Database, file_hash: str,
+                    operator: "auth.Identity | str | None" = None) -> View | None:
+    """The row follows the reviewed view: counts, flags, names and the type re-derived from the
+    corrected IDs (`replay.retype`); a type change by a correction is audited as ``type_changed``."""
     v = view(file_hash, db=db)
     if v is not None:
-        repository.set_id_counts(file_hash, v.result.ids, db, v.result.fields, v.result.quality)
+        row = repository.get_row(file_hash, db) or {}
+        was = row.get("document_type")
+        repository.set_id_counts(file_hash, v.result.ids, db, v.result.fields, v.result.quality,
+                                 document_type=v.result.document_type)
+        if operator is not None and was and was != v.result.document_type:
+            audit("type_changed", file_hash, operator, {"before": was, "after": v.result.document_type,
+                                                        "version": v.version}, db=db)
         id_index.rebuild_names(db, file_hash, id_index.names_of(v.result))  # the reviewed names, searchable
     return v
 
@@ -145,7 +154,7 @@ def _refresh_counts(db: sqlite_utils.Database, file_hash: str) -> View | None:
 def _changed(db: sqlite_utils.Database, file_hash: str, operator: "auth.Identity | str") -> None:
     """After corrections were written (inside their transaction): the counts follow, and a decided
     document goes back to needs_review (`reopen_if_decided`)."""
-    v = _refresh_counts(db, file_hash)
+    v = _refresh_counts(db, file_hash, operator)
     reopen_if_decided(db, file_hash, operator, v.version if v else None)
 
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any, Iterable
 
+from ..classify import classify_pages
 from ..fields import extractor_for
 from ..fields.base import Found, cross_check, to_field
 from ..ids import validate_id
@@ -66,6 +67,27 @@ def apply_corrections(original: DocumentResult, rows: Iterable[dict[str, Any]]) 
         ids[key] = new
     keys = list(ids)
     return keys, [ids[k] for k in keys], [origin[k] for k in keys]
+
+
+def retype(result: DocumentResult, original_ids: list[DetectedID]) -> bool:
+    """Re-derive the document's type (and its pages') after ID corrections, by the classifier's own
+    evidence rule (`classify.classify_pages`: anchors, decisive valid IDs, an ID that decides alone,
+    `idtypes.IDSpec.alone`): an operator's valid Aadhaar number on an UNKNOWN page makes it an
+    Aadhaar. `result` holds the corrected IDs and is retyped in place; True when its type changed.
+
+    Only the IDs' difference counts: when the corrected IDs give the same types as the OCR's IDs
+    did, the stored types stay (the scan may have decided with more, e.g. a QR code)."""
+    saved = [(p.document_type, p.document_type_score) for p in result.pages]
+    base = classify_pages(result.pages, original_ids)
+    base_pages = [p.document_type for p in result.pages]
+    new = classify_pages(result.pages, result.ids)
+    if new[0] == base[0] and [p.document_type for p in result.pages] == base_pages:
+        for p, (t, s) in zip(result.pages, saved):
+            p.document_type, p.document_type_score = t, s
+        return False
+    changed = new[0] != result.document_type
+    result.document_type, result.document_type_score = new
+    return changed
 
 
 def field_kinds(result: DocumentResult) -> dict[str, str]:

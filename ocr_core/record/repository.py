@@ -155,15 +155,19 @@ def set_review(file_hash: str, status: str, operator: str, reason: str | None,
 
 
 def set_id_counts(file_hash: str, ids: list, db: sqlite_utils.Database,
-                  fields: dict | None = None, quality: dict | None = None) -> None:
+                  fields: dict | None = None, quality: dict | None = None,
+                  document_type: str | None = None) -> None:
     """Store what the reviewed IDs and fields (corrections applied) say: the IDs' counts, the
-    attention flags and the keyed hash index, so history, the queue and metrics see the document as
-    corrected. Plain statements: they stay inside the caller's transaction."""
+    attention flags, the keyed hash index and (`document_type`, given) the type re-derived from
+    them, so history, the queue and metrics see the document as corrected. Plain statements: they
+    stay inside the caller's transaction."""
     row = db.conn.execute("select document_type from documents where file_hash = ?", [file_hash]).fetchone()
-    flags = ",".join(attention(row[0] if row else "UNKNOWN", ids, fields, quality))
-    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, updated_at = ? "
-                    "where file_hash = ?", [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid),
-                                            flags, time.time(), file_hash])
+    doc_type = document_type or (row[0] if row else "UNKNOWN")
+    flags = ",".join(attention(doc_type, ids, fields, quality))
+    db.conn.execute("update documents set n_ids = ?, n_invalid_ids = ?, attention = ?, document_type = ?, "
+                    "updated_at = ? where file_hash = ?",
+                    [sum(1 for i in ids if i.valid), sum(1 for i in ids if not i.valid), flags, doc_type,
+                     time.time(), file_hash])
     id_index.rebuild(db, file_hash, ids)
 
 

@@ -43,6 +43,8 @@ def audit_trail(file_hash: str, limit: int = 500) -> list[dict[str, Any]]:
         item = {"id": r["id"], "action": r["action"], "operator": r["operator"], "role": r.get("role"),
                 "time": r["time"], "before": None, "after": None, "id_type": d.get("id_type"),
                 "field": d.get("field"), "reason": d.get("reason")}
+        if r["action"] == "type_changed":  # the type a correction re-derived: before and after
+            item["before"], item["after"] = d.get("before"), d.get("after")
         c = corr.get(d.get("correction"))
         if c is not None and c["field"].startswith("field:"):
             item["before"], item["after"] = mask_text(c["before"]), mask_text(c["after"])

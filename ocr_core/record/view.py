@@ -20,7 +20,7 @@ from ..models import ID_TYPES, DetectedID, DocumentResult, Field
 from ..privacy import MASKED_TYPES, mask_id, mask_text
 from ..store import connect
 from . import repository
-from .replay import apply_corrections, apply_field_corrections, field_kinds, operator_field
+from .replay import apply_corrections, apply_field_corrections, field_kinds, operator_field, retype
 
 
 @dataclass
@@ -66,7 +66,9 @@ def view(file_hash: str, as_of: int | None = None, *, db: sqlite_utils.Database 
     keys, ids, origins = apply_corrections(original, rows)
     result = DocumentResult.from_dict(original.to_dict(unmask=True))
     result.ids = ids
-    result.fields, field_origins = apply_field_corrections(original, rows)
+    if any(r["field"].startswith("id:") for r in rows):  # the type follows the corrected IDs
+        retype(result, original.ids)
+    result.fields, field_origins = apply_field_corrections(result, rows)
     result.cached = original.cached
     return View(result=result, keys=keys, origins=origins, row=repository.get_row(file_hash, db) or {},
                 n_corrections=len(rows), original=original, version=rows[-1]["id"] if rows else 0,
