@@ -3,7 +3,8 @@ and a real SQLite file: an Aadhaar number added by region re-OCR to an UNKNOWN p
 Aadhaar by the classifier's own evidence rule (an ID that decides alone, `idtypes.IDSpec.alone`),
 in the view, the stored row (History, the queue, the API's type filter), the exports and the API;
 the change is audited (``type_changed``) with the correction it follows from; an ID that does not
-decide alone (a PAN) leaves the type; removing the ID gives the OCR's type back."""
+decide alone (a PAN) leaves the type; removing the ID gives the OCR's type back, and removing a
+known card's IDs leaves it its type (lost evidence makes no type)."""
 from __future__ import annotations
 
 import csv
@@ -72,6 +73,9 @@ def test_an_id_that_does_not_decide_alone_and_unrelated_corrections_leave_the_ty
     key = v.keys[[d.type for d in v.result.ids].index("AADHAAR")]
     corrections.apply_changes(a, [{"key": key, "value": NEW_AADHAAR}, {"field": "name", "value": "Asha Rao"}],
                               ASHA, version=v.version)
+    assert view.view(a).result.document_type == "AADHAAR" and _type_changes(a) == []
+    # every ID removed: evidence lost makes no type, the printed card stays an Aadhaar
+    corrections.apply_changes(a, [{"key": k, "remove": True} for k in view.view(a).keys], ASHA)
     assert view.view(a).result.document_type == "AADHAAR" and _type_changes(a) == []
 
 

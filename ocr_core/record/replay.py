@@ -18,11 +18,11 @@ import re
 from dataclasses import replace
 from typing import Any, Iterable
 
-from ..classify import classify_pages
+from ..classify import UNKNOWN, classify_pages
 from ..fields import extractor_for
 from ..fields.base import Found, cross_check, to_field
 from ..ids import validate_id
-from ..models import DetectedID, DocumentResult, Field
+from ..models import MIXED, DetectedID, DocumentResult, Field
 
 
 ORIGINS = ("ocr", "edited", "added", "region")
@@ -76,17 +76,27 @@ def retype(result: DocumentResult, original_ids: list[DetectedID]) -> bool:
     Aadhaar. `result` holds the corrected IDs and is retyped in place; True when its type changed.
 
     Only the IDs' difference counts: when the corrected IDs give the same types as the OCR's IDs
-    did, the stored types stay (the scan may have decided with more, e.g. a QR code)."""
+    did, the stored types stay (the scan may have decided with more, e.g. a QR code). Evidence lost
+    makes no type: a page the corrected IDs leave UNKNOWN keeps the scan's type (removing a misread
+    number does not unmake the printed card)."""
     saved = [(p.document_type, p.document_type_score) for p in result.pages]
     base = classify_pages(result.pages, original_ids)
     base_pages = [p.document_type for p in result.pages]
     new = classify_pages(result.pages, result.ids)
     if new[0] == base[0] and [p.document_type for p in result.pages] == base_pages:
-        for p, (t, s) in zip(result.pages, saved):
-            p.document_type, p.document_type_score = t, s
+        for p, (t, sc) in zip(result.pages, saved):
+            p.document_type, p.document_type_score = t, sc
         return False
-    changed = new[0] != result.document_type
-    result.document_type, result.document_type_score = new
+    for p, (t, sc) in zip(result.pages, saved):
+        if p.document_type == UNKNOWN:
+            p.document_type, p.document_type_score = t, sc
+    known = {p.document_type for p in result.pages if p.document_type != UNKNOWN}
+    doc_type = known.pop() if len(known) == 1 else MIXED if known else new[0] if new[0] != UNKNOWN \
+        else result.document_type
+    changed = doc_type != result.document_type
+    if changed:
+        result.document_type = doc_type
+        result.document_type_score = new[1] if doc_type == new[0] else result.document_type_score
     return changed
 
 
