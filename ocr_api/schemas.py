@@ -191,7 +191,7 @@ class ReviewedDocumentOut(BaseModel):
     file_hash: str
     filename: str
     document_type: str
-    review_status: str = Field(description="pending | needs_review | approved | rejected")
+    review_status: str = Field(description="pending | needs_review | approved | rejected | recapture_requested")
     reviewed_by: str | None
     reviewed_at: str | None
     n_corrections: int
@@ -228,6 +228,9 @@ class CorrectionsIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    status: str = Field(description="approved | rejected | needs_review | pending")
-    reason: str = Field("", max_length=500, description="needed to reject, and to approve a document with no ID "
-                                                         "or of type UNKNOWN (422 reason_required without it)")
+    status: str = Field(description="approved | rejected | needs_review | pending | recapture_requested (ask "
+                                    "for a new photo: operators and checkers, no four eyes)")
+    reason: str = Field("", max_length=500, description="needed to reject, to ask for a new photo (the quality "
+                                                         "reason: blurred, glare, too small, ...), and to approve a "
+                                                         "document with no ID or of type UNKNOWN (422 reason_required "
+                                                         "without it)")

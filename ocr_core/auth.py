@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "upload": "operator",        # scan files (review page, bulk, API predict)
     "correct": "operator",       # edit, add or remove IDs; region re-OCR
     "needs_review": "operator",  # flag a document for a checker
+    "recapture": "operator",     # ask for a new photo (blurred, glare, too small): not a final decision
     "approve": "checker",
     "reject": "checker",
     "reopen": "checker",         # set a decided document back to pending

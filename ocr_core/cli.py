@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="the reviewed documents (corrections and decisions included, masked) "
                        "as CSV (one row per document) or JSON")
-    e.add_argument("--status", default=None, help="pending, needs_review, approved or rejected")
+    e.add_argument("--status", default=None, help="pending, needs_review, approved, rejected or recapture_requested")
     e.add_argument("--type", default=None, help="document type, e.g. PAN")
     e.add_argument("--since", default=None, help="processed on or after this ISO date or time (UTC)")
     e.add_argument("--out", required=True, help="FILE.csv or FILE.json")

@@ -242,6 +242,9 @@ def degraded(image: np.ndarray) -> bool:
     return any(r in CAPTURE for r in page_reasons(m if m is not None else image_measures(image)))
 
 
+REASONS = ("blurred", "glare", "too small", "low confidence")  # a page's reasons, in this order
+
+
 def assess(pages: list[Page]) -> dict[str, Any]:
     """Completes each OCR'd page's `quality` (image measures were put there before OCR) and returns
     the document's: {ok, reasons} (reasons over all pages, each once, in a fixed order)."""
@@ -254,6 +257,5 @@ def assess(pages: list[Page]) -> dict[str, Any]:
         m["ok"] = not m["reasons"]
         pg.quality = m
         found += m["reasons"]
-    order = ["blurred", "glare", "too small", "low confidence"]
-    reasons = [r for r in order if r in found]
+    reasons = [r for r in REASONS if r in found]
     return {"ok": not reasons, "reasons": reasons}

@@ -14,7 +14,7 @@ from ocr_core.store import connect
 from ocr_core.errors import EncryptedPDFError, OCRError
 from ocr_core.intake import process_upload
 from ocr_core.loader import EXTENSIONS
-from ui import pages_view, review_parts, shortcuts, signin, state
+from ui import pages_view, recapture, review_parts, shortcuts, signin, state
 from ui.messages import error_text
 
 who = signin.guard()
@@ -23,7 +23,8 @@ operator = who.name
 engine_name, lang = st.session_state["engine_name"], st.session_state["lang"]
 UPLOAD_TYPES = list(EXTENSIONS)
 STATUS_BADGE = {"pending": ":gray-badge[pending]", "approved": ":green-badge[approved]",
-                "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]"}
+                "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]",
+                "recapture_requested": ":violet-badge[new photo asked for]"}
 
 st.title("Review")
 state.show_flash()
@@ -163,17 +164,20 @@ if approve_why and not decide_block:
 reject_reason = st.text_input("Reason (to reject or to approve)" if approve_why else "Reason to reject",
                               key=f"reject_reason_{doc_hash[:12]}",  # one per document
                               placeholder="required to reject or to approve" if approve_why else "required to reject")
+recapture_why = recapture.reason_input(v)  # prefilled with the quality reasons
+recapture.status_note(v)
 # a decision is about the version shown: the one the previous run drew (a change since is refused)
 seen_versions = st.session_state.setdefault("decide_seen", {})
 seen_version = seen_versions.get(doc_hash, v.version)
 seen_versions[doc_hash] = v.version
-b1, b2, b3, b4 = st.columns(4)
+b1, b2, b5, b3, b4 = st.columns(5)
 action = None
 if b1.button("Approve (A)", key="btn_approve", icon=":material/check_circle:", disabled=bool(decide_block),
              type="primary", width="stretch"):
     action = ("approved", reject_reason if approve_why else "")
 if b2.button("Reject (R)", key="btn_reject", icon=":material/block:", disabled=bool(decide_block), width="stretch"):
     action = ("rejected", reject_reason)
+action = recapture.button(b5, recapture_why) or action
 if b3.button("Needs review", key="btn_needs_review", icon=":material/flag:", disabled=not state.can("needs_review"),
              width="stretch"):
     action = ("needs_review", reject_reason)

@@ -26,9 +26,9 @@ def _actions() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- permission table
 def test_roles_inherit_and_the_table_names_the_role_needed():
     assert [a for a in auth.PERMISSIONS if auth.allowed("operator", a)] == ["read", "upload", "correct",
-                                                                            "needs_review"]
+                                                                            "needs_review", "recapture"]
     assert {a for a in auth.PERMISSIONS if auth.allowed("checker", a)} == {
-        "read", "upload", "correct", "needs_review", "approve", "reject", "reopen", "audit"}
+        "read", "upload", "correct", "needs_review", "recapture", "approve", "reject", "reopen", "audit"}
     assert all(auth.allowed("admin", a) for a in auth.PERMISSIONS)
     with pytest.raises(auth.Forbidden, match=r"approve needs the checker role \(you are operator\)"):
         auth.require(auth.Identity("asha", "operator"), "approve")

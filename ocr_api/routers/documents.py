@@ -113,7 +113,8 @@ async def correct(body: CorrectionsIn, caller: Operator, _rl: RateLimitDep, resp
 
 @router.post("/{file_hash}/review", response_model=ReviewedDocumentOut,
              responses=error_responses(401, 403, 404, 412, 422, 428, 429),
-             summary="approve, reject (a reason is needed), mark needs review, or reopen; If-Match required")
+             summary="approve, reject (a reason is needed), mark needs review, reopen, or ask for a new photo "
+                     "(recapture_requested, a reason is needed); If-Match required")
 async def decide(body: ReviewIn, caller: Operator, _rl: RateLimitDep, response: Response,
                  file_hash: str = HashPath, if_match: str | None = IfMatch) -> dict:
     """A reason is needed to reject, and to approve a document with no ID or of type UNKNOWN (422

@@ -28,6 +28,7 @@ import sqlite_utils
 from .. import auth
 from ..config import Settings, get_settings
 from ..errors import ReasonRequiredError, StaleVersionError
+from ..quality import ADVICE, REASONS
 from ..store import connect
 from . import repository
 from .trail import atomic, audit
@@ -35,7 +36,10 @@ from .view import View, find_id, view
 
 # a review status -> the action (`auth.PERMISSIONS`) that sets it, also the audit entry's name
 STATUS_ACTIONS = {"approved": "approve", "rejected": "reject", "needs_review": "needs_review",
-                  "pending": "reopen"}
+                  "pending": "reopen", "recapture_requested": "recapture"}
+# ask for a new photo: not a final decision (no four eyes; a later correction does not reopen it),
+# with the reason (the quality gate's: `quality.REASONS`); the new capture is a new document
+RECAPTURE = "recapture_requested"
 DECIDED = {"approved": "approval", "rejected": "rejection"}  # statuses a later change reopens
 SYSTEM = "system"  # the operator recorded for automatic decisions
 
@@ -78,10 +82,20 @@ def approval_needs_reason(v: View) -> list[str]:
     return out
 
 
+def recapture_reason(v: View) -> str:
+    """The reason a request for a new photo is prefilled with: the quality gate's reasons for this
+    document, the capture's faults with what to do (``glare: tilt the card away from the light``,
+    `quality.ADVICE`), then any other (``low confidence``); empty when it found none."""
+    found = (v.result.quality or {}).get("reasons", [])
+    return "; ".join(f"{r}: {ADVICE[r]}" if r in ADVICE else r for r in REASONS if r in found)
+
+
 def set_status(file_hash: str, status: str, operator: "auth.Identity | str", reason: str = "", *,
                version: int | None = None) -> dict[str, Any]:
-    """Approve, reject (a reason is required), mark for review or reopen a document. With
-    MAKER_CHECKER, approving or rejecting a document one corrected is refused (auth.Forbidden).
+    """Approve, reject (a reason is required), mark for review, reopen a document, or ask for a new
+    photo (``recapture_requested``, a reason is required: operators and checkers may; not a final
+    decision, so no four eyes). With MAKER_CHECKER, approving or rejecting a document one corrected
+    is refused (auth.Forbidden).
 
     Read and written in one transaction: the decision is about the version read here, which an
     approval's or rejection's audit entry records (``version``, ``corrections``). `version`: the
@@ -99,6 +113,8 @@ def set_status(file_hash: str, status: str, operator: "auth.Identity | str", rea
                 raise auth.Forbidden(block)
         if status == "rejected" and not reason:
             raise ReasonRequiredError("give a reason to reject the document")
+        if status == RECAPTURE and not reason:
+            raise ReasonRequiredError("give the reason for a new photo (e.g. " + ", ".join(REASONS) + ")")
         v = view(file_hash, db=db)
         if v is None:
             raise LookupError("no such document")
@@ -116,7 +132,7 @@ def set_status(file_hash: str, status: str, operator: "auth.Identity | str", rea
         detail: dict[str, Any] = {"status": status}
         if reason:
             detail["reason"] = reason
-        if status in DECIDED:
+        if status in DECIDED or status == RECAPTURE:
             detail.update(version=v.version, corrections=v.n_corrections)
         if unusual:
             detail["approved_with"] = unusual

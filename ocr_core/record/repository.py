@@ -27,7 +27,7 @@ from ..config import Settings, get_settings
 from ..models import DocumentResult
 
 
-REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review")
+REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_review", "recapture_requested")
 KIND_IDS = doctypes.KIND_IDS  # per document type, the ID types that make it (the registries')
 SEALED = ("filename", "review_reason")  # personal data in clear columns: stored encrypted (crypto)
 
@@ -236,12 +236,14 @@ def inactive_since(cutoff: float, db: sqlite_utils.Database) -> list[str]:
 
 
 def review_queue(db: sqlite_utils.Database) -> list[str]:
-    """Undecided documents (pending or needs review), those that need a person first (marked needs
-    review, or with `attention` flags; rows from before the flags: an invalid ID or UNKNOWN type),
-    each group oldest first."""
+    """Undecided documents (pending, needs review, or waiting for a new photo), those that need a
+    person first (marked needs review, or with `attention` flags; rows from before the flags: an
+    invalid ID or UNKNOWN type), then the rest, then those with a recapture requested (waiting for
+    the customer, not for a reviewer), each group oldest first."""
     return [r[0] for r in db.execute(
-        "select file_hash from documents where review_status in ('pending', 'needs_review') "
-        "order by (review_status = 'needs_review' or coalesce(attention, case when n_invalid_ids > 0 or "
+        "select file_hash from documents where review_status in ('pending', 'needs_review', 'recapture_requested') "
+        "order by review_status = 'recapture_requested', "
+        "(review_status = 'needs_review' or coalesce(attention, case when n_invalid_ids > 0 or "
         "document_type = 'UNKNOWN' then 'legacy' else '' end) != '') desc, created_at, file_hash")]
 
 

@@ -1,5 +1,6 @@
 """The record's audit trail: every act on a document (correct, add_id, remove_id, correct_field,
-add_field, remove_field, approve, reject, needs_review, review_reopened, unmask, delete, reocr, ...)
+add_field, remove_field, approve, reject, needs_review, recapture, review_reopened, type_changed,
+unmask, delete, reocr, ...)
 is a row in ``audit`` (chained, append-only: see `auditlog`); audit details carry no ID numbers
 and no field values. `audit_trail` is the trail for people, with the corrections' values masked.
 """
