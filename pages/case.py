@@ -15,7 +15,8 @@ from ui import signin, state
 me = signin.guard()
 state.init()
 STATUS_BADGE = {"pending": ":gray-badge[pending]", "approved": ":green-badge[approved]",
-                "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]"}
+                "rejected": ":red-badge[rejected]", "needs_review": ":orange-badge[needs review]",
+                "recapture_requested": ":violet-badge[new photo asked for]"}
 PER_ROW = 3  # documents side by side
 
 st.title("Case")
