@@ -808,17 +808,22 @@ def generate(out: Path, part: str, per_family: int = 3, seed: int | None = None)
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def run(make, description: str, per_family: int, argv: list[str] | None = None) -> int:
+    """The command line of a set generator: `make(out, part, per_family, seed)` for each part asked."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
     ap.add_argument("--part", choices=("tune", "unseen", "both"), default="both")
-    ap.add_argument("--per-family", type=int, default=3)
+    ap.add_argument("--per-family", type=int, default=per_family)
     ap.add_argument("--seed", type=int, help="override the part's seed")
     args = ap.parse_args(argv)
     for part in (("tune", "unseen") if args.part == "both" else (args.part,)):
-        files = generate(args.out, part, args.per_family, args.seed)
+        files = make(args.out, part, args.per_family, args.seed)
         print(f"{part}: {len(files)} documents in {args.out / part}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(generate, __doc__, 3, argv)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ finger over a corner. Every number has a correct checksum (the helpers of `bench
 """
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -309,16 +308,9 @@ def generate(out: Path, part: str, per_family: int = 5, seed: int | None = None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--part", choices=("tune", "unseen", "both"), default="both")
-    ap.add_argument("--per-family", type=int, default=5)
-    ap.add_argument("--seed", type=int, help="override the part's seed")
-    args = ap.parse_args(argv)
-    for part in (("tune", "unseen") if args.part == "both" else (args.part,)):
-        files = generate(args.out, part, args.per_family, args.seed)
-        print(f"{part}: {len(files)} documents in {args.out / part}")
-    return 0
+    from unseen import run
+
+    return run(generate, __doc__, 5, argv)
 
 
 if __name__ == "__main__":
