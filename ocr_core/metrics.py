@@ -105,7 +105,7 @@ def mean_time_to_review(db: sqlite_utils.Database | None = None) -> float | None
 
 def jobs(db: sqlite_utils.Database | None = None) -> dict[str, int]:
     """Jobs per status (only the statuses some job has)."""
-    from .jobs import JobStore
+    from .jobs.table import JobStore
 
     return JobStore(db=db or connect()).counts(present_only=True)
 

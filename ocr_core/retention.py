@@ -31,7 +31,7 @@ def purge(older_than_days: float | None = None, *, settings: Settings | None = N
           now: float | None = None) -> dict[str, Any]:
     """Delete what is older than `older_than_days` (default RETENTION_DAYS; 0 = nothing).
     Returns the counts of what was removed. Each table is purged by the module that owns it."""
-    from .jobs import JobStore
+    from .jobs.table import JobStore
 
     settings = settings or get_settings()
     days = settings.retention_days if older_than_days is None else older_than_days

@@ -8,7 +8,7 @@ that module's functions):
     documents           record/repository.py  the documents kept for review and history
     corrections         record/repository.py  operator changes
     audit               auditlog.py   the audit trail (append-only, hash-chained)
-    ocr_jobs            jobs.py       background OCR jobs
+    ocr_jobs            jobs/table.py background OCR jobs
     users, sessions     users.py      desk accounts and their sign-in sessions
     id_index            id_index.py   keyed hashes of the reviewed ID numbers and names (search)
     cases               record/cases.py       case labels (a keyed hash to group by, the label encrypted)

@@ -107,3 +107,46 @@ def test_a_ring_is_found():
 
 def test_no_import_cycle_in_the_core():
     assert cycles(graph()) == []
+
+
+# ---------------------------------------------------------------- module size
+MAX_LINES = 400  # the project's rule: a module longer than this is split by responsibility
+
+
+def too_long(root: Path = ROOT / PKG, limit: int = MAX_LINES) -> dict[str, int]:
+    """The modules under `root` longer than `limit` lines, with their length."""
+    out = {}
+    for p in sorted(root.rglob("*.py")):
+        n = len(p.read_text(encoding="utf-8").splitlines())
+        if n > limit:
+            out[str(p.relative_to(root.parent))] = n
+    return out
+
+
+def test_no_core_module_is_over_400_lines():
+    assert too_long() == {}
+
+
+def test_a_long_module_is_found(tmp_path):
+    """A test of the test: a module one line over the limit is reported, one at the limit is not."""
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "ok.py").write_text("x = 1\n" * MAX_LINES)
+    (pkg / "sub" / "long.py").write_text("x = 1\n" * (MAX_LINES + 1))
+    assert too_long(pkg) == {"pkg/sub/long.py": MAX_LINES + 1}
+
+
+def test_the_jobs_package_is_split_and_keeps_its_interface():
+    """The job modules import each other one way (model <- table <- backend <- embedded <- select),
+    and the names the adapters use are the package's."""
+    edges = graph()
+    j = "ocr_core.jobs"
+    assert edges[f"{j}.model"] & {f"{j}.table", f"{j}.backend", f"{j}.embedded", f"{j}.select", j} == set()
+    assert f"{j}.model" in edges[f"{j}.table"] and f"{j}.table" in edges[f"{j}.backend"]
+    assert f"{j}.backend" in edges[f"{j}.embedded"] and f"{j}.embedded" in edges[f"{j}.select"]
+    assert j not in edges[f"{j}.table"] | edges[f"{j}.backend"] | edges[f"{j}.embedded"] | edges[f"{j}.select"]
+    from ocr_core import jobs
+
+    for name in ("Job", "JobStore", "JobBackend", "EmbeddedBackend", "RETRY_POLICY", "get_backend", "reset_backends",
+                 "queue_backend", "forget_queued", "submission", "run_attempt"):
+        assert name in jobs.__all__ and getattr(jobs, name) is not None

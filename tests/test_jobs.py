@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -21,6 +22,8 @@ import pytest
 from ocr_core import files, jobs
 from ocr_core.errors import InputError
 from ocr_core.jobs import FAILURE, PENDING, RETRY, STARTED, SUCCESS, EmbeddedBackend, JobStore
+from ocr_core.jobs.embedded import _pid_alive
+from ocr_core.pipeline import sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -220,12 +223,12 @@ def test_worker_killed_mid_job_is_resumed_by_the_next_process(settings, dev_dir,
         assert len(ids) == 3, "the child process did not submit its jobs"
         assert [store.get(i).status for i in ids] == [STARTED, PENDING, PENDING]
         # a job STARTED by a live process is not taken by a backend starting meanwhile
-        assert jobs._pid_alive(store.get(ids[0]).worker)
+        assert _pid_alive(store.get(ids[0]).worker)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     assert store.get(ids[0]).status == STARTED  # the dead process left it so
-    assert not jobs._pid_alive(store.get(ids[0]).worker)
+    assert not _pid_alive(store.get(ids[0]).worker)
     be = EmbeddedBackend(settings, workers=2)  # "restart"
     try:
         assert ids[0] in be.resumed
@@ -244,9 +247,9 @@ def test_restart_resumes_started_pending_and_retry_jobs(settings, dev_dir):
     left = []
     for p, status in zip(pdfs, (STARTED, PENDING, RETRY)):
         data = p.read_bytes()
-        files.put(jobs.sha256(data), data)
-        j = store.create(p.name, jobs.sha256(data), engine="paddleocr", lang="en")
-        store.update(j.id, status=status, worker=f"{jobs.socket.gethostname()}:{dead}" if status == STARTED else None)
+        files.put(sha256(data), data)
+        j = store.create(p.name, sha256(data), engine="paddleocr", lang="en")
+        store.update(j.id, status=status, worker=f"{socket.gethostname()}:{dead}" if status == STARTED else None)
         left.append(j.id)
     be = EmbeddedBackend(settings, workers=2)
     try:
@@ -261,9 +264,9 @@ def test_job_that_keeps_killing_its_worker_is_failed(settings, dev_dir):
     store = JobStore(settings)
     p = digital_pdfs(dev_dir)[0]
     data = p.read_bytes()
-    files.put(jobs.sha256(data), data)
-    j = store.create(p.name, jobs.sha256(data))
-    store.update(j.id, status=STARTED, attempts=3, worker=f"{jobs.socket.gethostname()}:999999999")
+    files.put(sha256(data), data)
+    j = store.create(p.name, sha256(data))
+    store.update(j.id, status=STARTED, attempts=3, worker=f"{socket.gethostname()}:999999999")
     be = EmbeddedBackend(settings, workers=1)
     be.shutdown()
     j = store.get(j.id)

@@ -126,7 +126,7 @@ def test_a_failing_migration_leaves_nothing_half_done(settings):
 
 # ---------------------------------------------------------------- one owner per table
 OWNERS = {"cache": "store.py", "scans": "store.py", "documents": "repository.py", "corrections": "repository.py",
-          "audit": "auditlog.py", "ocr_jobs": "jobs.py", "users": "users.py", "sessions": "users.py",
+          "audit": "auditlog.py", "ocr_jobs": "table.py", "users": "users.py", "sessions": "users.py",
           "id_index": "id_index.py", "cases": "cases.py"}
 _SQL = re.compile(r"""(?:\bfrom|\binto|\bupdate|\bjoin|\btable)\s+\[?(\w+)\]?|\bdb\[["'](\w+)["']\]""", re.I)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from .. import auth, files, id_index, store
 from ..config import Settings, get_settings
-from ..jobs import JobStore, forget_queued
+from ..jobs.select import forget_queued
+from ..jobs.table import JobStore
 from ..logs import log
 from ..store import ResultCache, connect, scrub
 from . import cases, repository
