@@ -49,8 +49,12 @@ def free_port() -> int:
 
 
 def pct(vals: list[float], q: float) -> float:
-    v = sorted(vals)
-    return round(v[min(len(v) - 1, int(round(q * (len(v) - 1))))], 3)
+    """The q (0 to 1) quantile, rounded: the core's one `percentile`."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from ocr_core.metrics import percentile
+
+    return round(percentile(vals, q * 100), 3)  # type: ignore[arg-type]
 
 
 def rss_mb(pid: int) -> float:

@@ -46,10 +46,11 @@ def free_port() -> int:
 
 
 def pct(vals: list[float], q: float) -> float | None:
-    if not vals:
-        return None
-    v = sorted(vals)
-    return round(v[min(len(v) - 1, int(round(q * (len(v) - 1))))], 3)
+    """The q (0 to 1) quantile, rounded: the core's one `percentile`."""
+    from ocr_core.metrics import percentile
+
+    p = percentile(vals, q * 100)
+    return None if p is None else round(p, 3)
 
 
 def variant(base: bytes, i: int) -> bytes:

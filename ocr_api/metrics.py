@@ -10,14 +10,15 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from ocr_core.metrics import percentile
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 
 
-def _pct(sorted_vals: list[float], q: float) -> float | None:
-    if not sorted_vals:
-        return None
-    i = min(len(sorted_vals) - 1, max(0, round(q * (len(sorted_vals) - 1))))
-    return round(sorted_vals[i], 4)
+def _pct(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0 to 100) rounded for the response: the core's one `percentile`."""
+    p = percentile(values, q)
+    return None if p is None else round(p, 4)
 
 
 class ApiMetrics:
@@ -96,10 +97,10 @@ class ApiMetrics:
             "scans": scans,
             "cache_hits": hits,
             "cache_hit_rate": round(hits / scans, 4) if scans else 0.0,
-            "latency_seconds": {"avg": round(sum(lat) / len(lat), 4) if lat else None, "p50": _pct(lat, 0.5),
-                                "p95": _pct(lat, 0.95), "p99": _pct(lat, 0.99), "max": _pct(lat, 1.0)},
+            "latency_seconds": {"avg": round(sum(lat) / len(lat), 4) if lat else None, "p50": _pct(lat, 50),
+                                "p95": _pct(lat, 95), "p99": _pct(lat, 99), "max": _pct(lat, 100)},
             "scan_seconds": {"avg": round(sum(scan_lat) / len(scan_lat), 4) if scan_lat else None,
-                             "p50": _pct(scan_lat, 0.5), "p95": _pct(scan_lat, 0.95)},
+                             "p50": _pct(scan_lat, 50), "p95": _pct(scan_lat, 95)},
         }
 
     def prometheus_text(self) -> bytes:

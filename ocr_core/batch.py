@@ -24,6 +24,7 @@ from .privacy import mask_data
 from .record import cases
 from .record import views
 from .store import connect
+from .timefmt import id_stamp_utc, iso_utc
 
 SUFFIXES = tuple(f".{e}" for e in (*EXTENSIONS, *archive.EXTENSIONS))  # what a folder walk picks up
 SEP = views.SEP
@@ -34,7 +35,7 @@ REFUSED = "REFUSED"  # an upload refused before OCR (bad file, bad archive)
 
 
 def new_batch_id() -> str:
-    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    return f"{id_stamp_utc()}-{uuid.uuid4().hex[:6]}"
 
 
 # ---------------------------------------------------------------- submitting
@@ -105,7 +106,7 @@ def document_row(job: Job, filename: str | None = None) -> dict[str, Any]:
         "error": job.error if job.error and job.status != SUCCESS else "",
         "cached": (job.document().cached if job.result else None) if rv else None,
         "seconds": round(job.seconds, 3) if job.seconds else None, "attempts": job.attempts, "job_id": job.id,
-        "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at)})
+        "created_at": iso_utc(job.created_at) or "", "completed_at": iso_utc(job.completed_at) or ""})
     return mask_data(row)  # the bulk page's table shows it; the CSV masks again (idempotent)
 
 
@@ -146,7 +147,7 @@ def job_json(job: Job) -> dict[str, Any]:
     rv = views.get(job.file_hash) if job.status == SUCCESS else None
     if rv is not None:
         d["result"] = {**rv.export(), "filename": job.filename}
-        d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=views.iso(rv.reviewed_at),
+        d.update(review_status=rv.review_status, reviewed_by=rv.reviewed_by, reviewed_at=iso_utc(rv.reviewed_at),
                  n_corrections=rv.n_corrections)
     return mask_data(d)  # file name, error, case: the one filter
 
@@ -157,10 +158,6 @@ def to_json(jobs: Iterable[Job]) -> bytes:
 
 def to_jsonl(jobs: Iterable[Job]) -> str:
     return "".join(json.dumps(job_json(j), ensure_ascii=False) + "\n" for j in jobs)
-
-
-def _iso(t: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
 
 
 # ---------------------------------------------------------------- command line

@@ -9,12 +9,12 @@ from __future__ import annotations
 import copy
 import logging
 import sys
-import time
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
 from .privacy import mask_data, mask_text
+from .timefmt import iso_utc
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 _TRACEBACK = logging.Formatter()
@@ -55,8 +55,7 @@ class JSONFormatter(JsonFormatter):
         return mask_text(super().formatException(ei))
 
     def add_fields(self, log_record: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
-        log_record["ts"] = (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                            + f".{int(record.msecs):03d}Z")
+        log_record["ts"] = iso_utc(record.created, ms=True)
         super().add_fields(log_record, record, message_dict)
         for k in [k for k in log_record if k.startswith("_")]:
             del log_record[k]

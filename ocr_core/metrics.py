@@ -14,6 +14,7 @@ import sqlite_utils
 from . import store
 from .record import repository
 from .store import connect
+from .timefmt import iso_utc
 
 
 def _process_start() -> float:
@@ -29,8 +30,10 @@ STARTED_AT = _process_start()  # this process's start (not when a page first imp
 BUCKETS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    return float(np.percentile(values, q)) if values else None
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0 to 100, linear interpolation: `numpy.percentile`); None for no values.
+    The one percentile of the project (the API's metrics use it too)."""
+    return float(np.percentile(values, q)) if len(values) else None
 
 
 def requests(db: sqlite_utils.Database | None = None, since: float | None = None) -> dict[str, Any]:
@@ -44,8 +47,8 @@ def requests(db: sqlite_utils.Database | None = None, since: float | None = None
     n, errors = len(rows), len(rows) - len(ok)
     return {"requests": n, "errors": errors, "error_rate": errors / n if n else 0.0,
             "cache_hits": hits, "cache_hit_rate": hits / len(ok) if ok else 0.0,
-            "latency_p50": _pct(lat, 50), "latency_p95": _pct(lat, 95),
-            "ocr_latency_p50": _pct(ocr, 50), "ocr_latency_p95": _pct(ocr, 95)}
+            "latency_p50": percentile(lat, 50), "latency_p95": percentile(lat, 95),
+            "ocr_latency_p50": percentile(ocr, 50), "ocr_latency_p95": percentile(ocr, 95)}
 
 
 def latency_by_engine(db: sqlite_utils.Database | None = None, since: float | None = None) -> pd.DataFrame:
@@ -60,8 +63,8 @@ def latency_by_engine(db: sqlite_utils.Database | None = None, since: float | No
         ocr = ok[ok["cached"] == 0]["duration"].dropna().tolist()
         lat = ok["duration"].dropna().tolist()
         out.append({"engine": eng, "requests": len(g), "errors": len(g) - len(ok),
-                    "cache_hits": int((ok["cached"] == 1).sum()), "p50_s": _pct(lat, 50), "p95_s": _pct(lat, 95),
-                    "ocr_p50_s": _pct(ocr, 50), "ocr_p95_s": _pct(ocr, 95)})
+                    "cache_hits": int((ok["cached"] == 1).sum()), "p50_s": percentile(lat, 50), "p95_s": percentile(lat, 95),
+                    "ocr_p50_s": percentile(ocr, 50), "ocr_p95_s": percentile(ocr, 95)})
     return pd.DataFrame(out, columns=cols)
 
 
@@ -125,7 +128,7 @@ def engine_versions(db: sqlite_utils.Database | None = None) -> pd.DataFrame:
         mine = next((x for x in rows if (x["engine"], x["version"]) == (r["engine"], version)), None)
         if mine is None:  # another version (an earlier model, another language): its own row
             rows.append(mine := {"engine": r["engine"], "version": version, "loaded": False, "last_used": None})
-        mine["last_used"] = mine["last_used"] or _iso(r["t"])
+        mine["last_used"] = mine["last_used"] or iso_utc(r["t"])
     for x in rows:
         x["last_used"] = x["last_used"] or "never"
     return pd.DataFrame(rows, columns=["engine", "version", "loaded", "last_used"])
@@ -149,5 +152,3 @@ def summary(db: sqlite_utils.Database | None = None, since: float | None = None)
     return out
 
 
-def _iso(t: float | None) -> str | None:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else None

@@ -2,13 +2,13 @@
 The same calls as `python -m ocr_core users ...`; every change is audited with the admin's name."""
 from __future__ import annotations
 
-import time
 
 import pandas as pd
 import streamlit as st
 
 from ocr_core import auth, users
 from ocr_core.config import get_settings
+from ocr_core.timefmt import iso_utc
 from ui import signin, state
 
 me = signin.guard()
@@ -27,7 +27,7 @@ def _state(u: users.User) -> str:
     """One column for what stops a sign-in: locked (from the lockout time, while it runs), disabled."""
     parts = ["disabled"] if u.disabled else []
     if u.locked:
-        parts.append("locked until " + time.strftime("%H:%M", time.localtime(u.locked_until)))
+        parts.append("locked until " + (iso_utc(u.locked_until) or ""))
     return ", ".join(parts) or "active"
 
 

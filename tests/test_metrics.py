@@ -63,7 +63,27 @@ def test_an_engine_is_listed_once_with_its_last_use(settings, engine):
     mine = ev[ev["engine"] == engine.name]
     assert sorted(mine["version"]) == sorted([engine.version, "an-older-model/en"])
     loaded = mine[mine["version"] == engine.version].iloc[0]
-    assert bool(loaded["loaded"]) and loaded["last_used"] == time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+    assert bool(loaded["loaded"]) and loaded["last_used"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))  # UTC (timefmt)
     assert not bool(mine[mine["version"] == "an-older-model/en"].iloc[0]["loaded"])
     assert ev["last_used"].notna().all() and "None" not in set(ev["last_used"].astype(str))
     assert not ev.duplicated(["engine", "version"]).any()
+
+
+def test_one_percentile_function():
+    """`metrics.percentile` is the project's one percentile (linear interpolation); the API's
+    metrics round it, and no other module defines its own."""
+    import re
+    from pathlib import Path
+
+    from ocr_api.metrics import _pct
+
+    assert metrics.percentile([], 50) is None
+    assert metrics.percentile([4.0, 1.0, 3.0, 2.0], 50) == 2.5 and metrics.percentile([1.0, 2.0, 3.0], 100) == 3.0
+    assert metrics.percentile([0.0, 10.0], 95) == 9.5
+    assert _pct([0.0, 1.0 / 3.0], 100) == 0.3333 and _pct([], 95) is None
+    root = Path(__file__).resolve().parents[1]
+    defs = [f"{p.relative_to(root)}: {m.group(0)}" for pkg in ("ocr_core", "ocr_api", "ocr_worker", "pages", "ui", "bench")
+            for p in (root / pkg).rglob("*.py")
+            for m in re.finditer(r"def \w*(?:percentile|quantile)\w*\(|np\.percentile\(|np\.quantile\(|statistics\.quantiles\(",
+                                 p.read_text(encoding="utf-8"))]
+    assert defs == ["ocr_core/metrics.py: def percentile(", "ocr_core/metrics.py: np.percentile("], defs

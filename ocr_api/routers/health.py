@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -10,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from ocr_core.config import Settings
 from ocr_core.engines import available_engines, engine_version, loaded_engines
 from ocr_core.store import connect, scan_count
+from ocr_core.timefmt import now_utc
 from ..schemas import HealthOut
 
 router = APIRouter(tags=["service"])
@@ -63,7 +63,7 @@ async def health(request: Request, response: Response) -> dict:
     if not parts["database"]["ok"]:
         status = "down"
         response.status_code = 503
-    return {"status": status, "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    return {"status": status, "timestamp": now_utc(),
             "uptime": round(time.time() - request.app.state.metrics.started, 1), "version": __version__,
             "engine": {"name": name, "lang": lang, "version": version, "loaded": loaded,
                        "available": available_engines()},

@@ -22,6 +22,7 @@ from ..idtypes import ID_TYPES, export_value
 from ..models import DocumentResult
 from ..privacy import MASKED_TYPES, mask_data, mask_id, mask_text
 from ..store import connect
+from ..timefmt import iso_utc
 from . import cases, repository
 from .view import View, view
 
@@ -35,10 +36,6 @@ ROW_COLUMNS = (["file_hash", "filename", "document_type", "review_status", "revi
                + FIELD_COLUMNS + ["case", "case_mismatch"])  # the case label, its mismatches in words (`cases`)
 ID_COLUMNS = ["file_hash", "filename", "document_type", "review_status", "key", "id_type", "value", "valid",
               "reason", "origin", "page", "page_type", "confidence", "repaired"]
-
-
-def iso(t: float | None) -> str | None:
-    return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="seconds") if t else None
 
 
 @dataclass
@@ -121,9 +118,9 @@ class Reviewed:
         """The REST API's document (``GET /documents/{file_hash}``)."""
         return {"file_hash": self.file_hash, "filename": self.filename, "document_type": self.document_type,
                 "media_type": self.media_type, "pages": self.pages, "review_status": self.review_status,
-                "reviewed_by": self.reviewed_by, "reviewed_at": iso(self.reviewed_at),
+                "reviewed_by": self.reviewed_by, "reviewed_at": iso_utc(self.reviewed_at),
                 "review_reason": self.review_reason, "n_corrections": self.n_corrections,
-                "version": self.version, "created_at": iso(self.created_at), "attention": self.attention,
+                "version": self.version, "created_at": iso_utc(self.created_at), "attention": self.attention,
                 "ids": [i.to_dict(unmask) for i in self.ids],
                 "fields": {k: f.to_dict(unmask) for k, f in self.fields.items()}}
 
@@ -134,9 +131,9 @@ class Reviewed:
         d["fields"] = {k: f.to_dict() for k, f in self.fields.items()}
         d["document_ids"] = self.result.document_ids()
         d.update({"review_status": self.review_status, "reviewed_by": self.reviewed_by,
-                  "reviewed_at": iso(self.reviewed_at), "n_corrections": self.n_corrections})
+                  "reviewed_at": iso_utc(self.reviewed_at), "n_corrections": self.n_corrections})
         d["review"] = {"status": self.review_status, "reviewed_by": self.reviewed_by,
-                       "reviewed_at": iso(self.reviewed_at), "reason": self.review_reason,
+                       "reviewed_at": iso_utc(self.reviewed_at), "reason": self.review_reason,
                        "corrections": self.n_corrections, "version": self.version}  # a decision is of this version
         d["case"] = cases.summary(self.file_hash, self.result)  # label, other documents, mismatches (or None)
         return d
@@ -151,7 +148,7 @@ class Reviewed:
             "review_status": self.review_status, "review_reason": self.review_reason or "",
             "page_types": SEP.join(res.page_types),
             "reviewed_by": self.reviewed_by or "",
-            "reviewed_at": iso(self.reviewed_at) or "", "n_corrections": self.n_corrections, "pages": self.pages,
+            "reviewed_at": iso_utc(self.reviewed_at) or "", "n_corrections": self.n_corrections, "pages": self.pages,
             "n_ids": len(self.valid_ids), "n_invalid_ids": len(self.invalid_ids),
             "has_invalid_id": bool(self.invalid_ids),
             "min_confidence": round(self.min_confidence, 4) if self.min_confidence is not None else None,
