@@ -194,6 +194,11 @@ def key_of(label: str) -> str | None:
     return _digest(text) if text else None
 
 
+def with_key(key: str, db: sqlite_utils.Database | None = None) -> list[str]:
+    """The file hashes of one case, by its key (`CaseSummary.key`)."""
+    return [r[0] for r in _db(db).execute("select file_hash from cases where case_digest = ?", [key])]
+
+
 def listing(db: sqlite_utils.Database | None = None) -> list[CaseSummary]:
     """Every case with at least one kept document, the newest first (its label as first given)."""
     db = _db(db)

@@ -82,8 +82,9 @@ def _where(q: HistoryQuery, db: sqlite_utils.Database) -> tuple[str, list[Any]]:
                      else "reviewed_by = ?")
         params += [op, *corrected]
     if q.case:
-        where.append("file_hash in (select file_hash from cases where case_digest = ?)")
-        params.append(q.case)
+        members = cases.with_key(q.case, db)
+        where.append(f"file_hash in ({','.join('?' * len(members))})" if members else "0")
+        params += members
     if q.invalid is True:
         where.append("n_invalid_ids > 0")
     elif q.invalid is False:
