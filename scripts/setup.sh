@@ -13,9 +13,11 @@ command -v tesseract >/dev/null 2>&1 || apt_pkgs+=(tesseract-ocr tesseract-ocr-e
 if [ "$DEV" = 1 ]; then
   command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
   [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium chromium-driver)
-  # fonts for bench/unseen.py (layouts in fonts the dev set does not use; OCR-B for the MRZ)
-  [ -f /usr/share/fonts/truetype/freefont/FreeSans.ttf ] && [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || \
-    apt_pkgs+=(fonts-freefont-ttf fonts-croscore fonts-lato fonts-open-sans fonts-ocr-b fonts-lohit-deva)
+  # fonts for bench/unseen.py and bench/unseen_hard.py (layouts in fonts the dev set does not use, condensed and
+  # semibold ones; OCR-B for the MRZ)
+  [ -f /usr/share/fonts/truetype/freefont/FreeSans.ttf ] && [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] && \
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf ] || \
+    apt_pkgs+=(fonts-freefont-ttf fonts-croscore fonts-lato fonts-open-sans fonts-ocr-b fonts-lohit-deva fonts-dejavu-extra)
   ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || apt_pkgs+=(libzbar0)  # bench_qr_decoders compares zbar
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
