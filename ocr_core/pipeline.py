@@ -26,7 +26,10 @@ from .quality import assess, image_measures
 from .reread import POLICY as REREAD_POLICY  # what the cascade re-reads: the documents' rules
 from .store import ResultCache, connect, record_scan
 
-PIPELINE_VERSION = "10"  # 10: a bundle's (MIXED) fields per page (fields.bundle); 9: pictures on text-layer pages OCR'd ("mixed"); bump when loading, orientation, extraction, classification, fields or the QR change results
+# Bump when loading, orientation, extraction, classification, fields or the QR change results.
+# 11: plausible names, fuzzy labels, type from a decisive ID, prefix repair, MRZ cross-check, the enhanced
+#     read of degraded pages; 10: a bundle's (MIXED) fields per page; 9: pictures on text-layer pages OCR'd
+PIPELINE_VERSION = "11"
 VERTICAL_SHARE = 0.6  # share of text boxes taller than wide that marks a page turned by 90 degrees
 QR_PAGES = 4  # pages searched for an Aadhaar QR code
 LOW_CONFIDENCE = 0.85  # mean line confidence below which an upside-down page is suspected (dev set:

@@ -94,12 +94,8 @@ def _font() -> Path:
     for p in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf"):
         if Path(p).exists():
             return Path(p)
-    import PIL
-
-    got = list(Path(PIL.__file__).parent.rglob("*.ttf"))
-    if not got:
-        pytest.skip("no TrueType font to draw the corpus image")
-    return got[0]
+    pytest.fail("DejaVuSans.ttf missing: scripts/setup.sh --dev installs it (fonts-dejavu-extra pulls "
+                "fonts-dejavu-core)", pytrace=False)
 
 
 @pytest.fixture
