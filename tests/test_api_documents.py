@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from apiclient import if_match  # noqa: E402
+from apiclient import api_client, if_match  # noqa: E402
 from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
@@ -22,12 +22,8 @@ KEYS = {"asha:operator:k-asha-1", "ravi:checker:k-ravi-2", "root:admin:k-root-3"
 
 @pytest.fixture
 def client(settings, engine):
-    from ocr_core.jobs import reset_backends
-
-    with TestClient(create_app(settings.model_copy(update={"ocr_api_keys": KEYS}))) as c:
-        c.headers["X-API-Key"] = "k-asha-1"
+    with api_client(settings, KEYS, "k-asha-1") as c:
         yield c
-    reset_backends()
 
 
 def _scan(client, path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from apiclient import if_match
+from apiclient import api_client, if_match
 from ocr_core import auth
 from ocr_core.record import corrections, decisions, erase, keeping, repository, trail, view, views
 from ocr_core.store import connect
@@ -211,9 +211,6 @@ def test_the_delete_audit_entry_records_the_role(settings, engine, dev_dir, tmp_
 
 # ---------------------------------------------------------------- the same through the REST API
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
-
-from ocr_api import create_app  # noqa: E402
 
 API = "/ocr-api"
 KEYS = {"asha:operator:k-asha-1", "ravi:checker:k-ravi-2", "root:admin:k-root-3"}
@@ -222,11 +219,8 @@ OPERATOR, CHECKER, ADMIN = ({"X-API-Key": k} for k in ("k-asha-1", "k-ravi-2", "
 
 @pytest.fixture
 def client(settings, engine):
-    from ocr_core.jobs import reset_backends
-
-    with TestClient(create_app(settings.model_copy(update={"ocr_api_keys": KEYS}))) as c:
+    with api_client(settings, KEYS) as c:
         yield c
-    reset_backends()
 
 
 def _scan(client, path) -> str:

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pymupdf
 import pytest
+from apiclient import api_client
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from stdnum import verhoeff
 
@@ -133,15 +134,8 @@ def survivors(client, engine, name: str, data: bytes, number: str) -> dict[str, 
 
 @pytest.fixture
 def client(settings, engine):
-    from fastapi.testclient import TestClient
-
-    from ocr_api import create_app
-    from ocr_core.jobs import reset_backends
-
-    with TestClient(create_app(settings.model_copy(update={"ocr_api_keys": KEYS}))) as c:
-        c.headers["X-API-Key"] = "k-asha-1"
+    with api_client(settings, KEYS, "k-asha-1") as c:
         yield c
-    reset_backends()
 
 
 def test_corpus_items_are_what_they_claim(engine):
