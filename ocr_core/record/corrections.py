@@ -40,7 +40,7 @@ from . import repository
 from .decisions import allow, reopen_if_decided
 from .replay import field_kinds, operator_field
 from .trail import atomic, audit
-from .view import View, check_field, check_row, fingerprint, listed, masked, view
+from .view import View, check_field, check_row, digest, listed, masked, view
 
 
 FIELD_ACTIONS = {"add": "add_field", "correct": "correct_field", "remove": "remove_field"}
@@ -358,7 +358,7 @@ def refresh(file_hash: str, *, before: str | None = None, operator: "auth.Identi
     db = connect()
     with atomic(db):
         v = _refresh_counts(db, file_hash)
-        if v is not None and before is not None and fingerprint(file_hash, db) != before:
+        if v is not None and before is not None and digest(v) != before:  # v: the view as the re-scan left it
             reopen_if_decided(db, file_hash, operator, v.version, rescan=True)
 
 

@@ -84,8 +84,11 @@ def fingerprint(file_hash: str, db: sqlite_utils.Database | None = None) -> str 
     """What a decision is about, as one digest: the reviewed document's type, IDs and named fields
     (None: no such document). A re-scan that changes it reopens a decision (`corrections.refresh`)."""
     v = view(file_hash, db=db)
-    if v is None:
-        return None
+    return None if v is None else digest(v)
+
+
+def digest(v: View) -> str:
+    """`fingerprint` of a view already read."""
     what = [v.result.document_type, [[k, d.type, d.value, d.valid] for k, d in zip(v.keys, v.result.ids)],
             sorted([k, f.value, f.valid] for k, f in v.fields.items())]
     return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode()).hexdigest()
